@@ -1,0 +1,24 @@
+import type { Locale } from '@/i18n'
+
+// Business time is Asia/Shanghai whatever the browser's zone (see DOMAIN.md "Time").
+const ZONE = 'Asia/Shanghai'
+
+export function formatDateTime(iso: string | null | undefined, locale: Locale): string {
+  if (!iso) return '—'
+  const d = new Date(iso)
+  if (Number.isNaN(d.getTime())) return iso
+  return new Intl.DateTimeFormat(locale, {
+    timeZone: ZONE,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false,
+  }).format(d)
+}
+
+export function orDash(v: string | number | null | undefined): string {
+  return v === null || v === undefined || v === '' ? '—' : String(v)
+}

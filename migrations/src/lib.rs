@@ -1,0 +1,17 @@
+//! Database migrations for Bangfu, one file per change, applied in order by
+//! `bangfu migrate` (or on start in the embedded demo). See `README.md` here for the rules.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_create_foundation;
+mod util;
+
+/// The ordered list of migrations.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_create_foundation::Migration)]
+    }
+}

@@ -1,0 +1,240 @@
+//! Application state and the HTTP router with its middleware.
+
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderName, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use metrics_exporter_prometheus::PrometheusHandle;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use sea_orm::DatabaseConnection;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_scalar::{Scalar, Servable};
+
+use crate::config::Config;
+use crate::error::AppError;
+use crate::ratelimit::RateLimiter;
+use crate::worker::JobRegistry;
+
+/// Everything a request handler or job may need. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(pub Arc<App>);
+
+impl Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+/// The shared parts of the application.
+pub struct App {
+    /// Configuration read at start.
+    pub config: Config,
+    /// Database pool (PostgreSQL or SQLite).
+    pub db: DatabaseConnection,
+    /// Redis, when configured (shared gates, rate limits, caches across instances).
+    pub redis: Option<ConnectionManager>,
+    /// Rate limiter (Redis-backed when configured, in-process otherwise).
+    pub limiter: RateLimiter,
+    /// Prometheus metrics renderer.
+    pub metrics: PrometheusHandle,
+    /// Key for the keyed hashes of session and invitation tokens.
+    pub session_key: Vec<u8>,
+    /// Background job kinds and schedules.
+    pub jobs: JobRegistry,
+    /// Name of this instance (logs, job leases).
+    pub instance_id: String,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("instance_id", &self.instance_id)
+            .field("redis", &self.redis.is_some())
+            .field("jobs", &self.jobs)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Connects to Redis with short timeouts, so that readiness checks and rate limits fail fast
+/// while Redis is down; the connection manager reconnects by itself when it is back.
+///
+/// # Errors
+/// When the URL is invalid or Redis cannot be reached at start.
+pub async fn connect_redis(url: &str) -> anyhow::Result<ConnectionManager> {
+    let client = redis::Client::open(url)?;
+    let config = ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(Duration::from_secs(1)))
+        .set_response_timeout(Some(Duration::from_secs(1)))
+        .set_number_of_retries(1)
+        .set_max_delay(Duration::from_secs(1));
+    Ok(ConnectionManager::new_with_config(client, config).await?)
+}
+
+/// The session secret: configured, or generated once and kept in the data directory (the
+/// embedded demo), with a warning.
+fn session_key(config: &Config) -> anyhow::Result<Vec<u8>> {
+    if let Some(secret) = config.session_secret_bytes() {
+        anyhow::ensure!(secret.len() >= 32, "BANGFU_SESSION_SECRET must be at least 32 characters");
+        return Ok(secret);
+    }
+    let path = config.data_dir.join("session.secret");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        if existing.trim().len() >= 32 {
+            tracing::warn!(path = %path.display(), "BANGFU_SESSION_SECRET not set; using the generated secret kept in the data directory (set it in production)");
+            return Ok(existing.trim().as_bytes().to_vec());
+        }
+    }
+    std::fs::create_dir_all(&config.data_dir)?;
+    let secret = crate::auth::token::generate();
+    write_private(&path, &secret)?;
+    tracing::warn!(path = %path.display(), "BANGFU_SESSION_SECRET not set; generated a random secret for this embedded deployment (set it in production)");
+    Ok(secret.into_bytes())
+}
+
+#[cfg(unix)]
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    file.write_all(text.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, text)
+}
+
+/// Builds the application: connects the database and Redis (if configured), resolves the
+/// session secret. Migrations are not run here.
+///
+/// # Errors
+/// When the database or Redis cannot be reached, or the secret is unusable.
+pub async fn build(config: Config, jobs: JobRegistry) -> anyhow::Result<AppState> {
+    let db = crate::db::connect(&config).await?;
+    build_with_db(config, db, jobs).await
+}
+
+/// Like [`build`], with an already-open database.
+///
+/// # Errors
+/// When Redis cannot be reached or the secret is unusable.
+pub async fn build_with_db(config: Config, db: DatabaseConnection, jobs: JobRegistry) -> anyhow::Result<AppState> {
+    let redis = match &config.redis_url {
+        Some(url) => Some(connect_redis(url).await?),
+        None => {
+            tracing::info!("REDIS_URL not set: rate limits, gates and caches are in-process (one instance only)");
+            None
+        }
+    };
+    let limiter = RateLimiter::new(redis.clone().map(|r| (r, config.redis_prefix.clone())));
+    let session_key = session_key(&config)?;
+    let instance_id = format!(
+        "{}-{}",
+        std::process::id(),
+        &uuid::Uuid::new_v4().simple().to_string()[..6]
+    );
+    Ok(AppState(Arc::new(App {
+        config,
+        db,
+        redis,
+        limiter,
+        metrics: crate::ops::metrics_handle(),
+        session_key,
+        jobs,
+        instance_id,
+    })))
+}
+
+/// Every JSON endpoint with its OpenAPI description.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
+        .merge(crate::auth::routes())
+        .merge(crate::orgs::routes())
+        .merge(crate::regions::routes())
+        .merge(crate::audit::routes())
+        .merge(crate::ops::routes())
+}
+
+/// The OpenAPI document.
+#[must_use]
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    api().split_for_parts().1
+}
+
+async fn route_not_found() -> AppError {
+    AppError::RouteNotFound
+}
+
+/// Makes every error answer in the envelope, including those produced outside the handlers
+/// (axum's 405, timeouts, missing static files).
+async fn ensure_envelope(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json"));
+    if (status.is_client_error() || status.is_server_error()) && !is_json {
+        let mut replaced = AppError::from_status(status).into_response();
+        *replaced.status_mut() = status;
+        if let Some(allow) = response.headers().get(header::ALLOW) {
+            replaced.headers_mut().insert(header::ALLOW, allow.clone());
+        }
+        return replaced;
+    }
+    response
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    AppError::Internal(anyhow::anyhow!("handler panicked")).into_response()
+}
+
+/// The complete HTTP router: API, docs, operational endpoints, frontend, middleware.
+pub fn router(state: AppState) -> Router {
+    let (api, doc) = api().split_for_parts();
+    let doc_json = serde_json::to_string(&doc).unwrap_or_else(|_| "{}".to_owned());
+    let web = crate::web::router(&state.config.web_dir).with_state(state.clone());
+    let request_id = HeaderName::from_static("x-request-id");
+    let body_limit = state.config.max_body_bytes;
+    api.route(
+        "/api/openapi.json",
+        get(move || async move { ([(header::CONTENT_TYPE, "application/json")], doc_json.clone()) }),
+    )
+    .merge(Scalar::with_url("/api/docs", doc))
+    .route("/api", any(route_not_found))
+    .route("/api/", any(route_not_found))
+    .route("/api/{*rest}", any(route_not_found))
+    .layer(middleware::from_fn(crate::ops::track))
+    .fallback_service(web)
+    .layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+            .layer(PropagateRequestIdLayer::new(request_id))
+            .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            }))
+            .layer(middleware::from_fn(crate::request_id::scope))
+            .layer(middleware::from_fn(ensure_envelope))
+            .layer(CatchPanicLayer::custom(panic_response))
+            .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+            .layer(CompressionLayer::new())
+            .layer(DefaultBodyLimit::max(body_limit)),
+    )
+    .with_state(state)
+}

@@ -1,0 +1,156 @@
+//! Configuration, read once from the command line and the environment (every variable is
+//! listed in `.env.sample`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use secrecy::{ExposeSecret, SecretString};
+
+/// Log output format.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines for a terminal.
+    Pretty,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Settings shared by every subcommand.
+#[derive(Clone, Debug, Args)]
+pub struct Config {
+    /// Database URL: `postgres://…` or `sqlite://path?mode=rwc`. Default: an SQLite file
+    /// under `./data/`, created if missing.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+
+    /// Maximum database connections in the pool.
+    #[arg(long, env = "BANGFU_DB_MAX_CONNECTIONS", default_value_t = 16, global = true)]
+    pub db_max_connections: u32,
+
+    /// Redis URL. Without it, in-process equivalents serve a single instance.
+    #[arg(long, env = "REDIS_URL", global = true)]
+    pub redis_url: Option<String>,
+
+    /// Prefix of every Redis key (lets several deployments or test runs share one Redis).
+    #[arg(long, env = "BANGFU_REDIS_PREFIX", default_value = "bangfu:", global = true)]
+    pub redis_prefix: String,
+
+    /// Address the HTTP server listens on.
+    #[arg(long, env = "BANGFU_BIND", default_value = "127.0.0.1:8080", global = true)]
+    pub bind: SocketAddr,
+
+    /// Secret keying session and invitation token hashes (at least 32 characters). Without
+    /// it, a random one is generated and kept in the data directory (embedded demo only).
+    #[arg(long, env = "BANGFU_SESSION_SECRET", hide_env_values = true, global = true)]
+    pub session_secret: Option<SecretString>,
+
+    /// Mark cookies `Secure` (set when served behind TLS).
+    #[arg(long, env = "BANGFU_COOKIE_SECURE", default_value_t = false, global = true)]
+    pub cookie_secure: bool,
+
+    /// Session lifetime in hours.
+    #[arg(long, env = "BANGFU_SESSION_TTL_HOURS", default_value_t = 24 * 7, global = true)]
+    pub session_ttl_hours: i64,
+
+    /// Trust `X-Forwarded-For` for the client address (only behind a proxy you control).
+    #[arg(long, env = "BANGFU_TRUST_PROXY", default_value_t = false, global = true)]
+    pub trust_proxy: bool,
+
+    /// Log format.
+    #[arg(long, env = "BANGFU_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
+    pub log_format: LogFormat,
+
+    /// Directory of the built web frontend.
+    #[arg(long, env = "BANGFU_WEB_DIR", default_value = "frontend/dist", global = true)]
+    pub web_dir: PathBuf,
+
+    /// Directory for local data (embedded database, generated secret, uploads).
+    #[arg(long, env = "BANGFU_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+
+    /// Largest accepted JSON request body, in bytes.
+    #[arg(long, env = "BANGFU_MAX_BODY_BYTES", default_value_t = 1024 * 1024, global = true)]
+    pub max_body_bytes: usize,
+
+    /// Login attempts allowed per account in one window.
+    #[arg(long, env = "BANGFU_LOGIN_MAX_PER_ACCOUNT", default_value_t = 5, global = true)]
+    pub login_max_per_account: u32,
+
+    /// Login attempts allowed per client address in one window.
+    #[arg(long, env = "BANGFU_LOGIN_MAX_PER_IP", default_value_t = 30, global = true)]
+    pub login_max_per_ip: u32,
+
+    /// Length of the login rate-limit window, in seconds.
+    #[arg(long, env = "BANGFU_LOGIN_WINDOW_SECS", default_value_t = 300, global = true)]
+    pub login_window_secs: u64,
+
+    /// Run the background worker inside `serve` (turn off when running `bangfu worker`
+    /// processes separately).
+    #[arg(long, env = "BANGFU_EMBEDDED_WORKER", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub embedded_worker: bool,
+
+    /// How often an idle worker looks for due jobs, in milliseconds.
+    #[arg(long, env = "BANGFU_WORKER_POLL_MS", default_value_t = 1000, global = true)]
+    pub worker_poll_ms: u64,
+
+    /// How long a claimed job stays leased to its worker, in seconds.
+    #[arg(long, env = "BANGFU_JOB_LEASE_SECS", default_value_t = 300, global = true)]
+    pub job_lease_secs: u64,
+
+    /// Stripe secret key (used by online payment; without it the offline test provider runs).
+    #[arg(long, env = "STRIPE_SECRET_KEY", hide_env_values = true, global = true)]
+    pub stripe_secret_key: Option<SecretString>,
+
+    /// Stripe webhook signing secret.
+    #[arg(long, env = "STRIPE_WEBHOOK_SECRET", hide_env_values = true, global = true)]
+    pub stripe_webhook_secret: Option<SecretString>,
+}
+
+impl Config {
+    /// The database URL to use: the configured one or the embedded SQLite file.
+    #[must_use]
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("bangfu.db").display()),
+        }
+    }
+
+    /// Whether the database is SQLite (the embedded default).
+    #[must_use]
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url().starts_with("sqlite:")
+    }
+
+    /// The login rate-limit window.
+    #[must_use]
+    pub fn login_window(&self) -> Duration {
+        Duration::from_secs(self.login_window_secs.max(1))
+    }
+
+    /// The session secret, or `None` when one must be generated.
+    #[must_use]
+    pub fn session_secret_bytes(&self) -> Option<Vec<u8>> {
+        self.session_secret
+            .as_ref()
+            .map(|s| s.expose_secret().as_bytes().to_vec())
+    }
+
+    /// A configuration with every default and the given database, for tests and tools.
+    #[must_use]
+    pub fn for_database(url: Option<String>) -> Config {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Wrapper {
+            #[command(flatten)]
+            config: Config,
+        }
+        // Parse an empty command line so the defaults come from one place. Variables of the
+        // process environment still apply, as they would for the binary.
+        let mut config = Wrapper::parse_from(["bangfu"]).config;
+        config.database_url = url;
+        config
+    }
+}

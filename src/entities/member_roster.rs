@@ -1,0 +1,23 @@
+//! `member_roster`: a union's member list, matched by member number and phone.
+use sea_orm::entity::prelude::*;
+
+/// One roster entry.
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "member_roster")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub union_org_id: i64,
+    pub member_no: String,
+    pub name: String,
+    pub phone: String,
+    pub work_unit: String,
+    pub segment: Option<String>,
+    pub status: String,
+    pub user_id: Option<i64>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

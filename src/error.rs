@@ -1,0 +1,442 @@
+//! One error type for every handler, mapped to HTTP with a stable snake_case code:
+//! `{"error":{"code","message","details","request_id"}}`.
+//!
+//! Codes are part of the API: never rename one. `docs/errors.md` lists them.
+
+use std::collections::BTreeMap;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sea_orm::{DbErr, SqlErr};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::domain::Invalid;
+use crate::request_id;
+
+/// Field-level validation problems: field name -> list of problems.
+#[derive(Debug, Default, Clone, Serialize, ToSchema)]
+pub struct FieldErrors(BTreeMap<String, Vec<FieldError>>);
+
+/// One problem with one field.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FieldError {
+    /// Stable snake_case reason, e.g. `uscc_check_char`.
+    pub code: String,
+    /// Human-readable message.
+    pub message: String,
+}
+
+impl FieldErrors {
+    /// No problems yet.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records a problem with `field`.
+    pub fn add(&mut self, field: &str, code: &str, message: impl Into<String>) {
+        self.0.entry(field.to_owned()).or_default().push(FieldError {
+            code: code.to_owned(),
+            message: message.into(),
+        });
+    }
+
+    /// Records a refused value.
+    pub fn invalid(&mut self, field: &str, invalid: &Invalid) {
+        self.add(field, invalid.code, invalid.message);
+    }
+
+    /// Keeps the parsed value, or records why it was refused.
+    pub fn check<T>(&mut self, field: &str, parsed: Result<T, Invalid>) -> Option<T> {
+        match parsed {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.invalid(field, &e);
+                None
+            }
+        }
+    }
+
+    /// Whether any problem was recorded.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(())` when there is no problem, the validation error otherwise.
+    ///
+    /// # Errors
+    /// [`AppError::Validation`] carrying these problems.
+    pub fn into_result(self) -> Result<(), AppError> {
+        if self.is_empty() { Ok(()) } else { Err(AppError::Validation(self)) }
+    }
+
+    /// One problem with one field, as an error.
+    #[must_use]
+    pub fn single(field: &str, code: &str, message: impl Into<String>) -> AppError {
+        let mut errors = FieldErrors::new();
+        errors.add(field, code, message);
+        AppError::Validation(errors)
+    }
+}
+
+/// Every error a request can end with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 422 `validation_failed`: fields were refused; `details.fields` says which and why.
+    #[error("validation failed")]
+    Validation(FieldErrors),
+    /// 400 with a context-specific code (e.g. `malformed_json`, `invalid_query`).
+    #[error("{message}")]
+    BadRequest {
+        /// Stable snake_case code.
+        code: &'static str,
+        /// Human-readable message.
+        message: String,
+        /// Extra facts (which parameter, what was expected).
+        details: Option<Value>,
+    },
+    /// 401 `unauthenticated`: no valid session or token.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// 401 `invalid_credentials`: wrong login or password (never says which).
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// 403 `forbidden`: authenticated, but the role does not allow this.
+    #[error("forbidden")]
+    Forbidden,
+    /// 403 `csrf_rejected`: a cookie-authenticated change without the matching CSRF token.
+    #[error("csrf token missing or wrong")]
+    CsrfRejected,
+    /// 404 `not_found`: no such object, or it belongs to someone else (existence not leaked).
+    #[error("not found")]
+    NotFound,
+    /// 404 `route_not_found`: no such endpoint.
+    #[error("no such route")]
+    RouteNotFound,
+    /// 405 `method_not_allowed`: the endpoint exists but not with this method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// 408 `request_timeout`: the request took too long.
+    #[error("request timeout")]
+    Timeout,
+    /// 409 with a context-specific code (e.g. `already_exists`, `invalid_state`).
+    #[error("{message}")]
+    Conflict {
+        /// Stable snake_case code.
+        code: &'static str,
+        /// Human-readable message.
+        message: String,
+    },
+    /// 413 `payload_too_large`: the body is over the limit.
+    #[error("payload too large")]
+    PayloadTooLarge,
+    /// 415 `unsupported_media_type`: e.g. a JSON endpoint without `Content-Type: application/json`.
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    /// 422 `invalid_body`: well-formed JSON of the wrong shape (wrong type, missing or unknown field).
+    #[error("{message}")]
+    InvalidBody {
+        /// What serde said, with the path of the offending field.
+        message: String,
+        /// `unknown_field` for unknown fields, `invalid_body` otherwise.
+        code: &'static str,
+    },
+    /// 429 `rate_limited`: too many attempts; `Retry-After` says when to try again.
+    #[error("rate limited")]
+    RateLimited {
+        /// Seconds until the next attempt is allowed.
+        retry_after_secs: u64,
+    },
+    /// 503 `unavailable`: a dependency is down.
+    #[error("{0} unavailable")]
+    Unavailable(&'static str),
+    /// 500 `internal_error`: anything unexpected. Logged, never shown.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// The JSON body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// The error itself.
+    pub error: ErrorPayload,
+}
+
+/// The inside of [`ErrorBody`].
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorPayload {
+    /// Stable snake_case code.
+    pub code: String,
+    /// Human-readable message (Chinese, then English).
+    pub message: String,
+    /// Extra facts: `fields` for validation errors.
+    pub details: Option<Value>,
+    /// The request id, also sent as the `x-request-id` header.
+    pub request_id: Option<String>,
+}
+
+impl AppError {
+    /// The HTTP status of this error.
+    #[must_use]
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Validation(_) | AppError::InvalidBody { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::Unauthenticated | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
+            AppError::NotFound | AppError::RouteNotFound => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::Timeout => StatusCode::REQUEST_TIMEOUT,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable code of this error.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Validation(_) => "validation_failed",
+            AppError::BadRequest { code, .. } | AppError::Conflict { code, .. } => code,
+            AppError::InvalidBody { code, .. } => code,
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::InvalidCredentials => "invalid_credentials",
+            AppError::Forbidden => "forbidden",
+            AppError::CsrfRejected => "csrf_rejected",
+            AppError::NotFound => "not_found",
+            AppError::RouteNotFound => "route_not_found",
+            AppError::MethodNotAllowed => "method_not_allowed",
+            AppError::Timeout => "request_timeout",
+            AppError::PayloadTooLarge => "payload_too_large",
+            AppError::UnsupportedMediaType => "unsupported_media_type",
+            AppError::RateLimited { .. } => "rate_limited",
+            AppError::Unavailable(_) => "unavailable",
+            AppError::Internal(_) => "internal_error",
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            AppError::Validation(_) => "输入有误，请检查标出的字段 / some fields are invalid".into(),
+            AppError::BadRequest { message, .. }
+            | AppError::Conflict { message, .. }
+            | AppError::InvalidBody { message, .. } => message.clone(),
+            AppError::Unauthenticated => "请先登录 / please log in".into(),
+            AppError::InvalidCredentials => {
+                "账号或密码错误 / wrong login or password".into()
+            }
+            AppError::Forbidden => "您的角色无权执行此操作 / your role does not allow this".into(),
+            AppError::CsrfRejected => {
+                "安全校验失败，请刷新页面后重试 / CSRF token missing or wrong".into()
+            }
+            AppError::NotFound => "未找到该对象 / not found".into(),
+            AppError::RouteNotFound => "没有这个接口 / no such endpoint".into(),
+            AppError::MethodNotAllowed => "该接口不支持此请求方法 / method not allowed here".into(),
+            AppError::Timeout => "请求超时 / the request took too long".into(),
+            AppError::PayloadTooLarge => "请求内容过大 / request body too large".into(),
+            AppError::UnsupportedMediaType => {
+                "请求内容类型不受支持，请使用 application/json / unsupported content type".into()
+            }
+            AppError::RateLimited { retry_after_secs } => format!(
+                "尝试次数过多，请在 {retry_after_secs} 秒后重试 / too many attempts, retry in {retry_after_secs}s"
+            ),
+            AppError::Unavailable(what) => format!("{what} 暂时不可用 / {what} unavailable"),
+            AppError::Internal(_) => "服务器内部错误 / internal error".into(),
+        }
+    }
+
+    fn details(&self) -> Option<Value> {
+        match self {
+            AppError::Validation(fields) => Some(serde_json::json!({ "fields": fields })),
+            AppError::BadRequest { details, .. } => details.clone(),
+            _ => None,
+        }
+    }
+
+    /// A 409 with the given code.
+    #[must_use]
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> AppError {
+        AppError::Conflict { code, message: message.into() }
+    }
+
+    /// A 400 with the given code.
+    #[must_use]
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> AppError {
+        AppError::BadRequest { code, message: message.into(), details: None }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if let AppError::Internal(err) = &self {
+            tracing::error!(error = ?err, "internal error");
+        }
+        let body = ErrorBody {
+            error: ErrorPayload {
+                code: self.code().to_owned(),
+                message: self.message(),
+                details: self.details(),
+                request_id: request_id::current(),
+            },
+        };
+        let mut response = (status, axum::Json(body)).into_response();
+        if let AppError::RateLimited { retry_after_secs } = self {
+            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        response
+    }
+}
+
+impl AppError {
+    /// The error to show for a bare status produced outside the handlers (axum's 405, a
+    /// timeout, a missing static file), so that every error answers in the envelope.
+    #[must_use]
+    pub fn from_status(status: StatusCode) -> AppError {
+        match status {
+            StatusCode::NOT_FOUND => AppError::RouteNotFound,
+            StatusCode::METHOD_NOT_ALLOWED => AppError::MethodNotAllowed,
+            StatusCode::REQUEST_TIMEOUT => AppError::Timeout,
+            StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMediaType,
+            StatusCode::UNAUTHORIZED => AppError::Unauthenticated,
+            StatusCode::FORBIDDEN => AppError::Forbidden,
+            s if s.is_client_error() => AppError::bad_request("bad_request", "请求有误 / bad request"),
+            _ => AppError::Internal(anyhow::anyhow!("status {status} without a body")),
+        }
+    }
+}
+
+impl From<DbErr> for AppError {
+    fn from(err: DbErr) -> Self {
+        AppError::Internal(anyhow::Error::new(err))
+    }
+}
+
+impl From<sea_orm::TransactionError<AppError>> for AppError {
+    fn from(err: sea_orm::TransactionError<AppError>) -> Self {
+        match err {
+            sea_orm::TransactionError::Connection(e) => e.into(),
+            sea_orm::TransactionError::Transaction(e) => e,
+        }
+    }
+}
+
+/// Turns unique-constraint violations into field errors, in one place.
+pub trait DbResultExt<T> {
+    /// When the error is a unique violation of `constraint` (its name must appear in the
+    /// database message), report it as `field` already taken.
+    ///
+    /// # Errors
+    /// The mapped error, or the original one converted into [`AppError`].
+    fn on_unique(self, constraint: &str, field: &str) -> Result<T, AppError>;
+
+    /// Like [`DbResultExt::on_unique`] for several (constraint, field) pairs.
+    ///
+    /// # Errors
+    /// The mapped error, or the original one converted into [`AppError`].
+    fn on_uniques(self, pairs: &[(&str, &str)]) -> Result<T, AppError>;
+}
+
+impl<T> DbResultExt<T> for Result<T, DbErr> {
+    fn on_unique(self, constraint: &str, field: &str) -> Result<T, AppError> {
+        self.on_uniques(&[(constraint, field)])
+    }
+
+    fn on_uniques(self, pairs: &[(&str, &str)]) -> Result<T, AppError> {
+        self.map_err(|err| {
+            for (constraint, field) in pairs {
+                if is_unique_violation(&err, constraint) {
+                    return FieldErrors::single(field, "already_exists", "该值已被使用 / already taken");
+                }
+            }
+            err.into()
+        })
+    }
+}
+
+/// Whether `err` is a unique violation of the named index. SQLite names the columns rather
+/// than the index, so the index names here are `uq_<table>_<columns>` and the columns are
+/// matched as well.
+#[must_use]
+pub fn is_unique_violation(err: &DbErr, constraint: &str) -> bool {
+    match err.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(msg)) => {
+            msg.contains(constraint) || sqlite_columns_match(&msg, constraint)
+        }
+        _ => false,
+    }
+}
+
+fn sqlite_columns_match(msg: &str, constraint: &str) -> bool {
+    // SQLite: "UNIQUE constraint failed: users.username"; index uq_users_username.
+    let Some(cols) = msg.split("failed:").nth(1) else {
+        return false;
+    };
+    let Some(rest) = constraint.strip_prefix("uq_") else {
+        return false;
+    };
+    let mut names: Vec<String> = Vec::new();
+    let mut table = String::new();
+    for part in cols.split(',') {
+        let part = part.trim();
+        if let Some((t, c)) = part.split_once('.') {
+            table = t.to_owned();
+            names.push(c.to_owned());
+        }
+    }
+    !table.is_empty() && rest == format!("{table}_{}", names.join("_"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_messages_match_index_names() {
+        assert!(sqlite_columns_match(
+            "UNIQUE constraint failed: users.username",
+            "uq_users_username"
+        ));
+        assert!(sqlite_columns_match(
+            "UNIQUE constraint failed: organizations.kind, organizations.name",
+            "uq_organizations_kind_name"
+        ));
+        assert!(!sqlite_columns_match("UNIQUE constraint failed: users.phone", "uq_users_username"));
+    }
+
+    #[test]
+    fn every_error_has_a_distinct_code() {
+        let all = [
+            AppError::Validation(FieldErrors::new()),
+            AppError::Unauthenticated,
+            AppError::InvalidCredentials,
+            AppError::Forbidden,
+            AppError::CsrfRejected,
+            AppError::NotFound,
+            AppError::RouteNotFound,
+            AppError::MethodNotAllowed,
+            AppError::Timeout,
+            AppError::PayloadTooLarge,
+            AppError::UnsupportedMediaType,
+            AppError::RateLimited { retry_after_secs: 1 },
+            AppError::Unavailable("redis"),
+            AppError::Internal(anyhow::anyhow!("x")),
+        ];
+        let mut codes: Vec<_> = all.iter().map(AppError::code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), all.len());
+    }
+}

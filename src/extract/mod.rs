@@ -1,0 +1,10 @@
+//! Request extractors whose rejections all go through [`AppError`](crate::error::AppError):
+//! JSON bodies, query strings, path parameters, the client address, pagination.
+
+mod client_ip;
+mod json;
+mod pagination;
+
+pub use client_ip::ClientIp;
+pub use json::{AppJson, AppPath, AppQuery, json_from_bytes};
+pub use pagination::{Cursor, PageParams};

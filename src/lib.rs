@@ -1,0 +1,40 @@
+//! Bangfu (帮扶): a consumption-assistance marketplace.
+//!
+//! Layout:
+//! - Bounded contexts, each with its routes, handlers, service (the rules) and DTOs:
+//!   [`auth`] (login, sessions, CSRF, the authorisation layer), [`orgs`] (organisations and
+//!   staff), [`regions`] (regions and pairings), [`audit`] (the append-only audit log).
+//!   Catalog, orders, payments, coupons, procurement, reporting and media follow the same shape.
+//! - Cross-cutting pieces: [`app`] (state and router), [`config`], [`error`] (the one
+//!   `AppError` and its envelope), [`money`], [`domain`] (USCC, region codes, phones),
+//!   [`extract`] (request extractors), [`idempotency`], [`worker`] (the job queue),
+//!   [`entities`] (sea-orm tables), [`db`], [`ops`] (health, readiness, metrics), [`web`]
+//!   (the built frontend), [`seed`] (reference and demo data).
+//! - Migrations live in the `migrations` workspace crate.
+
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod entities;
+pub mod error;
+pub mod extract;
+pub mod idempotency;
+pub mod money;
+pub mod openapi;
+pub mod ops;
+pub mod orgs;
+pub mod ratelimit;
+pub mod regions;
+pub mod request_id;
+pub mod seed;
+pub mod telemetry;
+pub mod time;
+pub mod web;
+pub mod worker;
+
+pub use app::{AppState, build, router};
+pub use config::Config;
+pub use error::AppError;

@@ -1,0 +1,362 @@
+//! The durable background job queue, kept in the `jobs` table.
+//!
+//! - [`enqueue`] inserts a job through any connection, usually the transaction making the
+//!   change the job follows up (an outbox): the job exists if and only if the change committed.
+//! - A [`Worker`] (inside `bangfu serve`, or `bangfu worker` processes) claims due jobs with a
+//!   lease: `FOR UPDATE SKIP LOCKED` on PostgreSQL, a single conditional `UPDATE … RETURNING`
+//!   on SQLite (which has one writer at a time).
+//! - Exactly-once effect: a handler does its work in a transaction it is given, and the job is
+//!   marked done in that same transaction, guarded by the lease (`locked_by` and attempt
+//!   number). A worker that lost its lease (it stalled past it and another worker re-ran the
+//!   job) fails the guard and its work rolls back.
+//! - Failures retry with exponential backoff up to `max_attempts`, then the job is `dead`.
+//! - Scheduled jobs: each instance enqueues the job of the current time slot under a unique
+//!   key (`kind@slot`), so a slot runs once however many instances there are.
+
+mod builtin;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, DatabaseBackend, DatabaseTransaction, DbErr, EntityTrait,
+    FromQueryResult, Statement, Value as DbValue,
+};
+use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::watch;
+
+use crate::app::AppState;
+use crate::db::begin_write;
+use crate::entities::jobs;
+
+/// What a handler returns: its transaction, to be committed with the job's completion.
+pub type JobResult = anyhow::Result<DatabaseTransaction>;
+type BoxedHandler =
+    Arc<dyn Fn(AppState, Value, DatabaseTransaction) -> Pin<Box<dyn Future<Output = JobResult> + Send>> + Send + Sync>;
+
+/// A recurring job.
+#[derive(Clone, Debug)]
+pub struct Schedule {
+    /// The job kind to enqueue.
+    pub kind: &'static str,
+    /// How often (slots are aligned to the Unix epoch, in UTC).
+    pub every: Duration,
+}
+
+/// Job kinds and their handlers, and the recurring schedule.
+#[derive(Clone, Default)]
+pub struct JobRegistry {
+    handlers: HashMap<&'static str, BoxedHandler>,
+    schedules: Vec<Schedule>,
+}
+
+impl std::fmt::Debug for JobRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JobRegistry")
+            .field("kinds", &self.handlers.keys().collect::<Vec<_>>())
+            .field("schedules", &self.schedules)
+            .finish()
+    }
+}
+
+impl JobRegistry {
+    /// The registry with the built-in maintenance jobs.
+    #[must_use]
+    pub fn with_builtin() -> Self {
+        let mut registry = JobRegistry::default();
+        builtin::register(&mut registry);
+        registry
+    }
+
+    /// Registers the handler of `kind`. The handler works through the transaction it is given
+    /// and returns it; the worker commits it together with the job's completion.
+    pub fn register<F, Fut>(&mut self, kind: &'static str, handler: F)
+    where
+        F: Fn(AppState, Value, DatabaseTransaction) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = JobResult> + Send + 'static,
+    {
+        self.handlers
+            .insert(kind, Arc::new(move |state, payload, txn| Box::pin(handler(state, payload, txn))));
+    }
+
+    /// Runs `kind` every `every`.
+    pub fn schedule(&mut self, kind: &'static str, every: Duration) {
+        self.schedules.push(Schedule { kind, every });
+    }
+
+    /// The registered kinds.
+    #[must_use]
+    pub fn kinds(&self) -> Vec<&'static str> {
+        let mut kinds: Vec<_> = self.handlers.keys().copied().collect();
+        kinds.sort_unstable();
+        kinds
+    }
+}
+
+/// Options of one enqueued job.
+#[derive(Debug, Clone, Default)]
+pub struct JobOptions {
+    /// Not before this time (default: now).
+    pub run_at: Option<DateTime<Utc>>,
+    /// At most one job with this key ever exists; a second enqueue is ignored.
+    pub unique_key: Option<String>,
+    /// Attempts before the job is dead (default 5).
+    pub max_attempts: Option<i32>,
+}
+
+/// Enqueues a job through `conn` (pass the transaction of the change it follows). Returns
+/// `false` when a job with the same unique key already exists.
+///
+/// # Errors
+/// Database errors, or a payload that does not serialise.
+pub async fn enqueue(
+    conn: &impl ConnectionTrait,
+    kind: &str,
+    payload: impl Serialize,
+    options: JobOptions,
+) -> Result<bool, DbErr> {
+    let payload = serde_json::to_value(payload).map_err(|e| DbErr::Custom(format!("job payload: {e}")))?;
+    let now = Utc::now();
+    let row = jobs::ActiveModel {
+        kind: Set(kind.to_owned()),
+        payload: Set(payload),
+        state: Set("pending".into()),
+        attempts: Set(0),
+        max_attempts: Set(options.max_attempts.unwrap_or(5).max(1)),
+        run_at: Set(options.run_at.unwrap_or(now)),
+        locked_by: Set(None),
+        locked_until: Set(None),
+        last_error: Set(None),
+        unique_key: Set(options.unique_key),
+        created_at: Set(now),
+        finished_at: Set(None),
+        ..Default::default()
+    };
+    // ON CONFLICT DO NOTHING: a duplicate must not abort the caller's transaction.
+    let result = jobs::Entity::insert(row)
+        .on_conflict(OnConflict::column(jobs::Column::UniqueKey).do_nothing().to_owned())
+        .exec_without_returning(conn)
+        .await?;
+    Ok(result > 0)
+}
+
+/// A claimed job.
+#[derive(Debug, Clone, FromQueryResult)]
+struct Claimed {
+    id: i64,
+    kind: String,
+    payload: Value,
+    attempts: i32,
+    max_attempts: i32,
+}
+
+/// Claims and runs due jobs until told to stop.
+#[derive(Clone)]
+pub struct Worker {
+    state: AppState,
+    id: String,
+    batch: u64,
+}
+
+impl Worker {
+    /// A worker named after the instance (plus a random suffix, so several workers in one
+    /// process are told apart).
+    #[must_use]
+    pub fn new(state: AppState) -> Self {
+        let id = format!("{}-{}", state.instance_id, &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        Worker { state, id, batch: 8 }
+    }
+
+    /// This worker's lease name.
+    #[must_use]
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Polls until `stop` turns true. Errors are logged and the loop goes on.
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        let poll = Duration::from_millis(self.state.config.worker_poll_ms.max(10));
+        tracing::info!(worker = %self.id, "worker started");
+        loop {
+            if *stop.borrow() {
+                break;
+            }
+            let worked = match self.tick().await {
+                Ok(n) => n,
+                Err(err) => {
+                    tracing::warn!(error = %err, "worker tick failed");
+                    0
+                }
+            };
+            if worked == 0 {
+                tokio::select! {
+                    _ = tokio::time::sleep(poll) => {}
+                    _ = stop.changed() => {}
+                }
+            }
+        }
+        tracing::info!(worker = %self.id, "worker stopped");
+    }
+
+    /// One round: enqueue due schedules, claim a batch, run it. Returns how many jobs ran.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn tick(&self) -> Result<usize, DbErr> {
+        self.enqueue_schedules().await?;
+        let claimed = self.claim().await?;
+        let n = claimed.len();
+        for job in claimed {
+            self.process(job).await?;
+        }
+        Ok(n)
+    }
+
+    /// Runs ticks until no job is due (for tests and the `worker --once` command).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn drain(&self) -> Result<usize, DbErr> {
+        let mut total = 0;
+        loop {
+            let n = self.tick().await?;
+            if n == 0 {
+                return Ok(total);
+            }
+            total += n;
+        }
+    }
+
+    async fn enqueue_schedules(&self) -> Result<(), DbErr> {
+        let now = Utc::now();
+        for s in &self.state.jobs.schedules {
+            let every = i64::try_from(s.every.as_secs()).unwrap_or(i64::MAX).max(1);
+            let slot = now.timestamp().div_euclid(every) * every;
+            let key = format!("{}@{}", s.kind, slot);
+            enqueue(
+                &self.state.db,
+                s.kind,
+                serde_json::json!({ "slot": slot }),
+                JobOptions { unique_key: Some(key), ..JobOptions::default() },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn claim(&self) -> Result<Vec<Claimed>, DbErr> {
+        let db = &self.state.db;
+        let backend = db.get_database_backend();
+        let now = Utc::now();
+        let lease = chrono::Duration::seconds(i64::try_from(self.state.config.job_lease_secs).unwrap_or(300).max(1));
+        let sql = match backend {
+            DatabaseBackend::Postgres => {
+                "UPDATE jobs SET state = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1 \
+                 WHERE id IN (SELECT id FROM jobs \
+                   WHERE (state = 'pending' AND run_at <= $3) OR (state = 'running' AND locked_until < $3) \
+                   ORDER BY run_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+                 RETURNING id, kind, payload, attempts, max_attempts"
+            }
+            _ => {
+                "UPDATE jobs SET state = 'running', locked_by = ?1, locked_until = ?2, attempts = attempts + 1 \
+                 WHERE id IN (SELECT id FROM jobs \
+                   WHERE (state = 'pending' AND run_at <= ?3) OR (state = 'running' AND locked_until < ?3) \
+                   ORDER BY run_at, id LIMIT ?4) \
+                 RETURNING id, kind, payload, attempts, max_attempts"
+            }
+        };
+        let values: Vec<DbValue> = vec![
+            self.id.clone().into(),
+            (now + lease).into(),
+            now.into(),
+            i64::try_from(self.batch).unwrap_or(8).into(),
+        ];
+        let mut claimed = Claimed::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+            .all(db)
+            .await?;
+        claimed.sort_by_key(|c| c.id);
+        Ok(claimed)
+    }
+
+    #[tracing::instrument(skip_all, fields(job_id = job.id, kind = %job.kind, attempt = job.attempts))]
+    async fn process(&self, job: Claimed) -> Result<(), DbErr> {
+        if job.attempts > job.max_attempts {
+            return self.fail(&job, "lease expired after the last attempt", true).await;
+        }
+        let Some(handler) = self.state.jobs.handlers.get(job.kind.as_str()).cloned() else {
+            return self.fail(&job, &format!("no handler for job kind {}", job.kind), true).await;
+        };
+        let txn = begin_write(&self.state.db).await?;
+        let outcome = handler(self.state.clone(), job.payload.clone(), txn).await;
+        match outcome {
+            Ok(txn) => {
+                let done = self.guard_update(&txn, &job, "done", None, None).await?;
+                if done {
+                    txn.commit().await?;
+                    metrics::counter!("bangfu_jobs_total", "kind" => job.kind.clone(), "outcome" => "done").increment(1);
+                } else {
+                    txn.rollback().await?;
+                    tracing::warn!("lost the lease; the job's work was rolled back");
+                }
+                Ok(())
+            }
+            Err(err) => {
+                tracing::warn!(error = %format!("{err:#}"), "job failed");
+                let dead = job.attempts >= job.max_attempts;
+                self.fail(&job, &format!("{err:#}"), dead).await
+            }
+        }
+    }
+
+    async fn fail(&self, job: &Claimed, error: &str, dead: bool) -> Result<(), DbErr> {
+        let (state, run_at) = if dead {
+            ("dead", None)
+        } else {
+            // 2, 4, 8 … seconds, capped at an hour.
+            let secs = 2i64.saturating_pow(u32::try_from(job.attempts.max(1)).unwrap_or(1)).min(3600);
+            ("pending", Some(Utc::now() + chrono::Duration::seconds(secs)))
+        };
+        self.guard_update(&self.state.db, job, state, Some(error), run_at).await?;
+        metrics::counter!("bangfu_jobs_total", "kind" => job.kind.clone(), "outcome" => state).increment(1);
+        Ok(())
+    }
+
+    /// Moves the job on from `running`, only if this worker still holds this attempt's lease.
+    async fn guard_update(
+        &self,
+        conn: &impl ConnectionTrait,
+        job: &Claimed,
+        state: &str,
+        error: Option<&str>,
+        run_at: Option<DateTime<Utc>>,
+    ) -> Result<bool, DbErr> {
+        use sea_orm::sea_query::Expr;
+        use sea_orm::{ColumnTrait, QueryFilter};
+        let finished = matches!(state, "done" | "dead").then(Utc::now);
+        let mut update = jobs::Entity::update_many()
+            .col_expr(jobs::Column::State, Expr::value(state))
+            .col_expr(jobs::Column::LockedBy, Expr::value(Option::<String>::None))
+            .col_expr(jobs::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(jobs::Column::FinishedAt, Expr::value(finished));
+        if let Some(e) = error {
+            update = update.col_expr(jobs::Column::LastError, Expr::value(e.chars().take(2000).collect::<String>()));
+        }
+        if let Some(at) = run_at {
+            update = update.col_expr(jobs::Column::RunAt, Expr::value(at));
+        }
+        let result = update
+            .filter(jobs::Column::Id.eq(job.id))
+            .filter(jobs::Column::State.eq("running"))
+            .filter(jobs::Column::LockedBy.eq(self.id.clone()))
+            .filter(jobs::Column::Attempts.eq(job.attempts))
+            .exec(conn)
+            .await?;
+        Ok(result.rows_affected == 1)
+    }
+}

@@ -2,7 +2,6 @@
 //! that key runs and its answer is stored; a retry with the same key and body gets the stored
 //! answer instead of running again; the same key with another body is refused.
 
-use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -15,7 +14,7 @@ use crate::app::AppState;
 use crate::auth::Actor;
 use crate::entities::idempotency_keys;
 use crate::error::{AppError, is_unique_violation};
-use crate::extract::json_from_bytes;
+use crate::extract::read_json;
 
 /// Header naming the key.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
@@ -51,22 +50,7 @@ where
                 })?.to_owned())
             }
         };
-        let is_json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.starts_with("application/json") || ct.contains("+json"));
-        if !is_json {
-            return Err(AppError::UnsupportedMediaType);
-        }
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::PayloadTooLarge
-            } else {
-                AppError::bad_request("unreadable_body", "无法读取请求体 / could not read the body")
-            }
-        })?;
-        let body = json_from_bytes(&bytes)?;
+        let (body, bytes) = read_json(req, state).await?;
         let hash = hex::encode(Sha256::digest(&bytes));
         Ok(IdempotentJson { body, key, hash })
     }

@@ -1,4 +1,6 @@
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::body::Bytes;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::http::{StatusCode, header};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
@@ -20,11 +22,36 @@ where
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(AppJson(value)),
-            Err(rejection) => Err(json_rejection(rejection)),
-        }
+        let (value, _) = read_json(req, state).await?;
+        Ok(AppJson(value))
     }
+}
+
+/// Reads a JSON body: checks the content type, reads the bytes (within the body limit) and
+/// parses them. Returns the raw bytes too (for hashing).
+///
+/// # Errors
+/// 415 `unsupported_media_type`, 413 `payload_too_large`, 400 `malformed_json`,
+/// 422 `invalid_body` / `unknown_field`.
+pub async fn read_json<T: DeserializeOwned, S: Send + Sync>(req: Request, state: &S) -> Result<(T, Bytes), AppError> {
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|ct| ct.parse::<mime::Mime>().ok())
+        .is_some_and(|m| m.type_() == "application" && (m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json")));
+    if !is_json {
+        return Err(AppError::UnsupportedMediaType);
+    }
+    let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::PayloadTooLarge
+        } else {
+            AppError::bad_request("unreadable_body", "无法读取请求体 / could not read the body")
+        }
+    })?;
+    let value = json_from_bytes(&bytes)?;
+    Ok((value, bytes))
 }
 
 /// Parses a JSON body already read into memory, with the same errors as [`AppJson`].
@@ -32,33 +59,28 @@ where
 /// # Errors
 /// 400 `malformed_json`, 422 `invalid_body` / `unknown_field`.
 pub fn json_from_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
-    axum::Json::<T>::from_bytes(bytes).map(|j| j.0).map_err(json_rejection)
-}
-
-fn json_rejection(rejection: JsonRejection) -> AppError {
-    match rejection {
-        JsonRejection::JsonDataError(e) => {
-            let message = e.body_text();
-            let code = if message.contains("unknown field") { "unknown_field" } else { "invalid_body" };
-            AppError::InvalidBody {
-                message: format!("请求内容字段有误 / {}", strip_prefix(&message)),
-                code,
-            }
-        }
-        JsonRejection::JsonSyntaxError(e) => AppError::BadRequest {
-            code: "malformed_json",
-            message: format!("请求体不是有效的 JSON / malformed JSON: {}", strip_prefix(&e.body_text())),
-            details: None,
-        },
-        JsonRejection::MissingJsonContentType(_) => AppError::UnsupportedMediaType,
-        JsonRejection::BytesRejection(e) => {
-            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::PayloadTooLarge
+    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(deserializer) {
+        Ok(value) => Ok(value),
+        Err(err) => {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            // serde_json calls some shape errors "syntax" (a number where an enum string
+            // belongs); if the text parses as JSON at all, the shape is what is wrong.
+            let well_formed = serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok();
+            if well_formed {
+                let text = inner.to_string();
+                let code = if text.contains("unknown field") { "unknown_field" } else { "invalid_body" };
+                let location = if path == "." { String::new() } else { format!("{path}: ") };
+                Err(AppError::InvalidBody { message: format!("请求内容字段有误 / {location}{text}"), code })
             } else {
-                AppError::bad_request("unreadable_body", "无法读取请求体 / could not read the body")
+                Err(AppError::BadRequest {
+                    code: "malformed_json",
+                    message: format!("请求体不是有效的 JSON / malformed JSON: {inner}"),
+                    details: None,
+                })
             }
         }
-        _ => AppError::bad_request("malformed_json", "请求体不是有效的 JSON / malformed JSON"),
     }
 }
 

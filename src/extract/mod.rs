@@ -6,5 +6,5 @@ mod json;
 mod pagination;
 
 pub use client_ip::ClientIp;
-pub use json::{AppJson, AppPath, AppQuery, json_from_bytes};
+pub use json::{AppJson, AppPath, AppQuery, json_from_bytes, read_json};
 pub use pagination::{Cursor, PageParams};

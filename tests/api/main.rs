@@ -1,0 +1,13 @@
+//! Integration tests: the real router on a fresh database per test (see `helpers`).
+
+mod audit;
+mod auth;
+mod authz;
+mod bad_input;
+mod helpers;
+mod idempotency;
+mod jobs;
+mod ops;
+mod openapi;
+mod orgs;
+mod regions;

@@ -88,12 +88,17 @@ pub async fn connect_redis(url: &str) -> anyhow::Result<ConnectionManager> {
 /// embedded demo), with a warning.
 fn session_key(config: &Config) -> anyhow::Result<Vec<u8>> {
     if let Some(secret) = config.session_secret_bytes() {
-        anyhow::ensure!(secret.len() >= 32, "BANGFU_SESSION_SECRET must be at least 32 characters");
+        anyhow::ensure!(
+            secret.len() >= 32,
+            "BANGFU_SESSION_SECRET must be at least 32 characters"
+        );
         return Ok(secret);
     }
     let path = config.data_dir.join("session.secret");
-    if let Ok(existing) = std::fs::read_to_string(&path) {
-        if existing.trim().len() >= 32 {
+    if let Ok(existing) = std::fs::read_to_string(&path)
+        && existing.trim().len() >= 32
+    {
+        {
             tracing::warn!(path = %path.display(), "BANGFU_SESSION_SECRET not set; using the generated secret kept in the data directory (set it in production)");
             return Ok(existing.trim().as_bytes().to_vec());
         }
@@ -109,7 +114,12 @@ fn session_key(config: &Config) -> anyhow::Result<Vec<u8>> {
 fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
     file.write_all(text.as_bytes())
 }
 
@@ -132,11 +142,17 @@ pub async fn build(config: Config, jobs: JobRegistry) -> anyhow::Result<AppState
 ///
 /// # Errors
 /// When Redis cannot be reached or the secret is unusable.
-pub async fn build_with_db(config: Config, db: DatabaseConnection, jobs: JobRegistry) -> anyhow::Result<AppState> {
+pub async fn build_with_db(
+    config: Config,
+    db: DatabaseConnection,
+    jobs: JobRegistry,
+) -> anyhow::Result<AppState> {
     let redis = match &config.redis_url {
         Some(url) => Some(connect_redis(url).await?),
         None => {
-            tracing::info!("REDIS_URL not set: rate limits, gates and caches are in-process (one instance only)");
+            tracing::info!(
+                "REDIS_URL not set: rate limits, gates and caches are in-process (one instance only)"
+            );
             None
         }
     };

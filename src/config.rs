@@ -26,7 +26,12 @@ pub struct Config {
     pub database_url: Option<String>,
 
     /// Maximum database connections in the pool.
-    #[arg(long, env = "BANGFU_DB_MAX_CONNECTIONS", default_value_t = 16, global = true)]
+    #[arg(
+        long,
+        env = "BANGFU_DB_MAX_CONNECTIONS",
+        default_value_t = 16,
+        global = true
+    )]
     pub db_max_connections: u32,
 
     /// Redis URL. Without it, in-process equivalents serve a single instance.
@@ -34,20 +39,40 @@ pub struct Config {
     pub redis_url: Option<String>,
 
     /// Prefix of every Redis key (lets several deployments or test runs share one Redis).
-    #[arg(long, env = "BANGFU_REDIS_PREFIX", default_value = "bangfu:", global = true)]
+    #[arg(
+        long,
+        env = "BANGFU_REDIS_PREFIX",
+        default_value = "bangfu:",
+        global = true
+    )]
     pub redis_prefix: String,
 
     /// Address the HTTP server listens on.
-    #[arg(long, env = "BANGFU_BIND", default_value = "127.0.0.1:8080", global = true)]
+    #[arg(
+        long,
+        env = "BANGFU_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
     pub bind: SocketAddr,
 
     /// Secret keying session and invitation token hashes (at least 32 characters). Without
     /// it, a random one is generated and kept in the data directory (embedded demo only).
-    #[arg(long, env = "BANGFU_SESSION_SECRET", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "BANGFU_SESSION_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
     pub session_secret: Option<SecretString>,
 
     /// Mark cookies `Secure` (set when served behind TLS).
-    #[arg(long, env = "BANGFU_COOKIE_SECURE", default_value_t = false, global = true)]
+    #[arg(
+        long,
+        env = "BANGFU_COOKIE_SECURE",
+        default_value_t = false,
+        global = true
+    )]
     pub cookie_secure: bool,
 
     /// Session lifetime in hours.
@@ -55,7 +80,12 @@ pub struct Config {
     pub session_ttl_hours: i64,
 
     /// Trust `X-Forwarded-For` for the client address (only behind a proxy you control).
-    #[arg(long, env = "BANGFU_TRUST_PROXY", default_value_t = false, global = true)]
+    #[arg(
+        long,
+        env = "BANGFU_TRUST_PROXY",
+        default_value_t = false,
+        global = true
+    )]
     pub trust_proxy: bool,
 
     /// Log format.
@@ -63,7 +93,12 @@ pub struct Config {
     pub log_format: LogFormat,
 
     /// Directory of the built web frontend.
-    #[arg(long, env = "BANGFU_WEB_DIR", default_value = "frontend/dist", global = true)]
+    #[arg(
+        long,
+        env = "BANGFU_WEB_DIR",
+        default_value = "frontend/dist",
+        global = true
+    )]
     pub web_dir: PathBuf,
 
     /// Directory for local data (embedded database, generated secret, uploads).
@@ -75,15 +110,30 @@ pub struct Config {
     pub max_body_bytes: usize,
 
     /// Login attempts allowed per account in one window.
-    #[arg(long, env = "BANGFU_LOGIN_MAX_PER_ACCOUNT", default_value_t = 5, global = true)]
+    #[arg(
+        long,
+        env = "BANGFU_LOGIN_MAX_PER_ACCOUNT",
+        default_value_t = 5,
+        global = true
+    )]
     pub login_max_per_account: u32,
 
     /// Login attempts allowed per client address in one window.
-    #[arg(long, env = "BANGFU_LOGIN_MAX_PER_IP", default_value_t = 30, global = true)]
+    #[arg(
+        long,
+        env = "BANGFU_LOGIN_MAX_PER_IP",
+        default_value_t = 30,
+        global = true
+    )]
     pub login_max_per_ip: u32,
 
     /// Length of the login rate-limit window, in seconds.
-    #[arg(long, env = "BANGFU_LOGIN_WINDOW_SECS", default_value_t = 300, global = true)]
+    #[arg(
+        long,
+        env = "BANGFU_LOGIN_WINDOW_SECS",
+        default_value_t = 300,
+        global = true
+    )]
     pub login_window_secs: u64,
 
     /// Run the background worker inside `serve` (turn off when running `bangfu worker`
@@ -92,11 +142,21 @@ pub struct Config {
     pub embedded_worker: bool,
 
     /// How often an idle worker looks for due jobs, in milliseconds.
-    #[arg(long, env = "BANGFU_WORKER_POLL_MS", default_value_t = 1000, global = true)]
+    #[arg(
+        long,
+        env = "BANGFU_WORKER_POLL_MS",
+        default_value_t = 1000,
+        global = true
+    )]
     pub worker_poll_ms: u64,
 
     /// How long a claimed job stays leased to its worker, in seconds.
-    #[arg(long, env = "BANGFU_JOB_LEASE_SECS", default_value_t = 300, global = true)]
+    #[arg(
+        long,
+        env = "BANGFU_JOB_LEASE_SECS",
+        default_value_t = 300,
+        global = true
+    )]
     pub job_lease_secs: u64,
 
     /// Stripe secret key (used by online payment; without it the offline test provider runs).
@@ -104,17 +164,48 @@ pub struct Config {
     pub stripe_secret_key: Option<SecretString>,
 
     /// Stripe webhook signing secret.
-    #[arg(long, env = "STRIPE_WEBHOOK_SECRET", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "STRIPE_WEBHOOK_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
     pub stripe_webhook_secret: Option<SecretString>,
 }
 
 impl Config {
+    /// Treats empty variables (`DATABASE_URL=` copied from `.env.sample`) as unset.
+    #[must_use]
+    pub fn normalised(mut self) -> Self {
+        let blank = |v: &Option<String>| v.as_deref().is_some_and(|s| s.trim().is_empty());
+        if blank(&self.database_url) {
+            self.database_url = None;
+        }
+        if blank(&self.redis_url) {
+            self.redis_url = None;
+        }
+        let blank_secret = |v: &Option<SecretString>| v.as_ref().is_some_and(|s| s.expose_secret().trim().is_empty());
+        if blank_secret(&self.session_secret) {
+            self.session_secret = None;
+        }
+        if blank_secret(&self.stripe_secret_key) {
+            self.stripe_secret_key = None;
+        }
+        if blank_secret(&self.stripe_webhook_secret) {
+            self.stripe_webhook_secret = None;
+        }
+        self
+    }
+
     /// The database URL to use: the configured one or the embedded SQLite file.
     #[must_use]
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(url) => url.clone(),
-            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("bangfu.db").display()),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("bangfu.db").display()
+            ),
         }
     }
 
@@ -149,7 +240,7 @@ impl Config {
         }
         // Parse an empty command line so the defaults come from one place. Variables of the
         // process environment still apply, as they would for the binary.
-        let mut config = Wrapper::parse_from(["bangfu"]).config;
+        let mut config = Wrapper::parse_from(["bangfu"]).config.normalised();
         config.database_url = url;
         config
     }

@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
+use sea_orm::SqliteTransactionMode;
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
     DatabaseTransaction, DbErr, TransactionOptions, TransactionTrait,
 };
-use sea_orm::SqliteTransactionMode;
 
 use crate::config::Config;
 
@@ -23,7 +23,11 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     }
     let mut options = ConnectOptions::new(url);
     options
-        .max_connections(if config.is_sqlite() { 4 } else { config.db_max_connections })
+        .max_connections(if config.is_sqlite() {
+            4
+        } else {
+            config.db_max_connections
+        })
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(10))

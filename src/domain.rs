@@ -23,7 +23,9 @@ impl fmt::Display for Invalid {
 /// The 31 characters a USCC may use (GB 32100-2015: digits and capitals without I, O, S, V, Z).
 const USCC_CHARSET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 /// Position weights for the first 17 characters.
-const USCC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const USCC_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 /// A unified social credit code (统一社会信用代码), 18 characters with a valid check character.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -127,7 +129,9 @@ impl RegionCode {
         let internal = t.len() >= 2
             && t.len() <= 16
             && t.starts_with('X')
-            && t[1..].bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
+            && t[1..]
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
         if gb || internal {
             Ok(RegionCode(t.to_owned()))
         } else {
@@ -263,13 +267,29 @@ mod tests {
     #[test]
     fn uscc_known_codes() {
         // Published codes of well-known organisations.
-        for good in ["91440300708461136T", "91110000802100433B", "91440300MA5DC6QF9X"] {
+        for good in [
+            "91440300708461136T",
+            "91110000802100433B",
+            "91440300MA5DC6QF9X",
+        ] {
             assert!(Uscc::parse(good).is_ok(), "{good}");
         }
-        assert_eq!(Uscc::parse("91440300708461136t").map(|u| u.0), Ok("91440300708461136T".into()));
-        assert_eq!(Uscc::parse("91440300708461136A").map_err(|e| e.code), Err("uscc_check_char"));
-        assert_eq!(Uscc::parse("9144030070846113").map_err(|e| e.code), Err("uscc_length"));
-        assert_eq!(Uscc::parse("9144030070846113IT").map_err(|e| e.code), Err("uscc_charset"));
+        assert_eq!(
+            Uscc::parse("91440300708461136t").map(|u| u.0),
+            Ok("91440300708461136T".into())
+        );
+        assert_eq!(
+            Uscc::parse("91440300708461136A").map_err(|e| e.code),
+            Err("uscc_check_char")
+        );
+        assert_eq!(
+            Uscc::parse("9144030070846113").map_err(|e| e.code),
+            Err("uscc_length")
+        );
+        assert_eq!(
+            Uscc::parse("9144030070846113IT").map_err(|e| e.code),
+            Err("uscc_charset")
+        );
     }
 
     #[test]
@@ -283,7 +303,10 @@ mod tests {
 
     #[test]
     fn phones_and_masks() {
-        assert_eq!(Phone::parse("+86 138-0013-1234").map(|p| p.masked()), Ok("138****1234".into()));
+        assert_eq!(
+            Phone::parse("+86 138-0013-1234").map(|p| p.masked()),
+            Ok("138****1234".into())
+        );
         for bad in ["12800131234", "1380013123", "138001312345", "abc"] {
             assert!(Phone::parse(bad).is_err(), "{bad}");
         }

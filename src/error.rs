@@ -37,10 +37,13 @@ impl FieldErrors {
 
     /// Records a problem with `field`.
     pub fn add(&mut self, field: &str, code: &str, message: impl Into<String>) {
-        self.0.entry(field.to_owned()).or_default().push(FieldError {
-            code: code.to_owned(),
-            message: message.into(),
-        });
+        self.0
+            .entry(field.to_owned())
+            .or_default()
+            .push(FieldError {
+                code: code.to_owned(),
+                message: message.into(),
+            });
     }
 
     /// Records a refused value.
@@ -70,7 +73,11 @@ impl FieldErrors {
     /// # Errors
     /// [`AppError::Validation`] carrying these problems.
     pub fn into_result(self) -> Result<(), AppError> {
-        if self.is_empty() { Ok(()) } else { Err(AppError::Validation(self)) }
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Validation(self))
+        }
     }
 
     /// One problem with one field, as an error.
@@ -226,14 +233,14 @@ impl AppError {
 
     fn message(&self) -> String {
         match self {
-            AppError::Validation(_) => "输入有误，请检查标出的字段 / some fields are invalid".into(),
+            AppError::Validation(_) => {
+                "输入有误，请检查标出的字段 / some fields are invalid".into()
+            }
             AppError::BadRequest { message, .. }
             | AppError::Conflict { message, .. }
             | AppError::InvalidBody { message, .. } => message.clone(),
             AppError::Unauthenticated => "请先登录 / please log in".into(),
-            AppError::InvalidCredentials => {
-                "账号或密码错误 / wrong login or password".into()
-            }
+            AppError::InvalidCredentials => "账号或密码错误 / wrong login or password".into(),
             AppError::Forbidden => "您的角色无权执行此操作 / your role does not allow this".into(),
             AppError::CsrfRejected => {
                 "安全校验失败，请刷新页面后重试 / CSRF token missing or wrong".into()
@@ -265,13 +272,20 @@ impl AppError {
     /// A 409 with the given code.
     #[must_use]
     pub fn conflict(code: &'static str, message: impl Into<String>) -> AppError {
-        AppError::Conflict { code, message: message.into() }
+        AppError::Conflict {
+            code,
+            message: message.into(),
+        }
     }
 
     /// A 400 with the given code.
     #[must_use]
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> AppError {
-        AppError::BadRequest { code, message: message.into(), details: None }
+        AppError::BadRequest {
+            code,
+            message: message.into(),
+            details: None,
+        }
     }
 }
 
@@ -290,10 +304,10 @@ impl IntoResponse for AppError {
             },
         };
         let mut response = (status, axum::Json(body)).into_response();
-        if let AppError::RateLimited { retry_after_secs } = self {
-            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        if let AppError::RateLimited { retry_after_secs } = self
+            && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
         }
         response
     }
@@ -312,7 +326,9 @@ impl AppError {
             StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMediaType,
             StatusCode::UNAUTHORIZED => AppError::Unauthenticated,
             StatusCode::FORBIDDEN => AppError::Forbidden,
-            s if s.is_client_error() => AppError::bad_request("bad_request", "请求有误 / bad request"),
+            s if s.is_client_error() => {
+                AppError::bad_request("bad_request", "请求有误 / bad request")
+            }
             _ => AppError::Internal(anyhow::anyhow!("status {status} without a body")),
         }
     }
@@ -358,7 +374,11 @@ impl<T> DbResultExt<T> for Result<T, DbErr> {
         self.map_err(|err| {
             for (constraint, field) in pairs {
                 if is_unique_violation(&err, constraint) {
-                    return FieldErrors::single(field, "already_exists", "该值已被使用 / already taken");
+                    return FieldErrors::single(
+                        field,
+                        "already_exists",
+                        "该值已被使用 / already taken",
+                    );
                 }
             }
             err.into()
@@ -413,7 +433,10 @@ mod tests {
             "UNIQUE constraint failed: organizations.kind, organizations.name",
             "uq_organizations_kind_name"
         ));
-        assert!(!sqlite_columns_match("UNIQUE constraint failed: users.phone", "uq_users_username"));
+        assert!(!sqlite_columns_match(
+            "UNIQUE constraint failed: users.phone",
+            "uq_users_username"
+        ));
     }
 
     #[test]
@@ -430,7 +453,9 @@ mod tests {
             AppError::Timeout,
             AppError::PayloadTooLarge,
             AppError::UnsupportedMediaType,
-            AppError::RateLimited { retry_after_secs: 1 },
+            AppError::RateLimited {
+                retry_after_secs: 1,
+            },
             AppError::Unavailable("redis"),
             AppError::Internal(anyhow::anyhow!("x")),
         ];

@@ -41,7 +41,11 @@ where
         let key = match req.headers().get(IDEMPOTENCY_KEY) {
             None => None,
             Some(v) => {
-                let k = v.to_str().ok().map(str::trim).filter(|k| !k.is_empty() && k.len() <= 255);
+                let k = v
+                    .to_str()
+                    .ok()
+                    .map(str::trim)
+                    .filter(|k| !k.is_empty() && k.len() <= 255);
                 Some(k.ok_or_else(|| {
                     AppError::bad_request(
                         "invalid_idempotency_key",
@@ -63,7 +67,13 @@ impl<T> IdempotentJson<T> {
     /// # Errors
     /// 422 `idempotency_key_reused` (same key, other request), 409 `idempotency_in_progress`
     /// (the first request has not finished), database errors, and whatever `f` returns.
-    pub async fn run<F, Fut>(self, state: &AppState, actor: &Actor, route: &str, f: F) -> Result<Response, AppError>
+    pub async fn run<F, Fut>(
+        self,
+        state: &AppState,
+        actor: &Actor,
+        route: &str,
+        f: F,
+    ) -> Result<Response, AppError>
     where
         F: FnOnce(T) -> Fut,
         Fut: std::future::Future<Output = Result<Response, AppError>>,
@@ -114,8 +124,14 @@ impl<T> IdempotentJson<T> {
             .await
             .map_err(|e| AppError::Internal(anyhow::anyhow!("buffering response: {e}")))?;
         idempotency_keys::Entity::update_many()
-            .col_expr(idempotency_keys::Column::State, sea_orm::sea_query::Expr::value("done"))
-            .col_expr(idempotency_keys::Column::ResponseStatus, sea_orm::sea_query::Expr::value(i32::from(status.as_u16())))
+            .col_expr(
+                idempotency_keys::Column::State,
+                sea_orm::sea_query::Expr::value("done"),
+            )
+            .col_expr(
+                idempotency_keys::Column::ResponseStatus,
+                sea_orm::sea_query::Expr::value(i32::from(status.as_u16())),
+            )
             .col_expr(
                 idempotency_keys::Column::ResponseBody,
                 sea_orm::sea_query::Expr::value(String::from_utf8_lossy(&bytes).into_owned()),
@@ -129,7 +145,10 @@ impl<T> IdempotentJson<T> {
 }
 
 fn is_pk_violation(err: &sea_orm::DbErr) -> bool {
-    matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
 }
 
 async fn replay(
@@ -143,7 +162,12 @@ async fn replay(
     let stored = idempotency_keys::Entity::find_by_id((user_id, key.to_owned()))
         .one(&state.db)
         .await?
-        .ok_or_else(|| AppError::conflict("idempotency_in_progress", "请求处理中，请稍后重试 / the first request is still running"))?;
+        .ok_or_else(|| {
+            AppError::conflict(
+                "idempotency_in_progress",
+                "请求处理中，请稍后重试 / the first request is still running",
+            )
+        })?;
     if stored.request_hash != hash || stored.method != method || stored.path != path {
         return Err(AppError::BadRequest {
             code: "idempotency_key_reused",
@@ -151,14 +175,27 @@ async fn replay(
             details: None,
         });
     }
-    match (stored.state.as_str(), stored.response_status, stored.response_body) {
+    match (
+        stored.state.as_str(),
+        stored.response_status,
+        stored.response_body,
+    ) {
         ("done", Some(status), Some(body)) => {
-            let status = StatusCode::from_u16(u16::try_from(status).unwrap_or(500)).unwrap_or(StatusCode::OK);
+            let status = StatusCode::from_u16(u16::try_from(status).unwrap_or(500))
+                .unwrap_or(StatusCode::OK);
             let mut response = (status, body).into_response();
-            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            response
+                .headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
             Ok(response)
         }
-        _ => Err(AppError::conflict("idempotency_in_progress", "请求处理中，请稍后重试 / the first request is still running")),
+        _ => Err(AppError::conflict(
+            "idempotency_in_progress",
+            "请求处理中，请稍后重试 / the first request is still running",
+        )),
     }
 }

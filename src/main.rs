@@ -46,7 +46,8 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    cli.config = cli.config.normalised();
     bangfu::telemetry::init(cli.config.log_format);
     match cli.command {
         Command::Serve { migrate } => serve(cli.config, migrate).await,
@@ -59,13 +60,19 @@ async fn main() -> anyhow::Result<()> {
         Command::Seed { demo } => seed(cli.config, demo).await,
         Command::Worker { once } => worker(cli.config, once).await,
         Command::Openapi => {
-            println!("{}", serde_json::to_string_pretty(&bangfu::app::openapi_document())?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&bangfu::app::openapi_document())?
+            );
             Ok(())
         }
     }
 }
 
-async fn ensure_migrated(config: &Config, migrate: bool) -> anyhow::Result<sea_orm::DatabaseConnection> {
+async fn ensure_migrated(
+    config: &Config,
+    migrate: bool,
+) -> anyhow::Result<sea_orm::DatabaseConnection> {
     let db = bangfu::db::connect(config).await?;
     if migrate || config.is_sqlite() {
         bangfu::db::migrate(&db).await?;
@@ -97,9 +104,12 @@ async fn serve(config: Config, migrate: bool) -> anyhow::Result<()> {
         "bangfu listening"
     );
     let app = bangfu::router(state);
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     let _ = stop_tx.send(true);
     if let Some(handle) = worker {
         let _ = handle.await;
@@ -145,10 +155,17 @@ async fn seed(config: Config, demo: bool) -> anyhow::Result<()> {
         report.users,
         report.roles,
         report.roster,
-        if report.is_empty() { " (already seeded; nothing changed)" } else { "" }
+        if report.is_empty() {
+            " (already seeded; nothing changed)"
+        } else {
+            ""
+        }
     );
     if demo {
-        println!("\n演示账号 Demo logins (password / 密码: {}):", bangfu::seed::DEMO_PASSWORD);
+        println!(
+            "\n演示账号 Demo logins (password / 密码: {}):",
+            bangfu::seed::DEMO_PASSWORD
+        );
         for (login, what) in bangfu::seed::DEMO_LOGINS {
             println!("  {login:<12} {what}");
         }

@@ -8,7 +8,18 @@ use utoipa::ToSchema;
 
 /// An amount of money in fen (CNY minor units). May be negative (refunds, adjustments).
 #[derive(
-    Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+    Copy,
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
 )]
 #[serde(transparent)]
 #[schema(value_type = i64, example = 4000)]
@@ -223,23 +234,49 @@ mod tests {
         for bad in ["", "1.", ".5", "1.234", "abc", "1e3", "1,00", "--1"] {
             assert!(Money::parse_yuan(bad).is_err(), "{bad}");
         }
-        assert_eq!(Money::parse_yuan("99999999999999999999"), Err(MoneyParseError::Overflow));
+        assert_eq!(
+            Money::parse_yuan("99999999999999999999"),
+            Err(MoneyParseError::Overflow)
+        );
     }
 
     #[test]
     fn splits_coupon_over_lines() {
         // 满50减40 over lines of 30.00, 15.00 and 5.01: 40.00 split by line value.
-        let parts = Money::from_fen(4000).split_by_weights(&[3000, 1500, 501]).expect("split");
+        let parts = Money::from_fen(4000)
+            .split_by_weights(&[3000, 1500, 501])
+            .expect("split");
         assert_eq!(parts.iter().copied().sum::<Money>(), Money::from_fen(4000));
-        assert_eq!(parts, vec![Money::from_fen(2399), Money::from_fen(1200), Money::from_fen(401)]);
+        assert_eq!(
+            parts,
+            vec![
+                Money::from_fen(2399),
+                Money::from_fen(1200),
+                Money::from_fen(401)
+            ]
+        );
     }
 
     #[test]
     fn split_rejects_nonsense() {
-        assert_eq!(Money::from_fen(10).split_by_weights(&[0, 0]), Err(SplitError::ZeroWeights));
-        assert_eq!(Money::from_fen(-1).split_by_weights(&[1]), Err(SplitError::NegativeTotal));
+        assert_eq!(
+            Money::from_fen(10).split_by_weights(&[0, 0]),
+            Err(SplitError::ZeroWeights)
+        );
+        assert_eq!(
+            Money::from_fen(-1).split_by_weights(&[1]),
+            Err(SplitError::NegativeTotal)
+        );
         assert_eq!(Money::ZERO.split_by_weights(&[]), Ok(vec![]));
-        assert_eq!(Money::from_fen(1).split_by_weights(&[1, 1, 1]).expect("split").iter().copied().sum::<Money>(), Money::from_fen(1));
+        assert_eq!(
+            Money::from_fen(1)
+                .split_by_weights(&[1, 1, 1])
+                .expect("split")
+                .iter()
+                .copied()
+                .sum::<Money>(),
+            Money::from_fen(1)
+        );
     }
 
     proptest! {

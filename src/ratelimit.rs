@@ -37,7 +37,10 @@ impl RateLimiter {
     /// A limiter backed by Redis (`prefix` namespaces its keys) or, with `None`, by memory.
     #[must_use]
     pub fn new(redis: Option<(ConnectionManager, String)>) -> Self {
-        RateLimiter { redis, local: Arc::new(DashMap::new()) }
+        RateLimiter {
+            redis,
+            local: Arc::new(DashMap::new()),
+        }
     }
 
     /// Counts one attempt for `key`; more than `limit` attempts in `window` are refused.
@@ -84,7 +87,10 @@ impl RateLimiter {
 
     fn hit_local(&self, key: &str, limit: u32, window: Duration) -> Decision {
         let now = Instant::now();
-        let mut entry = self.local.entry(key.to_owned()).or_insert((0, now + window));
+        let mut entry = self
+            .local
+            .entry(key.to_owned())
+            .or_insert((0, now + window));
         if entry.1 <= now {
             *entry = (0, now + window);
         }
@@ -108,7 +114,10 @@ mod tests {
         for _ in 0..3 {
             assert_eq!(limiter.hit("k", 3, window).await, Decision::Allowed);
         }
-        assert!(matches!(limiter.hit("k", 3, window).await, Decision::Limited(_)));
+        assert!(matches!(
+            limiter.hit("k", 3, window).await,
+            Decision::Limited(_)
+        ));
         assert_eq!(limiter.hit("other", 3, window).await, Decision::Allowed);
         tokio::time::sleep(window + Duration::from_millis(20)).await;
         assert_eq!(limiter.hit("k", 3, window).await, Decision::Allowed);

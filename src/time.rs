@@ -16,8 +16,12 @@ mod tests {
 
     #[test]
     fn shanghai_date_turns_at_16_utc() {
-        let before = DateTime::parse_from_rfc3339("2026-12-31T15:59:59Z").expect("t").with_timezone(&Utc);
-        let after = DateTime::parse_from_rfc3339("2026-12-31T16:00:00Z").expect("t").with_timezone(&Utc);
+        let before = DateTime::parse_from_rfc3339("2026-12-31T15:59:59Z")
+            .expect("t")
+            .with_timezone(&Utc);
+        let after = DateTime::parse_from_rfc3339("2026-12-31T16:00:00Z")
+            .expect("t")
+            .with_timezone(&Utc);
         assert_eq!(business_date(before).to_string(), "2026-12-31");
         assert_eq!(business_date(after).to_string(), "2027-01-01");
     }

@@ -28,7 +28,12 @@ pub fn router(dir: &Path) -> Router<AppState> {
     if !index.is_file() {
         tracing::warn!(dir = %dir.display(), "frontend not built; serving an explanation page at /");
         return Router::new().fallback(|| async {
-            (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")], Html(NOT_BUILT)).into_response()
+            (
+                StatusCode::OK,
+                [(header::CACHE_CONTROL, "no-store")],
+                Html(NOT_BUILT),
+            )
+                .into_response()
         });
     }
     // Hashed assets never change under one name: cache them for a year. index.html must be
@@ -41,9 +46,11 @@ pub fn router(dir: &Path) -> Router<AppState> {
         ));
     let spa = ServeDir::new(dir)
         .precompressed_gzip()
-        .not_found_service(ServeFile::new(&index));
-    assets.fallback_service(spa).layer(SetResponseHeaderLayer::if_not_present(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-cache"),
-    ))
+        .fallback(ServeFile::new(&index));
+    assets
+        .fallback_service(spa)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ))
 }

@@ -298,7 +298,7 @@ async function api(req, res, url) {
   const auth = authenticate(req)
   if (!auth) return fail(res, 401, 'unauthenticated', 'Not logged in.')
   if (auth.viaCookie && !['GET', 'HEAD', 'OPTIONS'].includes(method)) {
-    if (req.headers['x-csrf-token'] !== auth.session.csrf) return fail(res, 403, 'csrf_failed', 'Missing or wrong X-CSRF-Token.')
+    if (req.headers['x-csrf-token'] !== auth.session.csrf) return fail(res, 403, 'csrf_rejected', 'Missing or wrong X-CSRF-Token.')
   }
   const { user } = auth
   const roleSet = new Set(user.roles.map(([r]) => r))

@@ -54,7 +54,12 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("regions", "idx_regions_parent", &["parent_code"], false))
+            .create_index(index(
+                "regions",
+                "idx_regions_parent",
+                &["parent_code"],
+                false,
+            ))
             .await?;
 
         manager
@@ -84,7 +89,12 @@ impl MigrationTrait for Migration {
             ))
             .await?;
         manager
-            .create_index(index("pairings", "idx_pairings_partner", &["partner_code"], false))
+            .create_index(index(
+                "pairings",
+                "idx_pairings_partner",
+                &["partner_code"],
+                false,
+            ))
             .await?;
 
         manager
@@ -116,13 +126,28 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("organizations", "uq_organizations_kind_name", &["kind", "name"], true))
+            .create_index(index(
+                "organizations",
+                "uq_organizations_kind_name",
+                &["kind", "name"],
+                true,
+            ))
             .await?;
         manager
-            .create_index(index("organizations", "uq_organizations_uscc", &["uscc"], true))
+            .create_index(index(
+                "organizations",
+                "uq_organizations_uscc",
+                &["uscc"],
+                true,
+            ))
             .await?;
         manager
-            .create_index(index("organizations", "idx_organizations_parent", &["parent_id"], false))
+            .create_index(index(
+                "organizations",
+                "idx_organizations_parent",
+                &["parent_id"],
+                false,
+            ))
             .await?;
 
         manager
@@ -173,7 +198,12 @@ impl MigrationTrait for Migration {
             ))
             .await?;
         manager
-            .create_index(index("user_roles", "idx_user_roles_org", &["org_id"], false))
+            .create_index(index(
+                "user_roles",
+                "idx_user_roles_org",
+                &["org_id"],
+                false,
+            ))
             .await?;
 
         manager
@@ -195,7 +225,12 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("sessions", "uq_sessions_token_hash", &["token_hash"], true))
+            .create_index(index(
+                "sessions",
+                "uq_sessions_token_hash",
+                &["token_hash"],
+                true,
+            ))
             .await?;
         manager
             .create_index(index("sessions", "idx_sessions_user", &["user_id"], false))
@@ -221,7 +256,12 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("invitations", "uq_invitations_token_hash", &["token_hash"], true))
+            .create_index(index(
+                "invitations",
+                "uq_invitations_token_hash",
+                &["token_hash"],
+                true,
+            ))
             .await?;
 
         manager
@@ -239,7 +279,12 @@ impl MigrationTrait for Migration {
                     .col(big_integer_null("user_id"))
                     .col(ts("created_at"))
                     .col(ts("updated_at"))
-                    .foreign_key(&mut fk("member_roster", "union_org_id", "organizations", "id"))
+                    .foreign_key(&mut fk(
+                        "member_roster",
+                        "union_org_id",
+                        "organizations",
+                        "id",
+                    ))
                     .foreign_key(&mut fk("member_roster", "user_id", "users", "id"))
                     .to_owned(),
             )
@@ -253,7 +298,12 @@ impl MigrationTrait for Migration {
             ))
             .await?;
         manager
-            .create_index(index("member_roster", "idx_member_roster_user", &["user_id"], false))
+            .create_index(index(
+                "member_roster",
+                "idx_member_roster_user",
+                &["user_id"],
+                false,
+            ))
             .await?;
 
         manager
@@ -305,7 +355,12 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("jobs", "idx_jobs_state_run_at", &["state", "run_at"], false))
+            .create_index(index(
+                "jobs",
+                "idx_jobs_state_run_at",
+                &["state", "run_at"],
+                false,
+            ))
             .await?;
         manager
             .create_index(index("jobs", "uq_jobs_unique_key", &["unique_key"], true))
@@ -337,7 +392,12 @@ impl MigrationTrait for Migration {
         allow_update_delete(manager, "audit_log").await?;
         for table in TABLES.iter().rev() {
             manager
-                .drop_table(Table::drop().table((*table).to_owned()).if_exists().to_owned())
+                .drop_table(
+                    Table::drop()
+                        .table((*table).to_owned())
+                        .if_exists()
+                        .to_owned(),
+                )
                 .await?;
         }
         Ok(())

@@ -69,7 +69,10 @@ pub async fn list_audit(
     AppQuery(q): AppQuery<AuditQuery>,
 ) -> Result<AppJson<AuditPage>, AppError> {
     authz::require_operator(&actor)?;
-    let page = PageParams { cursor: q.cursor, limit: q.limit };
+    let page = PageParams {
+        cursor: q.cursor,
+        limit: q.limit,
+    };
     let limit = page.limit();
     let mut query = audit_log::Entity::find()
         .find_also_related(users::Entity)

@@ -59,12 +59,18 @@ impl Actor {
 
     /// The roles the user holds in `org_id`.
     pub fn roles_in(&self, org_id: i64) -> impl Iterator<Item = Role> + '_ {
-        self.grants.iter().filter(move |g| g.org_id == org_id).map(|g| g.role)
+        self.grants
+            .iter()
+            .filter(move |g| g.org_id == org_id)
+            .map(|g| g.role)
     }
 
     /// The organisations in which the user holds `role`.
     pub fn orgs_with(&self, role: Role) -> impl Iterator<Item = i64> + '_ {
-        self.grants.iter().filter(move |g| g.role == role).map(|g| g.org_id)
+        self.grants
+            .iter()
+            .filter(move |g| g.role == role)
+            .map(|g| g.org_id)
     }
 
     /// The organisation the user acts for as an audit actor: the first grant's.
@@ -99,15 +105,24 @@ fn is_safe(method: &Method) -> bool {
 impl FromRequestParts<AppState> for Actor {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if let Some(actor) = parts.extensions.get::<Actor>() {
             return Ok(actor.clone());
         }
         let (token, via_cookie) = credentials(parts).ok_or(AppError::Unauthenticated)?;
-        let mut actor = session::resolve(state, &token).await?.ok_or(AppError::Unauthenticated)?;
+        let mut actor = session::resolve(state, &token)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
         actor.via_cookie = via_cookie;
         if via_cookie && !is_safe(&parts.method) {
-            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let sent = parts
+                .headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
             if !super::token::constant_time_eq(sent, &actor.csrf_token) {
                 return Err(AppError::CsrfRejected);
             }

@@ -40,7 +40,11 @@ pub fn authorize_org(actor: &Actor, org_id: i64, action: OrgAction) -> Result<()
         OrgAction::Edit | OrgAction::ManageStaff => roles.iter().any(|r| r.is_org_admin()),
         OrgAction::WithRole(needed) => roles.iter().any(|r| needed.contains(r)),
     };
-    if allowed { Ok(()) } else { Err(AppError::Forbidden) }
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
 }
 
 /// Requires that the actor holds one of `roles` somewhere (for actions not tied to one
@@ -49,7 +53,11 @@ pub fn authorize_org(actor: &Actor, org_id: i64, action: OrgAction) -> Result<()
 /// # Errors
 /// 403 `forbidden`.
 pub fn require_any_role(actor: &Actor, roles: &[Role]) -> Result<(), AppError> {
-    if roles.iter().any(|r| actor.has_role(*r)) { Ok(()) } else { Err(AppError::Forbidden) }
+    if roles.iter().any(|r| actor.has_role(*r)) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
 }
 
 /// Requires a platform operator.
@@ -76,7 +84,11 @@ pub fn may_grant(actor: &Actor, org_id: i64, role: Role) -> bool {
 /// # Errors
 /// 404 `not_found` when it is someone else's.
 pub fn require_self(actor: &Actor, owner_user_id: i64) -> Result<(), AppError> {
-    if actor.user_id == owner_user_id { Ok(()) } else { Err(AppError::NotFound) }
+    if actor.user_id == owner_user_id {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
 }
 
 #[cfg(test)]
@@ -92,7 +104,11 @@ mod tests {
             display_name: "t".into(),
             grants: grants
                 .iter()
-                .map(|(role, org_id)| Grant { role: *role, org_id: *org_id, org_kind: role.org_kind() })
+                .map(|(role, org_id)| Grant {
+                    role: *role,
+                    org_id: *org_id,
+                    org_kind: role.org_kind(),
+                })
                 .collect(),
             csrf_token: String::new(),
             via_cookie: false,
@@ -103,8 +119,14 @@ mod tests {
     fn decisions() {
         let buyer = actor(&[(Role::Buyer, 10)]);
         assert!(authorize_org(&buyer, 10, OrgAction::View).is_ok());
-        assert!(matches!(authorize_org(&buyer, 10, OrgAction::ManageStaff), Err(AppError::Forbidden)));
-        assert!(matches!(authorize_org(&buyer, 11, OrgAction::View), Err(AppError::NotFound)));
+        assert!(matches!(
+            authorize_org(&buyer, 10, OrgAction::ManageStaff),
+            Err(AppError::Forbidden)
+        ));
+        assert!(matches!(
+            authorize_org(&buyer, 11, OrgAction::View),
+            Err(AppError::NotFound)
+        ));
         assert!(authorize_org(&buyer, 10, OrgAction::WithRole(&[Role::Buyer])).is_ok());
         assert!(matches!(
             authorize_org(&buyer, 10, OrgAction::WithRole(&[Role::Approver])),

@@ -6,7 +6,9 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, SameSite};
 
 use super::actor::{Actor, SESSION_COOKIE};
-use super::dto::{ActivateRequest, ChangePasswordRequest, LoginRequest, LoginResponse, Me, SessionList};
+use super::dto::{
+    ActivateRequest, ChangePasswordRequest, LoginRequest, LoginResponse, Me, SessionList,
+};
 use super::service;
 use crate::app::AppState;
 use crate::error::{AppError, ErrorBody};
@@ -15,7 +17,10 @@ use crate::extract::{AppJson, AppPath, ClientIp};
 fn secure_cookie(state: &AppState, headers: &HeaderMap) -> bool {
     state.config.cookie_secure
         || (state.config.trust_proxy
-            && headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https"))
+            && headers
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                == Some("https"))
 }
 
 fn session_cookie(value: String, max_age_secs: i64, secure: bool) -> String {
@@ -41,18 +46,35 @@ pub async fn login(
     headers: HeaderMap,
     AppJson(req): AppJson<LoginRequest>,
 ) -> Result<Response, AppError> {
-    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let done = service::login(&state, &req.login, req.password, &ip, user_agent).await?;
-    let max_age = (done.session.expires_at - chrono::Utc::now()).num_seconds().max(0);
-    let cookie = session_cookie(done.session.token.clone(), max_age, secure_cookie(&state, &headers));
-    let body = LoginResponse { token: done.session.token, expires_at: done.session.expires_at, me: done.me };
+    let max_age = (done.session.expires_at - chrono::Utc::now())
+        .num_seconds()
+        .max(0);
+    let cookie = session_cookie(
+        done.session.token.clone(),
+        max_age,
+        secure_cookie(&state, &headers),
+    );
+    let body = LoginResponse {
+        token: done.session.token,
+        expires_at: done.session.expires_at,
+        me: done.me,
+    };
     Ok(([(header::SET_COOKIE, cookie)], AppJson(body)).into_response())
 }
 
 /// Ends the current session and clears the cookie.
 #[utoipa::path(post, path = "/api/auth/logout", tag = "auth",
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, description = "csrf_rejected", body = ErrorBody)))]
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap, actor: Actor) -> Result<Response, AppError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    actor: Actor,
+) -> Result<Response, AppError> {
     service::logout(&state, &actor).await?;
     let cookie = session_cookie(String::new(), 0, secure_cookie(&state, &headers));
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
@@ -68,8 +90,13 @@ pub async fn me(State(state): State<AppState>, actor: Actor) -> Result<AppJson<M
 /// The user's live sessions.
 #[utoipa::path(get, path = "/api/auth/sessions", tag = "auth",
     responses((status = 200, body = SessionList), (status = 401, body = ErrorBody)))]
-pub async fn list_sessions(State(state): State<AppState>, actor: Actor) -> Result<AppJson<SessionList>, AppError> {
-    Ok(AppJson(SessionList { items: service::list_sessions(&state, &actor).await? }))
+pub async fn list_sessions(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> Result<AppJson<SessionList>, AppError> {
+    Ok(AppJson(SessionList {
+        items: service::list_sessions(&state, &actor).await?,
+    }))
 }
 
 /// Revokes one of the user's sessions (e.g. a lost phone).
@@ -100,7 +127,10 @@ pub async fn change_password(
 /// Accepts an invitation by setting a password.
 #[utoipa::path(post, path = "/api/auth/activate", tag = "auth", request_body = ActivateRequest,
     responses((status = 204), (status = 404, description = "unknown, used or expired token", body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn activate(State(state): State<AppState>, AppJson(req): AppJson<ActivateRequest>) -> Result<StatusCode, AppError> {
+pub async fn activate(
+    State(state): State<AppState>,
+    AppJson(req): AppJson<ActivateRequest>,
+) -> Result<StatusCode, AppError> {
     service::activate(&state, &req.token, req.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,8 +7,8 @@ mod dto;
 mod handlers;
 pub mod model;
 pub mod password;
-pub mod session;
 mod service;
+pub mod session;
 pub mod token;
 
 pub use actor::{Actor, CSRF_HEADER, Grant, SESSION_COOKIE};

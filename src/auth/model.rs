@@ -162,7 +162,11 @@ impl OrgKind {
     /// Roles that can be held in this kind of organisation.
     #[must_use]
     pub fn roles(self) -> Vec<Role> {
-        Role::ALL.iter().copied().filter(|r| r.org_kind() == self).collect()
+        Role::ALL
+            .iter()
+            .copied()
+            .filter(|r| r.org_kind() == self)
+            .collect()
     }
 }
 
@@ -184,7 +188,10 @@ mod tests {
     fn text_round_trips() {
         for role in Role::ALL {
             assert_eq!(Role::parse(role.as_str()), Some(*role));
-            assert_eq!(serde_json::to_value(role).ok(), Some(serde_json::json!(role.as_str())));
+            assert_eq!(
+                serde_json::to_value(role).ok(),
+                Some(serde_json::json!(role.as_str()))
+            );
         }
         assert_eq!(Role::parse("root"), None);
     }

@@ -13,7 +13,8 @@ pub const MIN_PASSWORD_CHARS: usize = 8;
 
 /// A hash to verify against when the login names nobody, so that the answer takes as long as
 /// for a real account and does not reveal which logins exist.
-static DUMMY_HASH: LazyLock<Option<String>> = LazyLock::new(|| hash_blocking("not-a-password").ok());
+static DUMMY_HASH: LazyLock<Option<String>> =
+    LazyLock::new(|| hash_blocking("not-a-password").ok());
 
 fn hash_blocking(password: &str) -> anyhow::Result<String> {
     Argon2::default()
@@ -76,7 +77,9 @@ pub async fn verify(password: String, stored: Option<String>) -> Result<bool, Ap
         let Some(hash) = stored.or_else(|| DUMMY_HASH.clone()) else {
             return false;
         };
-        let ok = Argon2::default().verify_password(password.as_bytes(), hash.as_str()).is_ok();
+        let ok = Argon2::default()
+            .verify_password(password.as_bytes(), hash.as_str())
+            .is_ok();
         ok && real
     })
     .await
@@ -91,7 +94,11 @@ mod tests {
     async fn hashes_with_argon2id_owasp_params_and_verifies() {
         let h = hash("correct horse".into()).await.expect("hash");
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
-        assert!(verify("correct horse".into(), Some(h.clone())).await.expect("verify"));
+        assert!(
+            verify("correct horse".into(), Some(h.clone()))
+                .await
+                .expect("verify")
+        );
         assert!(!verify("wrong horse".into(), Some(h)).await.expect("verify"));
         assert!(!verify("not-a-password".into(), None).await.expect("verify"));
     }

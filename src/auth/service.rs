@@ -37,7 +37,11 @@ fn normalise_login(login: &str) -> String {
 }
 
 async fn check_rate(state: &AppState, key: String, limit: u32) -> Result<(), AppError> {
-    match state.limiter.hit(&key, limit, state.config.login_window()).await {
+    match state
+        .limiter
+        .hit(&key, limit, state.config.login_window())
+        .await
+    {
         Decision::Allowed => Ok(()),
         Decision::Limited(wait) => Err(AppError::RateLimited {
             retry_after_secs: wait.as_secs().max(1) + u64::from(wait.subsec_nanos() > 0),
@@ -62,8 +66,18 @@ pub async fn login(
     if login.is_empty() || password_text.is_empty() {
         return Err(AppError::InvalidCredentials);
     }
-    check_rate(state, format!("login:ip:{ip}"), state.config.login_max_per_ip).await?;
-    check_rate(state, format!("login:acct:{login}"), state.config.login_max_per_account).await?;
+    check_rate(
+        state,
+        format!("login:ip:{ip}"),
+        state.config.login_max_per_ip,
+    )
+    .await?;
+    check_rate(
+        state,
+        format!("login:acct:{login}"),
+        state.config.login_max_per_account,
+    )
+    .await?;
 
     let user = users::Entity::find()
         .filter(
@@ -114,7 +128,11 @@ async fn me_for(state: &AppState, user: users::Model, csrf_token: String) -> Res
             let org = orgs.iter().find(|o| o.id == g.org_id)?;
             Some(RoleGrant {
                 role: g.role,
-                org: OrgRef { id: org.id, name: org.name.clone(), kind: g.org_kind },
+                org: OrgRef {
+                    id: org.id,
+                    name: org.name.clone(),
+                    kind: g.org_kind,
+                },
             })
         })
         .collect();
@@ -170,7 +188,11 @@ pub async fn list_sessions(state: &AppState, actor: &Actor) -> Result<Vec<Sessio
 ///
 /// # Errors
 /// 404 when it is not one of theirs or already ended; database errors.
-pub async fn revoke_session(state: &AppState, actor: &Actor, session_id: i64) -> Result<(), AppError> {
+pub async fn revoke_session(
+    state: &AppState,
+    actor: &Actor,
+    session_id: i64,
+) -> Result<(), AppError> {
     let owned = sessions::Entity::find_by_id(session_id)
         .filter(sessions::Column::UserId.eq(actor.user_id))
         .one(&state.db)
@@ -212,7 +234,12 @@ pub async fn change_password(
     active.updated_at = Set(Utc::now());
     active.update(&txn).await?;
     session::revoke_all(&txn, actor.user_id, Some(actor.session_id)).await?;
-    audit::record(&txn, Some(actor), AuditEvent::new("user.password_change", "user", actor.user_id)).await?;
+    audit::record(
+        &txn,
+        Some(actor),
+        AuditEvent::new("user.password_change", "user", actor.user_id),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -221,7 +248,11 @@ pub async fn change_password(
 ///
 /// # Errors
 /// 404 for an unknown, used or expired token; 422 for a password breaking the policy.
-pub async fn activate(state: &AppState, invitation_token: &str, password_text: String) -> Result<(), AppError> {
+pub async fn activate(
+    state: &AppState,
+    invitation_token: &str,
+    password_text: String,
+) -> Result<(), AppError> {
     password::check_policy(&password_text)?;
     let hash = token::keyed_hash(&state.session_key, invitation_token);
     let now = Utc::now();
@@ -236,7 +267,10 @@ pub async fn activate(state: &AppState, invitation_token: &str, password_text: S
     let txn = begin_write(&state.db).await?;
     // Conditional update: only the first of two concurrent activations wins.
     let accepted = invitations::Entity::update_many()
-        .col_expr(invitations::Column::AcceptedAt, sea_orm::sea_query::Expr::value(Some(now)))
+        .col_expr(
+            invitations::Column::AcceptedAt,
+            sea_orm::sea_query::Expr::value(Some(now)),
+        )
         .filter(invitations::Column::Id.eq(invitation.id))
         .filter(invitations::Column::AcceptedAt.is_null())
         .exec(&txn)
@@ -244,7 +278,10 @@ pub async fn activate(state: &AppState, invitation_token: &str, password_text: S
     if accepted.rows_affected != 1 {
         return Err(AppError::NotFound);
     }
-    let user = users::Entity::find_by_id(invitation.user_id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let user = users::Entity::find_by_id(invitation.user_id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if user.status == UserStatus::Disabled.as_str() {
         return Err(AppError::NotFound);
     }
@@ -254,7 +291,12 @@ pub async fn activate(state: &AppState, invitation_token: &str, password_text: S
     active.password_changed_at = Set(Some(now));
     active.updated_at = Set(now);
     active.update(&txn).await?;
-    audit::record(&txn, None, AuditEvent::new("user.activate", "user", invitation.user_id)).await?;
+    audit::record(
+        &txn,
+        None,
+        AuditEvent::new("user.activate", "user", invitation.user_id),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }

@@ -58,7 +58,12 @@ pub async fn create(
     }
     .insert(conn)
     .await?;
-    Ok(NewSession { id: row.id, token, csrf_token, expires_at })
+    Ok(NewSession {
+        id: row.id,
+        token,
+        csrf_token,
+        expires_at,
+    })
 }
 
 /// Finds the live session for `token` and the user's roles. `None` when the token is unknown,
@@ -77,12 +82,18 @@ pub async fn resolve(state: &AppState, token: &str) -> Result<Option<Actor>, App
     else {
         return Ok(None);
     };
-    if session.revoked_at.is_some() || session.expires_at <= now || user.status != UserStatus::Active.as_str() {
+    if session.revoked_at.is_some()
+        || session.expires_at <= now
+        || user.status != UserStatus::Active.as_str()
+    {
         return Ok(None);
     }
     if now - session.last_seen_at > TOUCH_EVERY {
         sessions::Entity::update_many()
-            .col_expr(sessions::Column::LastSeenAt, sea_orm::sea_query::Expr::value(now))
+            .col_expr(
+                sessions::Column::LastSeenAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
             .filter(sessions::Column::Id.eq(session.id))
             .exec(&state.db)
             .await?;
@@ -133,7 +144,10 @@ pub async fn grants_of(conn: &impl ConnectionTrait, user_id: i64) -> Result<Vec<
 /// Database errors.
 pub async fn revoke(conn: &impl ConnectionTrait, session_id: i64) -> Result<bool, AppError> {
     let result = sessions::Entity::update_many()
-        .col_expr(sessions::Column::RevokedAt, sea_orm::sea_query::Expr::value(Some(Utc::now())))
+        .col_expr(
+            sessions::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(Some(Utc::now())),
+        )
         .filter(sessions::Column::Id.eq(session_id))
         .filter(sessions::Column::RevokedAt.is_null())
         .exec(conn)
@@ -151,7 +165,10 @@ pub async fn revoke_all(
     keep: Option<i64>,
 ) -> Result<u64, AppError> {
     let mut query = sessions::Entity::update_many()
-        .col_expr(sessions::Column::RevokedAt, sea_orm::sea_query::Expr::value(Some(Utc::now())))
+        .col_expr(
+            sessions::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(Some(Utc::now())),
+        )
         .filter(sessions::Column::UserId.eq(user_id))
         .filter(sessions::Column::RevokedAt.is_null());
     if let Some(id) = keep {

@@ -1,8 +1,8 @@
 use axum::body::Bytes;
 use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::http::{StatusCode, header};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -33,13 +33,19 @@ where
 /// # Errors
 /// 415 `unsupported_media_type`, 413 `payload_too_large`, 400 `malformed_json`,
 /// 422 `invalid_body` / `unknown_field`.
-pub async fn read_json<T: DeserializeOwned, S: Send + Sync>(req: Request, state: &S) -> Result<(T, Bytes), AppError> {
+pub async fn read_json<T: DeserializeOwned, S: Send + Sync>(
+    req: Request,
+    state: &S,
+) -> Result<(T, Bytes), AppError> {
     let is_json = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|ct| ct.parse::<mime::Mime>().ok())
-        .is_some_and(|m| m.type_() == "application" && (m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json")));
+        .is_some_and(|m| {
+            m.type_() == "application"
+                && (m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json"))
+        });
     if !is_json {
         return Err(AppError::UnsupportedMediaType);
     }
@@ -47,7 +53,10 @@ pub async fn read_json<T: DeserializeOwned, S: Send + Sync>(req: Request, state:
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             AppError::PayloadTooLarge
         } else {
-            AppError::bad_request("unreadable_body", "无法读取请求体 / could not read the body")
+            AppError::bad_request(
+                "unreadable_body",
+                "无法读取请求体 / could not read the body",
+            )
         }
     })?;
     let value = json_from_bytes(&bytes)?;
@@ -70,9 +79,20 @@ pub fn json_from_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError>
             let well_formed = serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok();
             if well_formed {
                 let text = inner.to_string();
-                let code = if text.contains("unknown field") { "unknown_field" } else { "invalid_body" };
-                let location = if path == "." { String::new() } else { format!("{path}: ") };
-                Err(AppError::InvalidBody { message: format!("请求内容字段有误 / {location}{text}"), code })
+                let code = if text.contains("unknown field") {
+                    "unknown_field"
+                } else {
+                    "invalid_body"
+                };
+                let location = if path == "." {
+                    String::new()
+                } else {
+                    format!("{path}: ")
+                };
+                Err(AppError::InvalidBody {
+                    message: format!("请求内容字段有误 / {location}{text}"),
+                    code,
+                })
             } else {
                 Err(AppError::BadRequest {
                     code: "malformed_json",

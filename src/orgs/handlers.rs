@@ -4,7 +4,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::dto::{AddMember, AddedMember, CreateOrg, Org, OrgMemberPage, OrgPage, OrgQuery, SetOrgStatus, UpdateOrg};
+use super::dto::{
+    AddMember, AddedMember, CreateOrg, Org, OrgMemberPage, OrgPage, OrgQuery, SetOrgStatus,
+    UpdateOrg,
+};
 use super::service;
 use crate::app::AppState;
 use crate::auth::{Actor, Role};
@@ -15,7 +18,11 @@ use crate::idempotency::IdempotentJson;
 /// Organisations: all for operators, one's own for everyone else.
 #[utoipa::path(get, path = "/api/orgs", tag = "orgs", params(OrgQuery),
     responses((status = 200, body = OrgPage), (status = 401, body = ErrorBody)))]
-pub async fn list_orgs(State(state): State<AppState>, actor: Actor, AppQuery(q): AppQuery<OrgQuery>) -> Result<AppJson<OrgPage>, AppError> {
+pub async fn list_orgs(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppQuery(q): AppQuery<OrgQuery>,
+) -> Result<AppJson<OrgPage>, AppError> {
     let (items, next_cursor) = service::list(&state, &actor, q).await?;
     Ok(AppJson(OrgPage { items, next_cursor }))
 }
@@ -24,7 +31,11 @@ pub async fn list_orgs(State(state): State<AppState>, actor: Actor, AppQuery(q):
 #[utoipa::path(post, path = "/api/orgs", tag = "orgs", request_body = CreateOrg,
     params(("Idempotency-Key" = Option<String>, Header, description = "retry-safe key")),
     responses((status = 201, body = Org), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create_org(State(state): State<AppState>, actor: Actor, req: IdempotentJson<CreateOrg>) -> Result<Response, AppError> {
+pub async fn create_org(
+    State(state): State<AppState>,
+    actor: Actor,
+    req: IdempotentJson<CreateOrg>,
+) -> Result<Response, AppError> {
     req.run(&state, &actor, "POST /api/orgs", |body| async {
         let org = service::create(&state, &actor, body).await?;
         Ok((StatusCode::CREATED, AppJson(org)).into_response())
@@ -35,7 +46,11 @@ pub async fn create_org(State(state): State<AppState>, actor: Actor, req: Idempo
 /// One organisation.
 #[utoipa::path(get, path = "/api/orgs/{id}", tag = "orgs", params(("id" = i64, Path, description = "organisation id")),
     responses((status = 200, body = Org), (status = 404, body = ErrorBody)))]
-pub async fn get_org(State(state): State<AppState>, actor: Actor, AppPath(id): AppPath<i64>) -> Result<AppJson<Org>, AppError> {
+pub async fn get_org(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+) -> Result<AppJson<Org>, AppError> {
     Ok(AppJson(service::get(&state, &actor, id).await?))
 }
 
@@ -89,10 +104,15 @@ pub async fn add_member(
     AppPath(id): AppPath<i64>,
     req: IdempotentJson<AddMember>,
 ) -> Result<Response, AppError> {
-    req.run(&state, &actor, &format!("POST /api/orgs/{id}/members"), |body| async {
-        let added = service::add_member(&state, &actor, id, body).await?;
-        Ok((StatusCode::CREATED, AppJson(added)).into_response())
-    })
+    req.run(
+        &state,
+        &actor,
+        &format!("POST /api/orgs/{id}/members"),
+        |body| async {
+            let added = service::add_member(&state, &actor, id, body).await?;
+            Ok((StatusCode::CREATED, AppJson(added)).into_response())
+        },
+    )
     .await
 }
 

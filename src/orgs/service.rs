@@ -8,7 +8,9 @@ use sea_orm::{
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::dto::{AddMember, AddedMember, CreateOrg, Org, OrgMember, OrgQuery, SetOrgStatus, UpdateOrg};
+use super::dto::{
+    AddMember, AddedMember, CreateOrg, Org, OrgMember, OrgQuery, SetOrgStatus, UpdateOrg,
+};
 use crate::app::AppState;
 use crate::audit::{self, AuditEvent};
 use crate::auth::authz::{self, OrgAction};
@@ -28,7 +30,10 @@ fn to_dto(m: organizations::Model, region_names: &HashMap<String, String>) -> Or
     Org {
         id: m.id,
         kind: OrgKind::parse(&m.kind).unwrap_or(OrgKind::Platform),
-        region_name: m.region_code.as_ref().and_then(|c| region_names.get(c).cloned()),
+        region_name: m
+            .region_code
+            .as_ref()
+            .and_then(|c| region_names.get(c).cloned()),
         name: m.name,
         status: OrgStatus::parse(&m.status).unwrap_or(OrgStatus::Suspended),
         uscc: m.uscc,
@@ -42,7 +47,10 @@ fn to_dto(m: organizations::Model, region_names: &HashMap<String, String>) -> Or
     }
 }
 
-async fn to_dtos(conn: &impl ConnectionTrait, rows: Vec<organizations::Model>) -> Result<Vec<Org>, AppError> {
+async fn to_dtos(
+    conn: &impl ConnectionTrait,
+    rows: Vec<organizations::Model>,
+) -> Result<Vec<Org>, AppError> {
     let codes: Vec<String> = rows.iter().filter_map(|o| o.region_code.clone()).collect();
     let names: HashMap<String, String> = if codes.is_empty() {
         HashMap::new()
@@ -62,10 +70,19 @@ async fn to_dtos(conn: &impl ConnectionTrait, rows: Vec<organizations::Model>) -
 ///
 /// # Errors
 /// 400 for a bad cursor; database errors.
-pub async fn list(state: &AppState, actor: &Actor, q: OrgQuery) -> Result<(Vec<Org>, Option<String>), AppError> {
-    let page = PageParams { cursor: q.cursor, limit: q.limit };
+pub async fn list(
+    state: &AppState,
+    actor: &Actor,
+    q: OrgQuery,
+) -> Result<(Vec<Org>, Option<String>), AppError> {
+    let page = PageParams {
+        cursor: q.cursor,
+        limit: q.limit,
+    };
     let limit = page.limit();
-    let mut query = organizations::Entity::find().order_by_asc(organizations::Column::Id).limit(limit);
+    let mut query = organizations::Entity::find()
+        .order_by_asc(organizations::Column::Id)
+        .limit(limit);
     if !actor.is_operator() {
         let own: Vec<i64> = actor.grants.iter().map(|g| g.org_id).collect();
         query = query.filter(organizations::Column::Id.is_in(own));
@@ -90,14 +107,21 @@ pub async fn list(state: &AppState, actor: &Actor, q: OrgQuery) -> Result<(Vec<O
 /// 404 when unknown or not the actor's.
 pub async fn get(state: &AppState, actor: &Actor, id: i64) -> Result<Org, AppError> {
     authz::authorize_org(actor, id, OrgAction::View)?;
-    let row = organizations::Entity::find_by_id(id).one(&state.db).await?.ok_or(AppError::NotFound)?;
+    let row = organizations::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok(to_dtos(&state.db, vec![row]).await?.remove(0))
 }
 
 fn check_name(errors: &mut FieldErrors, name: &str) {
     let n = name.trim().chars().count();
     if !(2..=100).contains(&n) {
-        errors.add("name", "name_length", "名称应为2-100个字符 / 2-100 characters");
+        errors.add(
+            "name",
+            "name_length",
+            "名称应为2-100个字符 / 2-100 characters",
+        );
     }
 }
 
@@ -116,11 +140,17 @@ async fn check_region(
     let Some(code) = errors.check(field, RegionCode::parse(code)) else {
         return Ok(None);
     };
-    let region = regions::Entity::find_by_id(code.as_str().to_owned()).one(conn).await?;
+    let region = regions::Entity::find_by_id(code.as_str().to_owned())
+        .one(conn)
+        .await?;
     match &region {
         None => errors.add(field, "unknown_region", "地区不存在 / unknown region"),
         Some(r) if !RegionLevel::parse(&r.level).is_some_and(|l| levels.contains(&l)) => {
-            errors.add(field, "wrong_region_level", "地区层级不符 / region of the wrong level");
+            errors.add(
+                field,
+                "wrong_region_level",
+                "地区层级不符 / region of the wrong level",
+            );
         }
         Some(_) => {}
     }
@@ -138,7 +168,11 @@ pub async fn create(state: &AppState, actor: &Actor, req: CreateOrg) -> Result<O
     let uscc = match req.uscc.as_deref() {
         Some(u) => errors.check("uscc", Uscc::parse(u)),
         None if req.kind == OrgKind::Supplier => {
-            errors.add("uscc", "required", "供应商须填写统一社会信用代码 / required for suppliers");
+            errors.add(
+                "uscc",
+                "required",
+                "供应商须填写统一社会信用代码 / required for suppliers",
+            );
             None
         }
         None => None,
@@ -150,10 +184,20 @@ pub async fn create(state: &AppState, actor: &Actor, req: CreateOrg) -> Result<O
     let db = &state.db;
     match req.kind {
         OrgKind::Supplier => {
-            let county = check_region(db, &mut errors, "region_code", req.region_code.as_deref(), &[RegionLevel::County]).await?;
+            let county = check_region(
+                db,
+                &mut errors,
+                "region_code",
+                req.region_code.as_deref(),
+                &[RegionLevel::County],
+            )
+            .await?;
             if let Some(county) = county {
                 let today = crate::time::business_date(Utc::now());
-                if crate::regions::service::pairing_on(db, &county.code, today).await?.is_none() {
+                if crate::regions::service::pairing_on(db, &county.code, today)
+                    .await?
+                    .is_none()
+                {
                     errors.add(
                         "region_code",
                         "not_partner_county",
@@ -164,7 +208,11 @@ pub async fn create(state: &AppState, actor: &Actor, req: CreateOrg) -> Result<O
         }
         OrgKind::BudgetUnit => {
             if req.category.is_none() {
-                errors.add("category", "required", "请选择单位类别 / required for budget units");
+                errors.add(
+                    "category",
+                    "required",
+                    "请选择单位类别 / required for budget units",
+                );
             }
             check_region(
                 db,
@@ -181,7 +229,11 @@ pub async fn create(state: &AppState, actor: &Actor, req: CreateOrg) -> Result<O
                 &mut errors,
                 "region_code",
                 req.region_code.as_deref(),
-                &[RegionLevel::Province, RegionLevel::City, RegionLevel::District],
+                &[
+                    RegionLevel::Province,
+                    RegionLevel::City,
+                    RegionLevel::District,
+                ],
             )
             .await?;
         }
@@ -193,12 +245,20 @@ pub async fn create(state: &AppState, actor: &Actor, req: CreateOrg) -> Result<O
         }
     }
     if req.category.is_some() && req.kind != OrgKind::BudgetUnit {
-        errors.add("category", "not_applicable", "仅预算单位有类别 / only budget units have a category");
+        errors.add(
+            "category",
+            "not_applicable",
+            "仅预算单位有类别 / only budget units have a category",
+        );
     }
     if let Some(parent_id) = req.parent_id {
         let parent = organizations::Entity::find_by_id(parent_id).one(db).await?;
         if parent.is_none_or(|p| p.kind != req.kind.as_str()) {
-            errors.add("parent_id", "invalid_parent", "上级机构不存在或类型不同 / unknown parent or of another kind");
+            errors.add(
+                "parent_id",
+                "invalid_parent",
+                "上级机构不存在或类型不同 / unknown parent or of another kind",
+            );
         }
     }
     errors.into_result()?;
@@ -222,9 +282,17 @@ pub async fn create(state: &AppState, actor: &Actor, req: CreateOrg) -> Result<O
     }
     .insert(&txn)
     .await
-    .on_uniques(&[("uq_organizations_kind_name", "name"), ("uq_organizations_uscc", "uscc")])?;
+    .on_uniques(&[
+        ("uq_organizations_kind_name", "name"),
+        ("uq_organizations_uscc", "uscc"),
+    ])?;
     let org = to_dtos(&txn, vec![row]).await?.remove(0);
-    audit::record(&txn, Some(actor), AuditEvent::new("org.create", "organization", org.id).after(&org)).await?;
+    audit::record(
+        &txn,
+        Some(actor),
+        AuditEvent::new("org.create", "organization", org.id).after(&org),
+    )
+    .await?;
     txn.commit().await?;
     Ok(org)
 }
@@ -233,7 +301,12 @@ pub async fn create(state: &AppState, actor: &Actor, req: CreateOrg) -> Result<O
 ///
 /// # Errors
 /// 404/403 per the authorisation rules; 422 for bad values.
-pub async fn update(state: &AppState, actor: &Actor, id: i64, req: UpdateOrg) -> Result<Org, AppError> {
+pub async fn update(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    req: UpdateOrg,
+) -> Result<Org, AppError> {
     authz::authorize_org(actor, id, OrgAction::Edit)?;
     let mut errors = FieldErrors::new();
     if let Some(name) = &req.name {
@@ -245,7 +318,10 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, req: UpdateOrg) ->
     };
     errors.into_result()?;
     let txn = begin_write(&state.db).await?;
-    let current = organizations::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let current = organizations::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let before = to_dtos(&txn, vec![current.clone()]).await?.remove(0);
     let mut active = current.into_active_model();
     if let Some(name) = req.name {
@@ -258,9 +334,19 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, req: UpdateOrg) ->
         active.contact_phone = Set(Some(phone.into()));
     }
     active.updated_at = Set(Utc::now());
-    let row = active.update(&txn).await.on_unique("uq_organizations_kind_name", "name")?;
+    let row = active
+        .update(&txn)
+        .await
+        .on_unique("uq_organizations_kind_name", "name")?;
     let after = to_dtos(&txn, vec![row]).await?.remove(0);
-    audit::record(&txn, Some(actor), AuditEvent::new("org.update", "organization", id).before(&before).after(&after)).await?;
+    audit::record(
+        &txn,
+        Some(actor),
+        AuditEvent::new("org.update", "organization", id)
+            .before(&before)
+            .after(&after),
+    )
+    .await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -270,15 +356,30 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, req: UpdateOrg) ->
 ///
 /// # Errors
 /// 403 for non-operators; 404 when unknown; 422 without a reason.
-pub async fn set_status(state: &AppState, actor: &Actor, id: i64, req: SetOrgStatus) -> Result<Org, AppError> {
+pub async fn set_status(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    req: SetOrgStatus,
+) -> Result<Org, AppError> {
     authz::require_operator(actor)?;
     if req.reason.trim().is_empty() {
-        return Err(FieldErrors::single("reason", "required", "请填写原因 / a reason is required"));
+        return Err(FieldErrors::single(
+            "reason",
+            "required",
+            "请填写原因 / a reason is required",
+        ));
     }
     let txn = begin_write(&state.db).await?;
-    let current = organizations::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let current = organizations::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if current.kind == OrgKind::Platform.as_str() && req.status == OrgStatus::Suspended {
-        return Err(AppError::conflict("cannot_suspend_platform", "不能停用平台机构 / the platform cannot be suspended"));
+        return Err(AppError::conflict(
+            "cannot_suspend_platform",
+            "不能停用平台机构 / the platform cannot be suspended",
+        ));
     }
     let before = current.status.clone();
     let mut active = current.into_active_model();
@@ -310,7 +411,10 @@ pub async fn members(
     page: PageParams,
 ) -> Result<(Vec<OrgMember>, Option<String>), AppError> {
     authz::authorize_org(actor, org_id, OrgAction::ManageStaff)?;
-    organizations::Entity::find_by_id(org_id).one(&state.db).await?.ok_or(AppError::NotFound)?;
+    organizations::Entity::find_by_id(org_id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let limit = page.limit();
     // One page of user ids first, then their grants and rows: three queries per page.
     let mut ids_query = user_roles::Entity::find()
@@ -358,7 +462,9 @@ pub async fn members(
 fn check_username(errors: &mut FieldErrors, username: &str) -> Option<String> {
     let u = username.trim().to_lowercase();
     let ok = (3..=32).contains(&u.len())
-        && u.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-' | b'.'))
+        && u.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-' | b'.')
+        })
         && u.bytes().next().is_some_and(|b| b.is_ascii_lowercase());
     if ok {
         Some(u)
@@ -378,23 +484,49 @@ fn check_username(errors: &mut FieldErrors, username: &str) -> Option<String> {
 /// # Errors
 /// 404/403 per the authorisation rules (403 also when the actor may not grant this role);
 /// 422 for bad input; 409 `login_conflict` when username and phone name two different users.
-pub async fn add_member(state: &AppState, actor: &Actor, org_id: i64, req: AddMember) -> Result<AddedMember, AppError> {
+pub async fn add_member(
+    state: &AppState,
+    actor: &Actor,
+    org_id: i64,
+    req: AddMember,
+) -> Result<AddedMember, AppError> {
     authz::authorize_org(actor, org_id, OrgAction::ManageStaff)?;
-    let org = organizations::Entity::find_by_id(org_id).one(&state.db).await?.ok_or(AppError::NotFound)?;
+    let org = organizations::Entity::find_by_id(org_id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mut errors = FieldErrors::new();
     if req.role.org_kind().as_str() != org.kind {
-        errors.add("role", "role_not_for_org_kind", "该角色不属于此类机构 / this role does not belong to this kind of organisation");
+        errors.add(
+            "role",
+            "role_not_for_org_kind",
+            "该角色不属于此类机构 / this role does not belong to this kind of organisation",
+        );
     } else if !authz::may_grant(actor, org_id, req.role) {
         return Err(AppError::Forbidden);
     }
     let display_name = req.display_name.trim().to_owned();
     if !(1..=50).contains(&display_name.chars().count()) {
-        errors.add("display_name", "name_length", "姓名应为1-50个字符 / 1-50 characters");
+        errors.add(
+            "display_name",
+            "name_length",
+            "姓名应为1-50个字符 / 1-50 characters",
+        );
     }
-    let username = req.username.as_deref().and_then(|u| check_username(&mut errors, u));
-    let phone = req.phone.as_deref().and_then(|p| errors.check("phone", Phone::parse(p)));
+    let username = req
+        .username
+        .as_deref()
+        .and_then(|u| check_username(&mut errors, u));
+    let phone = req
+        .phone
+        .as_deref()
+        .and_then(|p| errors.check("phone", Phone::parse(p)));
     if req.username.is_none() && req.phone.is_none() {
-        errors.add("phone", "required", "用户名和手机号至少填一项 / give a username or a phone");
+        errors.add(
+            "phone",
+            "required",
+            "用户名和手机号至少填一项 / give a username or a phone",
+        );
     }
     errors.into_result()?;
 
@@ -408,7 +540,10 @@ pub async fn add_member(state: &AppState, actor: &Actor, org_id: i64, req: AddMe
     }
     let matches = users::Entity::find().filter(condition).all(&txn).await?;
     if matches.len() > 1 {
-        return Err(AppError::conflict("login_conflict", "用户名与手机号分属不同用户 / username and phone belong to different users"));
+        return Err(AppError::conflict(
+            "login_conflict",
+            "用户名与手机号分属不同用户 / username and phone belong to different users",
+        ));
     }
     let now = Utc::now();
     let (user, created) = match matches.into_iter().next() {
@@ -427,7 +562,10 @@ pub async fn add_member(state: &AppState, actor: &Actor, org_id: i64, req: AddMe
             }
             .insert(&txn)
             .await
-            .on_uniques(&[("uq_users_username", "username"), ("uq_users_phone", "phone")])?;
+            .on_uniques(&[
+                ("uq_users_username", "username"),
+                ("uq_users_phone", "phone"),
+            ])?;
             (u, true)
         }
     };
@@ -474,13 +612,20 @@ pub async fn add_member(state: &AppState, actor: &Actor, org_id: i64, req: AddMe
         audit::record(
             &txn,
             Some(actor),
-            AuditEvent::new("role.grant", "user", user.id)
-                .after(serde_json::json!({ "org_id": org_id, "role": req.role, "created": created })),
+            AuditEvent::new("role.grant", "user", user.id).after(
+                serde_json::json!({ "org_id": org_id, "role": req.role, "created": created }),
+            ),
         )
         .await?;
     }
     txn.commit().await?;
-    Ok(AddedMember { user_id: user.id, role: req.role, created, invitation_token, invitation_expires_at })
+    Ok(AddedMember {
+        user_id: user.id,
+        role: req.role,
+        created,
+        invitation_token,
+        invitation_expires_at,
+    })
 }
 
 /// Takes a role away from a staff member. Nobody may take away their own admin role (so an
@@ -489,13 +634,22 @@ pub async fn add_member(state: &AppState, actor: &Actor, org_id: i64, req: AddMe
 /// # Errors
 /// 404/403 per the authorisation rules; 404 when the user does not hold the role there;
 /// 409 `cannot_revoke_own_admin`.
-pub async fn revoke_role(state: &AppState, actor: &Actor, org_id: i64, user_id: i64, role: Role) -> Result<(), AppError> {
+pub async fn revoke_role(
+    state: &AppState,
+    actor: &Actor,
+    org_id: i64,
+    user_id: i64,
+    role: Role,
+) -> Result<(), AppError> {
     authz::authorize_org(actor, org_id, OrgAction::ManageStaff)?;
     if !authz::may_grant(actor, org_id, role) {
         return Err(AppError::Forbidden);
     }
     if user_id == actor.user_id && role.is_org_admin() {
-        return Err(AppError::conflict("cannot_revoke_own_admin", "不能撤销自己的管理员角色 / you cannot revoke your own admin role"));
+        return Err(AppError::conflict(
+            "cannot_revoke_own_admin",
+            "不能撤销自己的管理员角色 / you cannot revoke your own admin role",
+        ));
     }
     let txn = begin_write(&state.db).await?;
     let deleted = user_roles::Entity::delete_many()
@@ -510,11 +664,15 @@ pub async fn revoke_role(state: &AppState, actor: &Actor, org_id: i64, user_id: 
     audit::record(
         &txn,
         Some(actor),
-        AuditEvent::new("role.revoke", "user", user_id).before(serde_json::json!({ "org_id": org_id, "role": role })),
+        AuditEvent::new("role.revoke", "user", user_id)
+            .before(serde_json::json!({ "org_id": org_id, "role": role })),
     )
     .await?;
     // A user left with no role at all has no business being logged in.
-    let remaining = user_roles::Entity::find().filter(user_roles::Column::UserId.eq(user_id)).one(&txn).await?;
+    let remaining = user_roles::Entity::find()
+        .filter(user_roles::Column::UserId.eq(user_id))
+        .one(&txn)
+        .await?;
     if remaining.is_none() {
         session::revoke_all(&txn, user_id, None).await?;
     }
@@ -526,7 +684,11 @@ pub async fn revoke_role(state: &AppState, actor: &Actor, org_id: i64, user_id: 
 ///
 /// # Errors
 /// Database errors.
-pub async fn find_by_name(conn: &impl ConnectionTrait, kind: OrgKind, name: &str) -> Result<Option<organizations::Model>, AppError> {
+pub async fn find_by_name(
+    conn: &impl ConnectionTrait,
+    kind: OrgKind,
+    name: &str,
+) -> Result<Option<organizations::Model>, AppError> {
     Ok(organizations::Entity::find()
         .filter(organizations::Column::Kind.eq(kind.as_str()))
         .filter(organizations::Column::Name.eq(name))

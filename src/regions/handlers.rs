@@ -4,8 +4,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 
 use super::dto::{
-    CreatePairing, CreateRegion, Pairing, PairingList, PairingQuery, Region, RegionDetail, RegionList,
-    RegionQuery, UpdatePairing, UpdateRegion,
+    CreatePairing, CreateRegion, Pairing, PairingList, PairingQuery, Region, RegionDetail,
+    RegionList, RegionQuery, UpdatePairing, UpdateRegion,
 };
 use super::service;
 use crate::app::AppState;
@@ -16,15 +16,23 @@ use crate::extract::{AppJson, AppPath, AppQuery};
 /// Lists regions (public).
 #[utoipa::path(get, path = "/api/regions", tag = "regions", params(RegionQuery),
     responses((status = 200, body = RegionList), (status = 400, body = ErrorBody)))]
-pub async fn list_regions(State(state): State<AppState>, AppQuery(q): AppQuery<RegionQuery>) -> Result<AppJson<RegionList>, AppError> {
-    Ok(AppJson(RegionList { items: service::list(&state, q).await? }))
+pub async fn list_regions(
+    State(state): State<AppState>,
+    AppQuery(q): AppQuery<RegionQuery>,
+) -> Result<AppJson<RegionList>, AppError> {
+    Ok(AppJson(RegionList {
+        items: service::list(&state, q).await?,
+    }))
 }
 
 /// One region with its path (public).
 #[utoipa::path(get, path = "/api/regions/{code}", tag = "regions",
     params(("code" = String, Path, description = "region code")),
     responses((status = 200, body = RegionDetail), (status = 404, body = ErrorBody)))]
-pub async fn get_region(State(state): State<AppState>, AppPath(code): AppPath<String>) -> Result<AppJson<RegionDetail>, AppError> {
+pub async fn get_region(
+    State(state): State<AppState>,
+    AppPath(code): AppPath<String>,
+) -> Result<AppJson<RegionDetail>, AppError> {
     Ok(AppJson(service::get(&state, &code).await?))
 }
 
@@ -37,7 +45,10 @@ pub async fn create_region(
     AppJson(req): AppJson<CreateRegion>,
 ) -> Result<(StatusCode, AppJson<Region>), AppError> {
     authz::require_operator(&actor)?;
-    Ok((StatusCode::CREATED, AppJson(service::create(&state, &actor, req).await?)))
+    Ok((
+        StatusCode::CREATED,
+        AppJson(service::create(&state, &actor, req).await?),
+    ))
 }
 
 /// Changes a region's name, flags or note (operators; audited).
@@ -57,8 +68,13 @@ pub async fn update_region(
 /// Lists pairings (public).
 #[utoipa::path(get, path = "/api/pairings", tag = "regions", params(PairingQuery),
     responses((status = 200, body = PairingList), (status = 400, body = ErrorBody)))]
-pub async fn list_pairings(State(state): State<AppState>, AppQuery(q): AppQuery<PairingQuery>) -> Result<AppJson<PairingList>, AppError> {
-    Ok(AppJson(PairingList { items: service::list_pairings(&state, q).await? }))
+pub async fn list_pairings(
+    State(state): State<AppState>,
+    AppQuery(q): AppQuery<PairingQuery>,
+) -> Result<AppJson<PairingList>, AppError> {
+    Ok(AppJson(PairingList {
+        items: service::list_pairings(&state, q).await?,
+    }))
 }
 
 /// Adds a pairing (operators).
@@ -70,7 +86,10 @@ pub async fn create_pairing(
     AppJson(req): AppJson<CreatePairing>,
 ) -> Result<(StatusCode, AppJson<Pairing>), AppError> {
     authz::require_operator(&actor)?;
-    Ok((StatusCode::CREATED, AppJson(service::create_pairing(&state, &actor, req).await?)))
+    Ok((
+        StatusCode::CREATED,
+        AppJson(service::create_pairing(&state, &actor, req).await?),
+    ))
 }
 
 /// Ends or re-dates a pairing (operators; audited).
@@ -84,5 +103,7 @@ pub async fn update_pairing(
     AppJson(req): AppJson<UpdatePairing>,
 ) -> Result<AppJson<Pairing>, AppError> {
     authz::require_operator(&actor)?;
-    Ok(AppJson(service::update_pairing(&state, &actor, id, req).await?))
+    Ok(AppJson(
+        service::update_pairing(&state, &actor, id, req).await?,
+    ))
 }

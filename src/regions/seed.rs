@@ -41,12 +41,18 @@ struct PairingRow {
 /// The notes column is free text and may hold unquoted commas: everything after the fifth
 /// field is the note.
 fn read_regions() -> anyhow::Result<Vec<RegionRow>> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(REGIONS_CSV.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(REGIONS_CSV.as_bytes());
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record?;
         let field = |i: usize| record.get(i).unwrap_or("").to_owned();
-        anyhow::ensure!(record.len() >= 5, "regions.csv: short line {:?}", record.position());
+        anyhow::ensure!(
+            record.len() >= 5,
+            "regions.csv: short line {:?}",
+            record.position()
+        );
         rows.push(RegionRow {
             code: field(0),
             name: field(1),
@@ -61,10 +67,16 @@ fn read_regions() -> anyhow::Result<Vec<RegionRow>> {
 
 fn code_or_internal(code: &str, name: &str) -> anyhow::Result<String> {
     if code.trim().is_empty() {
-        anyhow::ensure!(name == "大鹏新区", "region {name} has no code and no internal code");
+        anyhow::ensure!(
+            name == "大鹏新区",
+            "region {name} has no code and no internal code"
+        );
         return Ok(DAPENG_CODE.to_owned());
     }
-    Ok(RegionCode::parse(code).map_err(|e| anyhow::anyhow!("{code}: {e}"))?.as_str().to_owned())
+    Ok(RegionCode::parse(code)
+        .map_err(|e| anyhow::anyhow!("{code}: {e}"))?
+        .as_str()
+        .to_owned())
 }
 
 /// Counts of rows inserted by [`load`].
@@ -91,7 +103,8 @@ pub async fn load(conn: &impl ConnectionTrait) -> anyhow::Result<Loaded> {
     let now = Utc::now();
     let mut loaded = Loaded::default();
     for row in rows {
-        let level = RegionLevel::parse(&row.level).ok_or_else(|| anyhow::anyhow!("level {}", row.level))?;
+        let level =
+            RegionLevel::parse(&row.level).ok_or_else(|| anyhow::anyhow!("level {}", row.level))?;
         let flags: Vec<&str> = row.flags.split(';').map(str::trim).collect();
         let model = regions::ActiveModel {
             code: Set(code_or_internal(&row.code, &row.name)?),
@@ -106,7 +119,11 @@ pub async fn load(conn: &impl ConnectionTrait) -> anyhow::Result<Loaded> {
             updated_at: Set(now),
         };
         loaded.regions += regions::Entity::insert(model)
-            .on_conflict(OnConflict::column(regions::Column::Code).do_nothing().to_owned())
+            .on_conflict(
+                OnConflict::column(regions::Column::Code)
+                    .do_nothing()
+                    .to_owned(),
+            )
             .exec_without_returning(conn)
             .await?;
     }
@@ -114,7 +131,8 @@ pub async fn load(conn: &impl ConnectionTrait) -> anyhow::Result<Loaded> {
         .deserialize()
         .collect::<Result<_, _>>()?;
     for row in rows {
-        let programme = Programme::parse(&row.programme).ok_or_else(|| anyhow::anyhow!("programme {}", row.programme))?;
+        let programme = Programme::parse(&row.programme)
+            .ok_or_else(|| anyhow::anyhow!("programme {}", row.programme))?;
         let model = pairings::ActiveModel {
             helper_code: Set(code_or_internal(&row.helper_code, &row.helper_name)?),
             partner_code: Set(code_or_internal(&row.partner_code, "")?),

@@ -8,7 +8,10 @@ use sea_orm::{
     QueryFilter, QueryOrder,
 };
 
-use super::dto::{CreatePairing, CreateRegion, Pairing, PairingQuery, Region, RegionDetail, RegionQuery, UpdatePairing, UpdateRegion};
+use super::dto::{
+    CreatePairing, CreateRegion, Pairing, PairingQuery, Region, RegionDetail, RegionQuery,
+    UpdatePairing, UpdateRegion,
+};
 use super::model::{Programme, RegionLevel};
 use crate::app::AppState;
 use crate::audit::{self, AuditEvent};
@@ -44,7 +47,12 @@ pub async fn list(state: &AppState, q: RegionQuery) -> Result<Vec<Region>, AppEr
         };
         query = query.filter(column.eq(true));
     }
-    Ok(query.all(&state.db).await?.into_iter().map(Region::from).collect())
+    Ok(query
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(Region::from)
+        .collect())
 }
 
 /// One region with the names of its ancestors.
@@ -57,19 +65,27 @@ pub async fn get(state: &AppState, code: &str) -> Result<RegionDetail, AppError>
         .await?
         .ok_or(AppError::NotFound)?;
     let path = path_of(&state.db, &region).await?;
-    Ok(RegionDetail { region: region.into(), path })
+    Ok(RegionDetail {
+        region: region.into(),
+        path,
+    })
 }
 
 /// Names from the top ancestor down to `region` (at most four levels).
 ///
 /// # Errors
 /// Database errors.
-pub async fn path_of(conn: &impl ConnectionTrait, region: &regions::Model) -> Result<Vec<String>, AppError> {
+pub async fn path_of(
+    conn: &impl ConnectionTrait,
+    region: &regions::Model,
+) -> Result<Vec<String>, AppError> {
     let mut names = vec![region.name.clone()];
     let mut parent = region.parent_code.clone();
     for _ in 0..4 {
         let Some(code) = parent else { break };
-        let Some(p) = regions::Entity::find_by_id(code).one(conn).await? else { break };
+        let Some(p) = regions::Entity::find_by_id(code).one(conn).await? else {
+            break;
+        };
         names.push(p.name.clone());
         parent = p.parent_code;
     }
@@ -82,7 +98,10 @@ fn child_level_ok(parent: RegionLevel, child: RegionLevel) -> bool {
     matches!(
         (parent, child),
         (RegionLevel::Province, RegionLevel::City)
-            | (RegionLevel::City, RegionLevel::District | RegionLevel::County)
+            | (
+                RegionLevel::City,
+                RegionLevel::District | RegionLevel::County
+            )
     )
 }
 
@@ -90,29 +109,55 @@ fn child_level_ok(parent: RegionLevel, child: RegionLevel) -> bool {
 ///
 /// # Errors
 /// 422 for a bad code, missing or inconsistent parent, duplicate code.
-pub async fn create(state: &AppState, actor: &Actor, req: CreateRegion) -> Result<Region, AppError> {
+pub async fn create(
+    state: &AppState,
+    actor: &Actor,
+    req: CreateRegion,
+) -> Result<Region, AppError> {
     let mut errors = FieldErrors::new();
     let code = errors.check("code", RegionCode::parse(&req.code));
     let name = req.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 64 {
-        errors.add("name", "name_length", "名称应为1-64个字符 / 1-64 characters");
+        errors.add(
+            "name",
+            "name_length",
+            "名称应为1-64个字符 / 1-64 characters",
+        );
     }
     let parent = match &req.parent_code {
-        Some(p) => regions::Entity::find_by_id(p.clone()).one(&state.db).await?,
+        Some(p) => {
+            regions::Entity::find_by_id(p.clone())
+                .one(&state.db)
+                .await?
+        }
         None => None,
     };
     match (&req.parent_code, &parent, req.level) {
         (None, _, RegionLevel::Province) => {}
-        (None, _, _) => errors.add("parent_code", "required", "省级以下地区需要上级 / required below province level"),
-        (Some(_), None, _) => errors.add("parent_code", "unknown_region", "上级地区不存在 / unknown parent region"),
+        (None, _, _) => errors.add(
+            "parent_code",
+            "required",
+            "省级以下地区需要上级 / required below province level",
+        ),
+        (Some(_), None, _) => errors.add(
+            "parent_code",
+            "unknown_region",
+            "上级地区不存在 / unknown parent region",
+        ),
         (Some(_), Some(p), level) => {
             if !RegionLevel::parse(&p.level).is_some_and(|pl| child_level_ok(pl, level)) {
-                errors.add("level", "level_mismatch", "层级与上级不符 / level does not fit under the parent");
+                errors.add(
+                    "level",
+                    "level_mismatch",
+                    "层级与上级不符 / level does not fit under the parent",
+                );
             }
         }
     }
     errors.into_result()?;
-    let Some(code) = code else { return Err(AppError::NotFound) };
+    let Some(code) = code else {
+        return Err(AppError::NotFound);
+    };
     let now = Utc::now();
     let txn = begin_write(&state.db).await?;
     let model = regions::ActiveModel {
@@ -131,7 +176,12 @@ pub async fn create(state: &AppState, actor: &Actor, req: CreateRegion) -> Resul
     .await
     .on_unique("regions", "code")?;
     let region = Region::from(model);
-    audit::record(&txn, Some(actor), AuditEvent::new("region.create", "region", &region.code).after(&region)).await?;
+    audit::record(
+        &txn,
+        Some(actor),
+        AuditEvent::new("region.create", "region", &region.code).after(&region),
+    )
+    .await?;
     txn.commit().await?;
     Ok(region)
 }
@@ -140,15 +190,27 @@ pub async fn create(state: &AppState, actor: &Actor, req: CreateRegion) -> Resul
 ///
 /// # Errors
 /// 404 when unknown; 422 for a bad name.
-pub async fn update(state: &AppState, actor: &Actor, code: &str, req: UpdateRegion) -> Result<Region, AppError> {
+pub async fn update(
+    state: &AppState,
+    actor: &Actor,
+    code: &str,
+    req: UpdateRegion,
+) -> Result<Region, AppError> {
     let txn = begin_write(&state.db).await?;
-    let current = regions::Entity::find_by_id(code.to_owned()).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let current = regions::Entity::find_by_id(code.to_owned())
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let before = Region::from(current.clone());
     let mut active = current.into_active_model();
     if let Some(name) = req.name {
         let name = name.trim().to_owned();
         if name.is_empty() || name.chars().count() > 64 {
-            return Err(FieldErrors::single("name", "name_length", "名称应为1-64个字符 / 1-64 characters"));
+            return Err(FieldErrors::single(
+                "name",
+                "name_length",
+                "名称应为1-64个字符 / 1-64 characters",
+            ));
         }
         active.name = Set(name);
     }
@@ -169,14 +231,20 @@ pub async fn update(state: &AppState, actor: &Actor, code: &str, req: UpdateRegi
     audit::record(
         &txn,
         Some(actor),
-        AuditEvent::new("region.update", "region", code).before(&before).after(&after).reason(req.reason),
+        AuditEvent::new("region.update", "region", code)
+            .before(&before)
+            .after(&after)
+            .reason(req.reason),
     )
     .await?;
     txn.commit().await?;
     Ok(after)
 }
 
-async fn names(conn: &impl ConnectionTrait, codes: Vec<String>) -> Result<HashMap<String, String>, AppError> {
+async fn names(
+    conn: &impl ConnectionTrait,
+    codes: Vec<String>,
+) -> Result<HashMap<String, String>, AppError> {
     Ok(regions::Entity::find()
         .filter(regions::Column::Code.is_in(codes))
         .all(conn)
@@ -186,8 +254,14 @@ async fn names(conn: &impl ConnectionTrait, codes: Vec<String>) -> Result<HashMa
         .collect())
 }
 
-async fn to_dtos(conn: &impl ConnectionTrait, rows: Vec<pairings::Model>) -> Result<Vec<Pairing>, AppError> {
-    let codes = rows.iter().flat_map(|p| [p.helper_code.clone(), p.partner_code.clone()]).collect();
+async fn to_dtos(
+    conn: &impl ConnectionTrait,
+    rows: Vec<pairings::Model>,
+) -> Result<Vec<Pairing>, AppError> {
+    let codes = rows
+        .iter()
+        .flat_map(|p| [p.helper_code.clone(), p.partner_code.clone()])
+        .collect();
     let names = names(conn, codes).await?;
     Ok(rows
         .into_iter()
@@ -225,7 +299,12 @@ pub async fn list_pairings(state: &AppState, q: PairingQuery) -> Result<Vec<Pair
     to_dtos(&state.db, rows).await
 }
 
-fn overlaps(a_from: NaiveDate, a_to: Option<NaiveDate>, b_from: NaiveDate, b_to: Option<NaiveDate>) -> bool {
+fn overlaps(
+    a_from: NaiveDate,
+    a_to: Option<NaiveDate>,
+    b_from: NaiveDate,
+    b_to: Option<NaiveDate>,
+) -> bool {
     let a_end = a_to.unwrap_or(NaiveDate::MAX);
     let b_end = b_to.unwrap_or(NaiveDate::MAX);
     a_from <= b_end && b_from <= a_end
@@ -236,20 +315,44 @@ fn overlaps(a_from: NaiveDate, a_to: Option<NaiveDate>, b_from: NaiveDate, b_to:
 ///
 /// # Errors
 /// 422 for unknown regions or bad dates; 409 `pairing_overlap`.
-pub async fn create_pairing(state: &AppState, actor: &Actor, req: CreatePairing) -> Result<Pairing, AppError> {
+pub async fn create_pairing(
+    state: &AppState,
+    actor: &Actor,
+    req: CreatePairing,
+) -> Result<Pairing, AppError> {
     let mut errors = FieldErrors::new();
-    let found = names(&state.db, vec![req.helper_code.clone(), req.partner_code.clone()]).await?;
+    let found = names(
+        &state.db,
+        vec![req.helper_code.clone(), req.partner_code.clone()],
+    )
+    .await?;
     if !found.contains_key(&req.helper_code) {
-        errors.add("helper_code", "unknown_region", "帮扶方地区不存在 / unknown region");
+        errors.add(
+            "helper_code",
+            "unknown_region",
+            "帮扶方地区不存在 / unknown region",
+        );
     }
     if !found.contains_key(&req.partner_code) {
-        errors.add("partner_code", "unknown_region", "协作地区不存在 / unknown region");
+        errors.add(
+            "partner_code",
+            "unknown_region",
+            "协作地区不存在 / unknown region",
+        );
     }
     if req.helper_code == req.partner_code {
-        errors.add("partner_code", "same_region", "不能与自身结对 / a region cannot pair with itself");
+        errors.add(
+            "partner_code",
+            "same_region",
+            "不能与自身结对 / a region cannot pair with itself",
+        );
     }
     if req.valid_to.is_some_and(|to| to < req.valid_from) {
-        errors.add("valid_to", "before_valid_from", "结束日期早于开始日期 / ends before it starts");
+        errors.add(
+            "valid_to",
+            "before_valid_from",
+            "结束日期早于开始日期 / ends before it starts",
+        );
     }
     errors.into_result()?;
     let txn = begin_write(&state.db).await?;
@@ -259,8 +362,14 @@ pub async fn create_pairing(state: &AppState, actor: &Actor, req: CreatePairing)
         .filter(pairings::Column::Programme.eq(req.programme.as_str()))
         .all(&txn)
         .await?;
-    if existing.iter().any(|p| overlaps(p.valid_from, p.valid_to, req.valid_from, req.valid_to)) {
-        return Err(AppError::conflict("pairing_overlap", "与已有结对关系的有效期重叠 / overlaps an existing pairing"));
+    if existing
+        .iter()
+        .any(|p| overlaps(p.valid_from, p.valid_to, req.valid_from, req.valid_to))
+    {
+        return Err(AppError::conflict(
+            "pairing_overlap",
+            "与已有结对关系的有效期重叠 / overlaps an existing pairing",
+        ));
     }
     let now = Utc::now();
     let model = pairings::ActiveModel {
@@ -277,7 +386,12 @@ pub async fn create_pairing(state: &AppState, actor: &Actor, req: CreatePairing)
     .insert(&txn)
     .await?;
     let dto = to_dtos(&txn, vec![model]).await?.remove(0);
-    audit::record(&txn, Some(actor), AuditEvent::new("pairing.create", "pairing", dto.id).after(&dto)).await?;
+    audit::record(
+        &txn,
+        Some(actor),
+        AuditEvent::new("pairing.create", "pairing", dto.id).after(&dto),
+    )
+    .await?;
     txn.commit().await?;
     Ok(dto)
 }
@@ -286,11 +400,23 @@ pub async fn create_pairing(state: &AppState, actor: &Actor, req: CreatePairing)
 ///
 /// # Errors
 /// 404 when unknown; 422 when the end is before the start; 409 when it would overlap another.
-pub async fn update_pairing(state: &AppState, actor: &Actor, id: i64, req: UpdatePairing) -> Result<Pairing, AppError> {
+pub async fn update_pairing(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    req: UpdatePairing,
+) -> Result<Pairing, AppError> {
     let txn = begin_write(&state.db).await?;
-    let current = pairings::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let current = pairings::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if req.valid_to.is_some_and(|to| to < current.valid_from) {
-        return Err(FieldErrors::single("valid_to", "before_valid_from", "结束日期早于开始日期 / ends before it starts"));
+        return Err(FieldErrors::single(
+            "valid_to",
+            "before_valid_from",
+            "结束日期早于开始日期 / ends before it starts",
+        ));
     }
     let siblings = pairings::Entity::find()
         .filter(pairings::Column::HelperCode.eq(current.helper_code.clone()))
@@ -299,8 +425,14 @@ pub async fn update_pairing(state: &AppState, actor: &Actor, id: i64, req: Updat
         .filter(pairings::Column::Id.ne(id))
         .all(&txn)
         .await?;
-    if siblings.iter().any(|p| overlaps(p.valid_from, p.valid_to, current.valid_from, req.valid_to)) {
-        return Err(AppError::conflict("pairing_overlap", "与已有结对关系的有效期重叠 / overlaps an existing pairing"));
+    if siblings
+        .iter()
+        .any(|p| overlaps(p.valid_from, p.valid_to, current.valid_from, req.valid_to))
+    {
+        return Err(AppError::conflict(
+            "pairing_overlap",
+            "与已有结对关系的有效期重叠 / overlaps an existing pairing",
+        ));
     }
     let before = to_dtos(&txn, vec![current.clone()]).await?.remove(0);
     let mut active = current.into_active_model();
@@ -311,7 +443,10 @@ pub async fn update_pairing(state: &AppState, actor: &Actor, id: i64, req: Updat
     audit::record(
         &txn,
         Some(actor),
-        AuditEvent::new("pairing.update", "pairing", id).before(&before).after(&after).reason(req.reason),
+        AuditEvent::new("pairing.update", "pairing", id)
+            .before(&before)
+            .after(&after)
+            .reason(req.reason),
     )
     .await?;
     txn.commit().await?;
@@ -329,7 +464,9 @@ pub async fn pairing_on(
     county_code: &str,
     date: NaiveDate,
 ) -> Result<Option<pairings::Model>, AppError> {
-    let county = regions::Entity::find_by_id(county_code.to_owned()).one(conn).await?;
+    let county = regions::Entity::find_by_id(county_code.to_owned())
+        .one(conn)
+        .await?;
     let mut candidates = vec![county_code.to_owned()];
     if let Some(parent) = county.and_then(|c| c.parent_code) {
         candidates.push(parent);
@@ -368,8 +505,18 @@ mod tests {
     fn overlap_rules() {
         let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
         assert!(overlaps(d("2021-01-01"), None, d("2023-01-01"), None));
-        assert!(!overlaps(d("2021-01-01"), Some(d("2022-12-31")), d("2023-01-01"), None));
-        assert!(overlaps(d("2021-01-01"), Some(d("2023-01-01")), d("2023-01-01"), None));
+        assert!(!overlaps(
+            d("2021-01-01"),
+            Some(d("2022-12-31")),
+            d("2023-01-01"),
+            None
+        ));
+        assert!(overlaps(
+            d("2021-01-01"),
+            Some(d("2023-01-01")),
+            d("2023-01-01"),
+            None
+        ));
         assert!(child_level_ok(RegionLevel::Province, RegionLevel::City));
         assert!(!child_level_ok(RegionLevel::County, RegionLevel::City));
     }

@@ -37,8 +37,11 @@ use crate::entities::jobs;
 
 /// What a handler returns: its transaction, to be committed with the job's completion.
 pub type JobResult = anyhow::Result<DatabaseTransaction>;
-type BoxedHandler =
-    Arc<dyn Fn(AppState, Value, DatabaseTransaction) -> Pin<Box<dyn Future<Output = JobResult> + Send>> + Send + Sync>;
+type BoxedHandler = Arc<
+    dyn Fn(AppState, Value, DatabaseTransaction) -> Pin<Box<dyn Future<Output = JobResult> + Send>>
+        + Send
+        + Sync,
+>;
 
 /// A recurring job.
 #[derive(Clone, Debug)]
@@ -81,8 +84,10 @@ impl JobRegistry {
         F: Fn(AppState, Value, DatabaseTransaction) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = JobResult> + Send + 'static,
     {
-        self.handlers
-            .insert(kind, Arc::new(move |state, payload, txn| Box::pin(handler(state, payload, txn))));
+        self.handlers.insert(
+            kind,
+            Arc::new(move |state, payload, txn| Box::pin(handler(state, payload, txn))),
+        );
     }
 
     /// Runs `kind` every `every`.
@@ -121,7 +126,8 @@ pub async fn enqueue(
     payload: impl Serialize,
     options: JobOptions,
 ) -> Result<bool, DbErr> {
-    let payload = serde_json::to_value(payload).map_err(|e| DbErr::Custom(format!("job payload: {e}")))?;
+    let payload =
+        serde_json::to_value(payload).map_err(|e| DbErr::Custom(format!("job payload: {e}")))?;
     let now = Utc::now();
     let row = jobs::ActiveModel {
         kind: Set(kind.to_owned()),
@@ -140,7 +146,11 @@ pub async fn enqueue(
     };
     // ON CONFLICT DO NOTHING: a duplicate must not abort the caller's transaction.
     let result = jobs::Entity::insert(row)
-        .on_conflict(OnConflict::column(jobs::Column::UniqueKey).do_nothing().to_owned())
+        .on_conflict(
+            OnConflict::column(jobs::Column::UniqueKey)
+                .do_nothing()
+                .to_owned(),
+        )
         .exec_without_returning(conn)
         .await?;
     Ok(result > 0)
@@ -169,8 +179,16 @@ impl Worker {
     /// process are told apart).
     #[must_use]
     pub fn new(state: AppState) -> Self {
-        let id = format!("{}-{}", state.instance_id, &uuid::Uuid::new_v4().simple().to_string()[..8]);
-        Worker { state, id, batch: 8 }
+        let id = format!(
+            "{}-{}",
+            state.instance_id,
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
+        Worker {
+            state,
+            id,
+            batch: 8,
+        }
     }
 
     /// This worker's lease name.
@@ -243,7 +261,10 @@ impl Worker {
                 &self.state.db,
                 s.kind,
                 serde_json::json!({ "slot": slot }),
-                JobOptions { unique_key: Some(key), ..JobOptions::default() },
+                JobOptions {
+                    unique_key: Some(key),
+                    ..JobOptions::default()
+                },
             )
             .await?;
         }
@@ -254,7 +275,11 @@ impl Worker {
         let db = &self.state.db;
         let backend = db.get_database_backend();
         let now = Utc::now();
-        let lease = chrono::Duration::seconds(i64::try_from(self.state.config.job_lease_secs).unwrap_or(300).max(1));
+        let lease = chrono::Duration::seconds(
+            i64::try_from(self.state.config.job_lease_secs)
+                .unwrap_or(300)
+                .max(1),
+        );
         let sql = match backend {
             DatabaseBackend::Postgres => {
                 "UPDATE jobs SET state = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1 \
@@ -277,9 +302,10 @@ impl Worker {
             now.into(),
             i64::try_from(self.batch).unwrap_or(8).into(),
         ];
-        let mut claimed = Claimed::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
-            .all(db)
-            .await?;
+        let mut claimed =
+            Claimed::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+                .all(db)
+                .await?;
         claimed.sort_by_key(|c| c.id);
         Ok(claimed)
     }
@@ -287,10 +313,14 @@ impl Worker {
     #[tracing::instrument(skip_all, fields(job_id = job.id, kind = %job.kind, attempt = job.attempts))]
     async fn process(&self, job: Claimed) -> Result<(), DbErr> {
         if job.attempts > job.max_attempts {
-            return self.fail(&job, "lease expired after the last attempt", true).await;
+            return self
+                .fail(&job, "lease expired after the last attempt", true)
+                .await;
         }
         let Some(handler) = self.state.jobs.handlers.get(job.kind.as_str()).cloned() else {
-            return self.fail(&job, &format!("no handler for job kind {}", job.kind), true).await;
+            return self
+                .fail(&job, &format!("no handler for job kind {}", job.kind), true)
+                .await;
         };
         let txn = begin_write(&self.state.db).await?;
         let outcome = handler(self.state.clone(), job.payload.clone(), txn).await;
@@ -319,11 +349,18 @@ impl Worker {
             ("dead", None)
         } else {
             // 2, 4, 8 … seconds, capped at an hour.
-            let secs = 2i64.saturating_pow(u32::try_from(job.attempts.max(1)).unwrap_or(1)).min(3600);
-            ("pending", Some(Utc::now() + chrono::Duration::seconds(secs)))
+            let secs = 2i64
+                .saturating_pow(u32::try_from(job.attempts.max(1)).unwrap_or(1))
+                .min(3600);
+            (
+                "pending",
+                Some(Utc::now() + chrono::Duration::seconds(secs)),
+            )
         };
-        self.guard_update(&self.state.db, job, state, Some(error), run_at).await?;
-        metrics::counter!("bangfu_jobs_total", "kind" => job.kind.clone(), "outcome" => state).increment(1);
+        self.guard_update(&self.state.db, job, state, Some(error), run_at)
+            .await?;
+        metrics::counter!("bangfu_jobs_total", "kind" => job.kind.clone(), "outcome" => state)
+            .increment(1);
         Ok(())
     }
 
@@ -342,10 +379,16 @@ impl Worker {
         let mut update = jobs::Entity::update_many()
             .col_expr(jobs::Column::State, Expr::value(state))
             .col_expr(jobs::Column::LockedBy, Expr::value(Option::<String>::None))
-            .col_expr(jobs::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(
+                jobs::Column::LockedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
             .col_expr(jobs::Column::FinishedAt, Expr::value(finished));
         if let Some(e) = error {
-            update = update.col_expr(jobs::Column::LastError, Expr::value(e.chars().take(2000).collect::<String>()));
+            update = update.col_expr(
+                jobs::Column::LastError,
+                Expr::value(e.chars().take(2000).collect::<String>()),
+            );
         }
         if let Some(at) = run_at {
             update = update.col_expr(jobs::Column::RunAt, Expr::value(at));

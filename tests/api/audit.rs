@@ -7,11 +7,19 @@ use crate::helpers::TestApp;
 async fn the_audit_log_refuses_updates_and_deletes() {
     let app = TestApp::spawn().await;
     let op = app.login("operator").await;
-    app.call(axum::http::Method::PATCH, "/api/regions/450125", Some(serde_json::json!({"note": "改"})), &op.bearer())
-        .await
-        .expect(StatusCode::OK);
+    app.call(
+        axum::http::Method::PATCH,
+        "/api/regions/450125",
+        Some(serde_json::json!({"note": "改"})),
+        &op.bearer(),
+    )
+    .await
+    .expect(StatusCode::OK);
     assert_eq!(app.count("audit_log").await, 1);
-    let update = app.db().execute_unprepared("UPDATE audit_log SET reason = 'tampered'").await;
+    let update = app
+        .db()
+        .execute_unprepared("UPDATE audit_log SET reason = 'tampered'")
+        .await;
     assert!(update.is_err(), "UPDATE must fail");
     let delete = app.db().execute_unprepared("DELETE FROM audit_log").await;
     assert!(delete.is_err(), "DELETE must fail");
@@ -31,6 +39,9 @@ async fn audit_entries_commit_or_roll_back_with_the_change() {
     .await
     .expect(StatusCode::CONFLICT);
     assert_eq!(app.count("audit_log").await, 0);
-    let page = app.get("/api/audit?limit=1", &op.bearer()).await.expect(StatusCode::OK);
+    let page = app
+        .get("/api/audit?limit=1", &op.bearer())
+        .await
+        .expect(StatusCode::OK);
     assert!(page.body["items"].as_array().is_some_and(Vec::is_empty));
 }

@@ -7,12 +7,23 @@ use crate::helpers::{Auth, TestApp, TestOptions};
 async fn login_by_username_or_phone_sets_cookie_and_returns_token() {
     let app = TestApp::spawn().await;
     let r = app
-        .post("/api/auth/login", json!({"login": "buyer", "password": "bangfu-demo"}), &Auth::None)
+        .post(
+            "/api/auth/login",
+            json!({"login": "buyer", "password": "bangfu-demo"}),
+            &Auth::None,
+        )
         .await
         .expect(StatusCode::OK);
-    let cookie = r.headers.get(header::SET_COOKIE).and_then(|v| v.to_str().ok()).expect("cookie");
+    let cookie = r
+        .headers
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .expect("cookie");
     assert!(cookie.starts_with("bangfu_session="), "{cookie}");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
     assert!(!cookie.contains("Secure"), "not behind TLS: {cookie}");
     assert_eq!(r.body["me"]["user"]["username"], "buyer");
     assert_eq!(r.body["me"]["roles"][0]["role"], "buyer");
@@ -26,9 +37,24 @@ async fn login_by_username_or_phone_sets_cookie_and_returns_token() {
 
 #[tokio::test]
 async fn secure_cookie_behind_tls() {
-    let app = TestApp::spawn_with(TestOptions { configure: Box::new(|c| c.cookie_secure = true), ..TestOptions::default() }).await;
-    let r = app.post("/api/auth/login", json!({"login": "member", "password": "bangfu-demo"}), &Auth::None).await.expect(StatusCode::OK);
-    let cookie = r.headers.get(header::SET_COOKIE).and_then(|v| v.to_str().ok()).expect("cookie");
+    let app = TestApp::spawn_with(TestOptions {
+        configure: Box::new(|c| c.cookie_secure = true),
+        ..TestOptions::default()
+    })
+    .await;
+    let r = app
+        .post(
+            "/api/auth/login",
+            json!({"login": "member", "password": "bangfu-demo"}),
+            &Auth::None,
+        )
+        .await
+        .expect(StatusCode::OK);
+    let cookie = r
+        .headers
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .expect("cookie");
     assert!(cookie.contains("Secure"), "{cookie}");
 }
 
@@ -40,7 +66,9 @@ async fn wrong_password_unknown_user_and_empty_fields_are_one_error() {
         json!({"login": "nobody", "password": "bangfu-demo"}),
         json!({"login": "", "password": ""}),
     ] {
-        app.post("/api/auth/login", body, &Auth::None).await.expect_error(StatusCode::UNAUTHORIZED, "invalid_credentials");
+        app.post("/api/auth/login", body, &Auth::None)
+            .await
+            .expect_error(StatusCode::UNAUTHORIZED, "invalid_credentials");
     }
     assert_eq!(app.count("sessions").await, 0);
 }
@@ -48,15 +76,25 @@ async fn wrong_password_unknown_user_and_empty_fields_are_one_error() {
 #[tokio::test]
 async fn me_and_logout_with_bearer_and_cookie() {
     let app = TestApp::spawn().await;
-    app.get("/api/me", &Auth::None).await.expect_error(StatusCode::UNAUTHORIZED, "unauthenticated");
-    app.get("/api/me", &Auth::Bearer("not-a-token".into())).await.expect_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    app.get("/api/me", &Auth::None)
+        .await
+        .expect_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    app.get("/api/me", &Auth::Bearer("not-a-token".into()))
+        .await
+        .expect_error(StatusCode::UNAUTHORIZED, "unauthenticated");
     let s = app.login("union_admin").await;
     let me = app.get("/api/me", &s.bearer()).await.expect(StatusCode::OK);
     assert_eq!(me.body["roles"][0]["role"], "union_admin");
     assert_eq!(me.body["csrf_token"], s.csrf.as_str());
-    app.get("/api/me", &s.cookie_without_csrf()).await.expect(StatusCode::OK);
-    app.call(Method::POST, "/api/auth/logout", None, &s.cookie()).await.expect(StatusCode::NO_CONTENT);
-    app.get("/api/me", &s.bearer()).await.expect_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    app.get("/api/me", &s.cookie_without_csrf())
+        .await
+        .expect(StatusCode::OK);
+    app.call(Method::POST, "/api/auth/logout", None, &s.cookie())
+        .await
+        .expect(StatusCode::NO_CONTENT);
+    app.get("/api/me", &s.bearer())
+        .await
+        .expect_error(StatusCode::UNAUTHORIZED, "unauthenticated");
 }
 
 #[tokio::test]
@@ -64,19 +102,43 @@ async fn cookie_changes_need_the_csrf_token_bearer_changes_do_not() {
     let app = TestApp::spawn().await;
     let s = app.login("operator").await;
     let body = json!({"kind": "union", "name": "盐田区总工会"});
-    app.call(Method::POST, "/api/orgs", Some(body.clone()), &s.cookie_without_csrf())
+    app.call(
+        Method::POST,
+        "/api/orgs",
+        Some(body.clone()),
+        &s.cookie_without_csrf(),
+    )
+    .await
+    .expect_error(StatusCode::FORBIDDEN, "csrf_rejected");
+    let wrong = Auth::Cookie {
+        token: s.token.clone(),
+        csrf: Some("forged".into()),
+    };
+    app.call(Method::POST, "/api/orgs", Some(body.clone()), &wrong)
         .await
         .expect_error(StatusCode::FORBIDDEN, "csrf_rejected");
-    let wrong = Auth::Cookie { token: s.token.clone(), csrf: Some("forged".into()) };
-    app.call(Method::POST, "/api/orgs", Some(body.clone()), &wrong).await.expect_error(StatusCode::FORBIDDEN, "csrf_rejected");
     // Another session's CSRF token is no good either.
     let other = app.login("operator").await;
-    let crossed = Auth::Cookie { token: s.token.clone(), csrf: Some(other.csrf.clone()) };
-    app.call(Method::POST, "/api/orgs", Some(body.clone()), &crossed).await.expect_error(StatusCode::FORBIDDEN, "csrf_rejected");
-    assert!(bangfu::orgs::service::find_by_name(app.db(), bangfu::auth::OrgKind::Union, "盐田区总工会").await.expect("q").is_none());
-    app.call(Method::POST, "/api/orgs", Some(body.clone()), &s.cookie()).await.expect(StatusCode::CREATED);
+    let crossed = Auth::Cookie {
+        token: s.token.clone(),
+        csrf: Some(other.csrf.clone()),
+    };
+    app.call(Method::POST, "/api/orgs", Some(body.clone()), &crossed)
+        .await
+        .expect_error(StatusCode::FORBIDDEN, "csrf_rejected");
+    assert!(
+        bangfu::orgs::service::find_by_name(app.db(), bangfu::auth::OrgKind::Union, "盐田区总工会")
+            .await
+            .expect("q")
+            .is_none()
+    );
+    app.call(Method::POST, "/api/orgs", Some(body.clone()), &s.cookie())
+        .await
+        .expect(StatusCode::CREATED);
     let body2 = json!({"kind": "union", "name": "大鹏新区总工会"});
-    app.call(Method::POST, "/api/orgs", Some(body2), &s.bearer()).await.expect(StatusCode::CREATED);
+    app.call(Method::POST, "/api/orgs", Some(body2), &s.bearer())
+        .await
+        .expect(StatusCode::CREATED);
 }
 
 #[tokio::test]
@@ -84,23 +146,47 @@ async fn sessions_are_listed_and_revocable() {
     let app = TestApp::spawn().await;
     let phone = app.login("supplier").await;
     let laptop = app.login("supplier").await;
-    let list = app.get("/api/auth/sessions", &laptop.bearer()).await.expect(StatusCode::OK);
+    let list = app
+        .get("/api/auth/sessions", &laptop.bearer())
+        .await
+        .expect(StatusCode::OK);
     let items = list.body["items"].as_array().expect("items");
     assert_eq!(items.len(), 2);
-    let phone_session = items.iter().find(|s| s["current"] == false).expect("other session")["id"].as_i64().expect("id");
-    app.call(Method::DELETE, &format!("/api/auth/sessions/{phone_session}"), None, &laptop.bearer())
+    let phone_session = items
+        .iter()
+        .find(|s| s["current"] == false)
+        .expect("other session")["id"]
+        .as_i64()
+        .expect("id");
+    app.call(
+        Method::DELETE,
+        &format!("/api/auth/sessions/{phone_session}"),
+        None,
+        &laptop.bearer(),
+    )
+    .await
+    .expect(StatusCode::NO_CONTENT);
+    app.get("/api/me", &phone.bearer())
         .await
-        .expect(StatusCode::NO_CONTENT);
-    app.get("/api/me", &phone.bearer()).await.expect_error(StatusCode::UNAUTHORIZED, "unauthenticated");
-    app.get("/api/me", &laptop.bearer()).await.expect(StatusCode::OK);
+        .expect_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    app.get("/api/me", &laptop.bearer())
+        .await
+        .expect(StatusCode::OK);
     // Someone else's session is not found, not revoked.
     let buyer = app.login("buyer").await;
     let buyer_sessions = app.get("/api/auth/sessions", &buyer.bearer()).await;
     let buyer_session = buyer_sessions.body["items"][0]["id"].as_i64().expect("id");
-    app.call(Method::DELETE, &format!("/api/auth/sessions/{buyer_session}"), None, &laptop.bearer())
+    app.call(
+        Method::DELETE,
+        &format!("/api/auth/sessions/{buyer_session}"),
+        None,
+        &laptop.bearer(),
+    )
+    .await
+    .expect_error(StatusCode::NOT_FOUND, "not_found");
+    app.get("/api/me", &buyer.bearer())
         .await
-        .expect_error(StatusCode::NOT_FOUND, "not_found");
-    app.get("/api/me", &buyer.bearer()).await.expect(StatusCode::OK);
+        .expect(StatusCode::OK);
 }
 
 #[tokio::test]
@@ -108,22 +194,43 @@ async fn password_change_revokes_other_sessions() {
     let app = TestApp::spawn().await;
     let a = app.login("approver").await;
     let b = app.login("approver").await;
-    app.post("/api/auth/password", json!({"current_password": "nope-nope", "new_password": "new-secret-1"}), &a.bearer())
-        .await
-        .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    app.post(
+        "/api/auth/password",
+        json!({"current_password": "nope-nope", "new_password": "new-secret-1"}),
+        &a.bearer(),
+    )
+    .await
+    .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     let r = app
-        .post("/api/auth/password", json!({"current_password": "bangfu-demo", "new_password": "1234"}), &a.bearer())
+        .post(
+            "/api/auth/password",
+            json!({"current_password": "bangfu-demo", "new_password": "1234"}),
+            &a.bearer(),
+        )
         .await
         .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
-    assert_eq!(r.body["error"]["details"]["fields"]["password"][0]["code"], "password_too_short");
-    app.post("/api/auth/password", json!({"current_password": "bangfu-demo", "new_password": "new-secret-1"}), &a.bearer())
-        .await
-        .expect(StatusCode::NO_CONTENT);
+    assert_eq!(
+        r.body["error"]["details"]["fields"]["password"][0]["code"],
+        "password_too_short"
+    );
+    app.post(
+        "/api/auth/password",
+        json!({"current_password": "bangfu-demo", "new_password": "new-secret-1"}),
+        &a.bearer(),
+    )
+    .await
+    .expect(StatusCode::NO_CONTENT);
     app.get("/api/me", &a.bearer()).await.expect(StatusCode::OK);
-    app.get("/api/me", &b.bearer()).await.expect_error(StatusCode::UNAUTHORIZED, "unauthenticated");
-    app.post("/api/auth/login", json!({"login": "approver", "password": "bangfu-demo"}), &Auth::None)
+    app.get("/api/me", &b.bearer())
         .await
-        .expect_error(StatusCode::UNAUTHORIZED, "invalid_credentials");
+        .expect_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    app.post(
+        "/api/auth/login",
+        json!({"login": "approver", "password": "bangfu-demo"}),
+        &Auth::None,
+    )
+    .await
+    .expect_error(StatusCode::UNAUTHORIZED, "invalid_credentials");
     app.login_with("approver", "new-secret-1").await;
 }
 
@@ -138,16 +245,29 @@ async fn login_rate_limit_per_account_triggers_and_recovers() {
     })
     .await;
     for _ in 0..3 {
-        app.post("/api/auth/login", json!({"login": "buyer", "password": "wrong-guess"}), &Auth::None)
-            .await
-            .expect_error(StatusCode::UNAUTHORIZED, "invalid_credentials");
+        app.post(
+            "/api/auth/login",
+            json!({"login": "buyer", "password": "wrong-guess"}),
+            &Auth::None,
+        )
+        .await
+        .expect_error(StatusCode::UNAUTHORIZED, "invalid_credentials");
     }
     // The right password is refused too while the account is throttled.
     let r = app
-        .post("/api/auth/login", json!({"login": "buyer", "password": "bangfu-demo"}), &Auth::None)
+        .post(
+            "/api/auth/login",
+            json!({"login": "buyer", "password": "bangfu-demo"}),
+            &Auth::None,
+        )
         .await
         .expect_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
-    let retry: u64 = r.headers.get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).expect("Retry-After");
+    let retry: u64 = r
+        .headers
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After");
     assert!((1..=2).contains(&retry), "retry after {retry}");
     // Other accounts are not affected.
     app.login("approver").await;
@@ -166,16 +286,34 @@ async fn login_rate_limit_per_ip() {
     })
     .await;
     for login in ["a1", "a2", "a3", "a4"] {
-        app.call_with(Method::POST, "/api/auth/login", Some(json!({"login": login, "password": "x"})), &Auth::None, &[("x-forwarded-for", "203.0.113.9")])
-            .await
-            .expect_error(StatusCode::UNAUTHORIZED, "invalid_credentials");
+        app.call_with(
+            Method::POST,
+            "/api/auth/login",
+            Some(json!({"login": login, "password": "x"})),
+            &Auth::None,
+            &[("x-forwarded-for", "203.0.113.9")],
+        )
+        .await
+        .expect_error(StatusCode::UNAUTHORIZED, "invalid_credentials");
     }
-    app.call_with(Method::POST, "/api/auth/login", Some(json!({"login": "buyer", "password": "bangfu-demo"})), &Auth::None, &[("x-forwarded-for", "203.0.113.9")])
-        .await
-        .expect_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
-    app.call_with(Method::POST, "/api/auth/login", Some(json!({"login": "buyer", "password": "bangfu-demo"})), &Auth::None, &[("x-forwarded-for", "198.51.100.7")])
-        .await
-        .expect(StatusCode::OK);
+    app.call_with(
+        Method::POST,
+        "/api/auth/login",
+        Some(json!({"login": "buyer", "password": "bangfu-demo"})),
+        &Auth::None,
+        &[("x-forwarded-for", "203.0.113.9")],
+    )
+    .await
+    .expect_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    app.call_with(
+        Method::POST,
+        "/api/auth/login",
+        Some(json!({"login": "buyer", "password": "bangfu-demo"})),
+        &Auth::None,
+        &[("x-forwarded-for", "198.51.100.7")],
+    )
+    .await
+    .expect(StatusCode::OK);
 }
 
 #[tokio::test]
@@ -183,24 +321,38 @@ async fn rate_limit_is_shared_between_instances_through_redis() {
     if crate::helpers::Backend::from_env() != crate::helpers::Backend::Postgres {
         return; // needs Redis, which the PostgreSQL run provides
     }
-    let a = TestApp::spawn_with(TestOptions { configure: Box::new(|c| c.login_max_per_account = 2), ..TestOptions::default() }).await;
+    let a = TestApp::spawn_with(TestOptions {
+        configure: Box::new(|c| c.login_max_per_account = 2),
+        ..TestOptions::default()
+    })
+    .await;
     // A second instance on the same database and Redis prefix.
     let prefix = a.redis_prefix.clone();
     let url = a.database_url.clone();
     let mut config = a.state.config.clone();
     config.redis_prefix = prefix;
     config.database_url = Some(url);
-    let b_state = bangfu::app::build(config, bangfu::worker::JobRegistry::with_builtin()).await.expect("second instance");
+    let b_state = bangfu::app::build(config, bangfu::worker::JobRegistry::with_builtin())
+        .await
+        .expect("second instance");
     let b = bangfu::router(b_state);
     for _ in 0..2 {
-        a.post("/api/auth/login", json!({"login": "buyer", "password": "bad-bad"}), &Auth::None).await.expect(StatusCode::UNAUTHORIZED);
+        a.post(
+            "/api/auth/login",
+            json!({"login": "buyer", "password": "bad-bad"}),
+            &Auth::None,
+        )
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
     }
     use tower::ServiceExt;
     let req = axum::http::Request::builder()
         .method(Method::POST)
         .uri("/api/auth/login")
         .header(header::CONTENT_TYPE, "application/json")
-        .body(axum::body::Body::from(r#"{"login":"buyer","password":"bangfu-demo"}"#))
+        .body(axum::body::Body::from(
+            r#"{"login":"buyer","password":"bangfu-demo"}"#,
+        ))
         .expect("request");
     let resp = b.oneshot(req).await.expect("response");
     assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
@@ -212,21 +364,46 @@ async fn invited_user_activates_once_and_logs_in() {
     let admin = app.login("unit_admin").await;
     let unit = admin.org_with("unit_admin");
     let r = app
-        .post(&format!("/api/orgs/{unit}/members"), json!({"display_name": "新采购员", "username": "new_buyer", "role": "buyer"}), &admin.bearer())
+        .post(
+            &format!("/api/orgs/{unit}/members"),
+            json!({"display_name": "新采购员", "username": "new_buyer", "role": "buyer"}),
+            &admin.bearer(),
+        )
         .await
         .expect(StatusCode::CREATED);
-    let token = r.body["invitation_token"].as_str().expect("invitation").to_owned();
+    let token = r.body["invitation_token"]
+        .as_str()
+        .expect("invitation")
+        .to_owned();
     // Not active yet: cannot log in.
-    app.post("/api/auth/login", json!({"login": "new_buyer", "password": "whatever-1"}), &Auth::None)
-        .await
-        .expect_error(StatusCode::UNAUTHORIZED, "invalid_credentials");
-    app.post("/api/auth/activate", json!({"token": token, "password": "12345678"}), &Auth::None)
-        .await
-        .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
-    app.post("/api/auth/activate", json!({"token": token, "password": "buyer-pass-1"}), &Auth::None).await.expect(StatusCode::NO_CONTENT);
-    app.post("/api/auth/activate", json!({"token": token, "password": "buyer-pass-2"}), &Auth::None)
-        .await
-        .expect_error(StatusCode::NOT_FOUND, "not_found");
+    app.post(
+        "/api/auth/login",
+        json!({"login": "new_buyer", "password": "whatever-1"}),
+        &Auth::None,
+    )
+    .await
+    .expect_error(StatusCode::UNAUTHORIZED, "invalid_credentials");
+    app.post(
+        "/api/auth/activate",
+        json!({"token": token, "password": "12345678"}),
+        &Auth::None,
+    )
+    .await
+    .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    app.post(
+        "/api/auth/activate",
+        json!({"token": token, "password": "buyer-pass-1"}),
+        &Auth::None,
+    )
+    .await
+    .expect(StatusCode::NO_CONTENT);
+    app.post(
+        "/api/auth/activate",
+        json!({"token": token, "password": "buyer-pass-2"}),
+        &Auth::None,
+    )
+    .await
+    .expect_error(StatusCode::NOT_FOUND, "not_found");
     let s = app.login_with("new_buyer", "buyer-pass-1").await;
     assert_eq!(s.org_with("buyer"), unit);
 }

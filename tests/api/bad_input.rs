@@ -7,7 +7,11 @@ use serde_json::json;
 use crate::helpers::{Auth, TestApp, TestOptions};
 
 async fn counts(app: &TestApp) -> (i64, i64, i64) {
-    (app.count("organizations").await, app.count("audit_log").await, app.count("idempotency_keys").await)
+    (
+        app.count("organizations").await,
+        app.count("audit_log").await,
+        app.count("idempotency_keys").await,
+    )
 }
 
 #[tokio::test]
@@ -25,50 +29,100 @@ async fn malformed_wrong_types_unknown_fields_and_wrong_content_type() {
         }
         b.body(Body::from(body)).expect("request")
     };
-    app.send(raw("{\"kind\": \"union\", ", Some("application/json"))).await.expect_error(StatusCode::BAD_REQUEST, "malformed_json");
-    app.send(raw("", Some("application/json"))).await.expect_error(StatusCode::BAD_REQUEST, "malformed_json");
-    app.send(raw("{\"kind\": 5, \"name\": \"x工会\"}", Some("application/json")))
+    app.send(raw("{\"kind\": \"union\", ", Some("application/json")))
         .await
-        .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
-    app.send(raw("{\"kind\": \"guild\", \"name\": \"x工会\"}", Some("application/json")))
+        .expect_error(StatusCode::BAD_REQUEST, "malformed_json");
+    app.send(raw("", Some("application/json")))
         .await
-        .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+        .expect_error(StatusCode::BAD_REQUEST, "malformed_json");
+    app.send(raw(
+        "{\"kind\": 5, \"name\": \"x工会\"}",
+        Some("application/json"),
+    ))
+    .await
+    .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    app.send(raw(
+        "{\"kind\": \"guild\", \"name\": \"x工会\"}",
+        Some("application/json"),
+    ))
+    .await
+    .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
     let r = app
-        .send(raw("{\"kind\": \"union\", \"name\": \"x工会\", \"is_admin\": true}", Some("application/json")))
+        .send(raw(
+            "{\"kind\": \"union\", \"name\": \"x工会\", \"is_admin\": true}",
+            Some("application/json"),
+        ))
         .await
         .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_field");
-    assert!(r.body["error"]["message"].as_str().unwrap_or("").contains("is_admin"), "{}", r.text);
-    app.send(raw("{\"kind\": \"union\", \"name\": \"x工会\"}", Some("text/plain")))
-        .await
-        .expect_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("is_admin"),
+        "{}",
+        r.text
+    );
+    app.send(raw(
+        "{\"kind\": \"union\", \"name\": \"x工会\"}",
+        Some("text/plain"),
+    ))
+    .await
+    .expect_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
     app.send(raw("{\"kind\": \"union\", \"name\": \"x工会\"}", None))
         .await
         .expect_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
     // The same through a plain JSON endpoint (not idempotent).
-    app.call(Method::PATCH, "/api/regions/450124", Some(json!({"key_assistance": "yes"})), &op.bearer())
-        .await
-        .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
-    app.call(Method::PATCH, "/api/regions/450124", Some(json!({"colour": "red"})), &op.bearer())
-        .await
-        .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_field");
+    app.call(
+        Method::PATCH,
+        "/api/regions/450124",
+        Some(json!({"key_assistance": "yes"})),
+        &op.bearer(),
+    )
+    .await
+    .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    app.call(
+        Method::PATCH,
+        "/api/regions/450124",
+        Some(json!({"colour": "red"})),
+        &op.bearer(),
+    )
+    .await
+    .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_field");
     assert_eq!(counts(&app).await, before);
 }
 
 #[tokio::test]
 async fn huge_bodies_are_refused() {
-    let app = TestApp::spawn_with(TestOptions { configure: Box::new(|c| c.max_body_bytes = 4096), ..TestOptions::default() }).await;
+    let app = TestApp::spawn_with(TestOptions {
+        configure: Box::new(|c| c.max_body_bytes = 4096),
+        ..TestOptions::default()
+    })
+    .await;
     let op = app.login("operator").await;
     let before = counts(&app).await;
     let big = "x".repeat(10_000);
-    app.post("/api/orgs", json!({"kind": "union", "name": big}), &op.bearer())
-        .await
-        .expect_error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
-    app.call(Method::PATCH, "/api/regions/450124", Some(json!({"note": big})), &op.bearer())
-        .await
-        .expect_error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
-    app.post("/api/auth/login", json!({"login": big, "password": "x"}), &Auth::None)
-        .await
-        .expect_error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+    app.post(
+        "/api/orgs",
+        json!({"kind": "union", "name": big}),
+        &op.bearer(),
+    )
+    .await
+    .expect_error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+    app.call(
+        Method::PATCH,
+        "/api/regions/450124",
+        Some(json!({"note": big})),
+        &op.bearer(),
+    )
+    .await
+    .expect_error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+    app.post(
+        "/api/auth/login",
+        json!({"login": big, "password": "x"}),
+        &Auth::None,
+    )
+    .await
+    .expect_error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
     assert_eq!(counts(&app).await, before);
 }
 
@@ -87,23 +141,43 @@ async fn bad_uscc_and_bad_region_codes_are_field_errors() {
         .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     let fields = &r.body["error"]["details"]["fields"];
     assert_eq!(fields["uscc"][0]["code"], "uscc_check_char", "{}", r.text);
-    assert_eq!(fields["region_code"][0]["code"], "region_code_format", "{}", r.text);
+    assert_eq!(
+        fields["region_code"][0]["code"], "region_code_format",
+        "{}",
+        r.text
+    );
     // A valid code that names no known region, and a region that is not a partner county.
     let r = app
         .post("/api/orgs", json!({"kind": "supplier", "name": "某合作社", "uscc": "91450124MA5D3M001N", "region_code": "110101"}), &op.bearer())
         .await
         .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
-    assert_eq!(r.body["error"]["details"]["fields"]["region_code"][0]["code"], "unknown_region");
+    assert_eq!(
+        r.body["error"]["details"]["fields"]["region_code"][0]["code"],
+        "unknown_region"
+    );
     let r = app
         .post("/api/orgs", json!({"kind": "supplier", "name": "某合作社", "uscc": "91440300708461136T", "region_code": "440304"}), &op.bearer())
         .await
         .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
-    assert_eq!(r.body["error"]["details"]["fields"]["region_code"][0]["code"], "wrong_region_level");
-    app.get("/api/regions?level=planet", &Auth::None).await.expect_error(StatusCode::BAD_REQUEST, "invalid_query");
-    app.get("/api/regions/99", &Auth::None).await.expect_error(StatusCode::NOT_FOUND, "not_found");
-    app.get("/api/orgs/abc", &op.bearer()).await.expect_error(StatusCode::BAD_REQUEST, "invalid_path");
-    app.get("/api/orgs?cursor=%%%", &op.bearer()).await.expect(StatusCode::BAD_REQUEST);
-    app.get("/api/orgs?cursor=bm9wZQ", &op.bearer()).await.expect_error(StatusCode::BAD_REQUEST, "invalid_cursor");
+    assert_eq!(
+        r.body["error"]["details"]["fields"]["region_code"][0]["code"],
+        "wrong_region_level"
+    );
+    app.get("/api/regions?level=planet", &Auth::None)
+        .await
+        .expect_error(StatusCode::BAD_REQUEST, "invalid_query");
+    app.get("/api/regions/99", &Auth::None)
+        .await
+        .expect_error(StatusCode::NOT_FOUND, "not_found");
+    app.get("/api/orgs/abc", &op.bearer())
+        .await
+        .expect_error(StatusCode::BAD_REQUEST, "invalid_path");
+    app.get("/api/orgs?cursor=%%%", &op.bearer())
+        .await
+        .expect(StatusCode::BAD_REQUEST);
+    app.get("/api/orgs?cursor=bm9wZQ", &op.bearer())
+        .await
+        .expect_error(StatusCode::BAD_REQUEST, "invalid_cursor");
     let r = app
         .post("/api/pairings", json!({"helper_code": "440304", "partner_code": "450124", "programme": "east_west", "valid_from": "2026-02-30"}), &op.bearer())
         .await;
@@ -114,9 +188,16 @@ async fn bad_uscc_and_bad_region_codes_are_field_errors() {
 #[tokio::test]
 async fn unknown_routes_and_methods_answer_in_the_envelope() {
     let app = TestApp::spawn().await;
-    app.get("/api/nothing-here", &Auth::None).await.expect_error(StatusCode::NOT_FOUND, "route_not_found");
-    app.get("/api", &Auth::None).await.expect_error(StatusCode::NOT_FOUND, "route_not_found");
-    let r = app.call(Method::PUT, "/api/orgs", None, &Auth::None).await.expect_error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+    app.get("/api/nothing-here", &Auth::None)
+        .await
+        .expect_error(StatusCode::NOT_FOUND, "route_not_found");
+    app.get("/api", &Auth::None)
+        .await
+        .expect_error(StatusCode::NOT_FOUND, "route_not_found");
+    let r = app
+        .call(Method::PUT, "/api/orgs", None, &Auth::None)
+        .await
+        .expect_error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
     assert!(r.headers.get(header::ALLOW).is_some());
     // Non-API paths belong to the web frontend (here: the "not built" page).
     let page = app.get("/some/page", &Auth::None).await;

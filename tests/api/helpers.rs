@@ -40,7 +40,8 @@ impl Backend {
 }
 
 fn pg_base() -> String {
-    std::env::var("BANGFU_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+    std::env::var("BANGFU_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
 pub fn redis_url() -> String {
@@ -70,9 +71,14 @@ async fn prepare(db: &DatabaseConnection) {
 
 /// Creates (once, across processes) the PostgreSQL template, then a fresh database from it.
 async fn fresh_postgres() -> (String, String) {
-    let admin = Database::connect(format!("{}/postgres", pg_base())).await.expect("connect postgres");
+    let admin = Database::connect(format!("{}/postgres", pg_base()))
+        .await
+        .expect("connect postgres");
     let template = format!("bangfu_tpl_{}", template_tag());
-    let lock = Statement::from_string(admin.get_database_backend(), "SELECT pg_advisory_lock(7272001)");
+    let lock = Statement::from_string(
+        admin.get_database_backend(),
+        "SELECT pg_advisory_lock(7272001)",
+    );
     admin.execute_raw(lock).await.expect("advisory lock");
     let exists = admin
         .query_one_raw(Statement::from_string(
@@ -93,21 +99,34 @@ async fn fresh_postgres() -> (String, String) {
             .expect("list templates");
         for row in old {
             let name: String = row.try_get("", "datname").expect("datname");
-            let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await;
         }
-        admin.execute_unprepared(&format!("CREATE DATABASE {template}")).await.expect("create template");
-        let tpl = Database::connect(format!("{}/{template}", pg_base())).await.expect("connect template");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {template}"))
+            .await
+            .expect("create template");
+        let tpl = Database::connect(format!("{}/{template}", pg_base()))
+            .await
+            .expect("connect template");
         prepare(&tpl).await;
         tpl.close().await.expect("close template");
     }
     admin
-        .execute_raw(Statement::from_string(admin.get_database_backend(), "SELECT pg_advisory_unlock(7272001)"))
+        .execute_raw(Statement::from_string(
+            admin.get_database_backend(),
+            "SELECT pg_advisory_unlock(7272001)",
+        ))
         .await
         .expect("unlock");
     let name = format!("bangfu_test_{}", uuid::Uuid::new_v4().simple());
     let mut attempt = 0;
     loop {
-        match admin.execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {template}")).await {
+        match admin
+            .execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+            .await
+        {
             Ok(_) => break,
             Err(e) if attempt < 20 && e.to_string().contains("being accessed by other users") => {
                 attempt += 1;
@@ -123,18 +142,28 @@ async fn fresh_postgres() -> (String, String) {
 fn target_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("exe");
     // target/debug/deps/<binary>: keep templates in target/.
-    exe.ancestors().nth(3).map_or_else(std::env::temp_dir, PathBuf::from)
+    exe.ancestors()
+        .nth(3)
+        .map_or_else(std::env::temp_dir, PathBuf::from)
 }
 
 /// Creates (once, atomically) the SQLite template file, then copies it for this test.
 async fn fresh_sqlite(dir: &std::path::Path) -> String {
     let template = target_dir().join(format!("bangfu-test-template-{}.db", template_tag()));
     if !template.exists() {
-        let building = target_dir().join(format!("bangfu-test-template-{}.{}.db", template_tag(), uuid::Uuid::new_v4().simple()));
+        let building = target_dir().join(format!(
+            "bangfu-test-template-{}.{}.db",
+            template_tag(),
+            uuid::Uuid::new_v4().simple()
+        ));
         let work = dir.join("template-work.db");
-        let db = Database::connect(format!("sqlite://{}?mode=rwc", work.display())).await.expect("sqlite template");
+        let db = Database::connect(format!("sqlite://{}?mode=rwc", work.display()))
+            .await
+            .expect("sqlite template");
         prepare(&db).await;
-        db.execute_unprepared(&format!("VACUUM INTO '{}'", building.display())).await.expect("vacuum into");
+        db.execute_unprepared(&format!("VACUUM INTO '{}'", building.display()))
+            .await
+            .expect("vacuum into");
         db.close().await.expect("close");
         std::fs::rename(&building, &template).expect("publish template");
     }
@@ -184,7 +213,10 @@ pub enum Auth {
     None,
     Bearer(String),
     /// Session cookie, with the CSRF token to send (or not).
-    Cookie { token: String, csrf: Option<String> },
+    Cookie {
+        token: String,
+        csrf: Option<String>,
+    },
 }
 
 /// A logged-in session.
@@ -201,10 +233,16 @@ impl Session {
         Auth::Bearer(self.token.clone())
     }
     pub fn cookie(&self) -> Auth {
-        Auth::Cookie { token: self.token.clone(), csrf: Some(self.csrf.clone()) }
+        Auth::Cookie {
+            token: self.token.clone(),
+            csrf: Some(self.csrf.clone()),
+        }
     }
     pub fn cookie_without_csrf(&self) -> Auth {
-        Auth::Cookie { token: self.token.clone(), csrf: None }
+        Auth::Cookie {
+            token: self.token.clone(),
+            csrf: None,
+        }
     }
     /// The id of the first organisation where the user holds `role`.
     pub fn org_with(&self, role: &str) -> i64 {
@@ -255,12 +293,29 @@ impl TestResponse {
 #[track_caller]
 pub fn assert_envelope(r: &TestResponse) {
     let e = &r.body["error"];
-    assert!(e["code"].as_str().is_some_and(|c| !c.is_empty()), "no code: {}", r.text);
-    assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()), "no message: {}", r.text);
+    assert!(
+        e["code"].as_str().is_some_and(|c| !c.is_empty()),
+        "no code: {}",
+        r.text
+    );
+    assert!(
+        e["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "no message: {}",
+        r.text
+    );
     assert!(e.get("details").is_some(), "no details key: {}", r.text);
-    let header_id = r.headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let header_id = r
+        .headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     assert!(!header_id.is_empty(), "no x-request-id header");
-    assert_eq!(e["request_id"].as_str(), Some(header_id), "request id differs: {}", r.text);
+    assert_eq!(
+        e["request_id"].as_str(),
+        Some(header_id),
+        "request id differs: {}",
+        r.text
+    );
 }
 
 impl TestApp {
@@ -269,11 +324,17 @@ impl TestApp {
     }
 
     pub async fn spawn_sqlite() -> TestApp {
-        TestApp::spawn_with(TestOptions { backend: Backend::Sqlite, redis: None, ..TestOptions::default() }).await
+        TestApp::spawn_with(TestOptions {
+            backend: Backend::Sqlite,
+            redis: None,
+            ..TestOptions::default()
+        })
+        .await
     }
 
     pub async fn spawn_with(options: TestOptions) -> TestApp {
-        let dir = std::env::temp_dir().join(format!("bangfu-test-{}", uuid::Uuid::new_v4().simple()));
+        let dir =
+            std::env::temp_dir().join(format!("bangfu-test-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let (database_url, pg_name) = match options.backend {
             Backend::Postgres => {
@@ -288,12 +349,24 @@ impl TestApp {
         config.redis_prefix = redis_prefix.clone();
         config.data_dir = dir.clone();
         config.web_dir = dir.join("no-frontend");
-        config.session_secret = Some(SecretString::from("test-secret-test-secret-test-secret-0123"));
+        config.session_secret = Some(SecretString::from(
+            "test-secret-test-secret-test-secret-0123",
+        ));
         config.db_max_connections = 8;
         (options.configure)(&mut config);
-        let state = bangfu::app::build(config, options.jobs).await.expect("build app");
+        let state = bangfu::app::build(config, options.jobs)
+            .await
+            .expect("build app");
         let router = bangfu::router(state.clone());
-        TestApp { state, router, backend: options.backend, database_url, redis_prefix, pg_name, dir }
+        TestApp {
+            state,
+            router,
+            backend: options.backend,
+            database_url,
+            redis_prefix,
+            pg_name,
+            dir,
+        }
     }
 
     pub fn db(&self) -> &DatabaseConnection {
@@ -302,17 +375,38 @@ impl TestApp {
 
     /// Sends a request through the real router.
     pub async fn send(&self, request: Request<Body>) -> TestResponse {
-        let response = self.router.clone().oneshot(request).await.expect("infallible");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible");
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        TestResponse { status, headers, body, text }
+        TestResponse {
+            status,
+            headers,
+            body,
+            text,
+        }
     }
 
     /// Builds and sends a JSON request.
-    pub async fn call(&self, method: Method, path: &str, body: Option<Value>, auth: &Auth) -> TestResponse {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        auth: &Auth,
+    ) -> TestResponse {
         self.call_with(method, path, body, auth, &[]).await
     }
 
@@ -327,16 +421,24 @@ impl TestApp {
         let mut builder = Request::builder().method(method).uri(path);
         match auth {
             Auth::None => {}
-            Auth::Bearer(t) => builder = builder.header(header::AUTHORIZATION, format!("Bearer {t}")),
+            Auth::Bearer(t) => {
+                builder = builder.header(header::AUTHORIZATION, format!("Bearer {t}"))
+            }
             Auth::Cookie { token, csrf } => {
-                builder = builder.header(header::COOKIE, format!("{}={token}", bangfu::auth::SESSION_COOKIE));
+                builder = builder.header(
+                    header::COOKIE,
+                    format!("{}={token}", bangfu::auth::SESSION_COOKIE),
+                );
                 if let Some(c) = csrf {
                     builder = builder.header(bangfu::auth::CSRF_HEADER, c);
                 }
             }
         }
         for (k, v) in extra {
-            builder = builder.header(HeaderName::from_bytes(k.as_bytes()).expect("name"), HeaderValue::from_str(v).expect("value"));
+            builder = builder.header(
+                HeaderName::from_bytes(k.as_bytes()).expect("name"),
+                HeaderValue::from_str(v).expect("value"),
+            );
         }
         let request = match body {
             Some(b) => builder
@@ -363,12 +465,19 @@ impl TestApp {
 
     pub async fn login_with(&self, login: &str, password: &str) -> Session {
         let r = self
-            .post("/api/auth/login", serde_json::json!({ "login": login, "password": password }), &Auth::None)
+            .post(
+                "/api/auth/login",
+                serde_json::json!({ "login": login, "password": password }),
+                &Auth::None,
+            )
             .await
             .expect(StatusCode::OK);
         Session {
             token: r.body["token"].as_str().expect("token").to_owned(),
-            csrf: r.body["me"]["csrf_token"].as_str().expect("csrf").to_owned(),
+            csrf: r.body["me"]["csrf_token"]
+                .as_str()
+                .expect("csrf")
+                .to_owned(),
             user_id: r.body["me"]["user"]["id"].as_i64().expect("id"),
             me: r.body["me"].clone(),
         }
@@ -378,7 +487,10 @@ impl TestApp {
     pub async fn count(&self, table: &str) -> i64 {
         let row = self
             .db()
-            .query_one_raw(Statement::from_string(self.db().get_database_backend(), format!("SELECT COUNT(*) AS n FROM {table}")))
+            .query_one_raw(Statement::from_string(
+                self.db().get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
             .await
             .expect("count")
             .expect("row");
@@ -392,13 +504,18 @@ impl Drop for TestApp {
         let name = self.pg_name.take();
         // Dropping needs async calls; do them on a thread of its own and wait for it.
         let handle = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
             rt.block_on(async move {
-                if let Some(name) = name {
-                    if let Ok(admin) = Database::connect(format!("{}/postgres", pg_base())).await {
-                        let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
-                        let _ = admin.close().await;
-                    }
+                if let Some(name) = name
+                    && let Ok(admin) = Database::connect(format!("{}/postgres", pg_base())).await
+                {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                    let _ = admin.close().await;
                 }
             });
             let _ = std::fs::remove_dir_all(dir);

@@ -9,23 +9,69 @@ async fn a_retried_post_with_the_same_key_runs_once() {
     let op = app.login("operator").await;
     let body = json!({"kind": "union", "name": "坪山区总工会（幂等）"});
     let key = [("idempotency-key", "create-pingshan-union-1")];
-    let first = app.call_with(Method::POST, "/api/orgs", Some(body.clone()), &op.bearer(), &key).await.expect(StatusCode::CREATED);
-    let again = app.call_with(Method::POST, "/api/orgs", Some(body.clone()), &op.bearer(), &key).await.expect(StatusCode::CREATED);
+    let first = app
+        .call_with(
+            Method::POST,
+            "/api/orgs",
+            Some(body.clone()),
+            &op.bearer(),
+            &key,
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    let again = app
+        .call_with(
+            Method::POST,
+            "/api/orgs",
+            Some(body.clone()),
+            &op.bearer(),
+            &key,
+        )
+        .await
+        .expect(StatusCode::CREATED);
     assert_eq!(first.body, again.body);
-    assert_eq!(again.headers.get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
-    let orgs = app.get("/api/orgs?kind=union&q=坪山区总工会", &op.bearer()).await.expect(StatusCode::OK);
+    assert_eq!(
+        again
+            .headers
+            .get("idempotent-replayed")
+            .and_then(|v| v.to_str().ok()),
+        Some("true")
+    );
+    let orgs = app
+        .get("/api/orgs?kind=union&q=坪山区总工会", &op.bearer())
+        .await
+        .expect(StatusCode::OK);
     assert_eq!(orgs.body["items"].as_array().map(Vec::len), Some(1));
     // The same key with another body is refused; without a key the second create is a duplicate.
-    app.call_with(Method::POST, "/api/orgs", Some(json!({"kind": "union", "name": "另一个"})), &op.bearer(), &key)
+    app.call_with(
+        Method::POST,
+        "/api/orgs",
+        Some(json!({"kind": "union", "name": "另一个"})),
+        &op.bearer(),
+        &key,
+    )
+    .await
+    .expect_error(StatusCode::BAD_REQUEST, "idempotency_key_reused");
+    app.post("/api/orgs", body, &op.bearer())
         .await
-        .expect_error(StatusCode::BAD_REQUEST, "idempotency_key_reused");
-    app.post("/api/orgs", body, &op.bearer()).await.expect_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     // Another session of the same user shares its keys.
     let other = app.login("operator").await;
     let r = app
-        .call_with(Method::POST, "/api/orgs", Some(json!({"kind": "union", "name": "光明区总工会（幂等）"})), &other.bearer(), &key)
+        .call_with(
+            Method::POST,
+            "/api/orgs",
+            Some(json!({"kind": "union", "name": "光明区总工会（幂等）"})),
+            &other.bearer(),
+            &key,
+        )
         .await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST, "same user, other body: {}", r.text);
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "same user, other body: {}",
+        r.text
+    );
 }
 
 #[tokio::test]
@@ -36,14 +82,39 @@ async fn failed_validation_is_replayed_but_not_charged_twice() {
     let key = [("idempotency-key", "add-staff-42")];
     let body = json!({"display_name": "王五", "phone": "13812345678", "role": "buyer"});
     let path = format!("/api/orgs/{unit}/members");
-    let first = app.call_with(Method::POST, &path, Some(body.clone()), &admin.bearer(), &key).await.expect(StatusCode::CREATED);
-    let token = first.body["invitation_token"].as_str().expect("token").to_owned();
-    let second = app.call_with(Method::POST, &path, Some(body), &admin.bearer(), &key).await.expect(StatusCode::CREATED);
-    assert_eq!(second.body["invitation_token"].as_str(), Some(token.as_str()), "the stored answer, not a second invitation");
-    assert_eq!(app.count("invitations").await, 1);
-    app.call_with(Method::POST, &path, Some(json!({"display_name": "x"})), &admin.bearer(), &[("idempotency-key", "")])
+    let first = app
+        .call_with(
+            Method::POST,
+            &path,
+            Some(body.clone()),
+            &admin.bearer(),
+            &key,
+        )
         .await
-        .expect_error(StatusCode::BAD_REQUEST, "invalid_idempotency_key");
+        .expect(StatusCode::CREATED);
+    let token = first.body["invitation_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let second = app
+        .call_with(Method::POST, &path, Some(body), &admin.bearer(), &key)
+        .await
+        .expect(StatusCode::CREATED);
+    assert_eq!(
+        second.body["invitation_token"].as_str(),
+        Some(token.as_str()),
+        "the stored answer, not a second invitation"
+    );
+    assert_eq!(app.count("invitations").await, 1);
+    app.call_with(
+        Method::POST,
+        &path,
+        Some(json!({"display_name": "x"})),
+        &admin.bearer(),
+        &[("idempotency-key", "")],
+    )
+    .await
+    .expect_error(StatusCode::BAD_REQUEST, "invalid_idempotency_key");
 }
 
 #[tokio::test]
@@ -69,12 +140,22 @@ async fn concurrent_retries_create_one_object() {
     let mut created = 0;
     for h in handles {
         let status = h.await.expect("join");
-        assert!(status == StatusCode::CREATED || status == StatusCode::CONFLICT, "{status}");
+        assert!(
+            status == StatusCode::CREATED || status == StatusCode::CONFLICT,
+            "{status}"
+        );
         if status == StatusCode::CREATED {
             created += 1;
         }
     }
     assert!(created >= 1);
-    let orgs = app.get("/api/orgs?kind=union&q=并发工会", &op.bearer()).await.expect(StatusCode::OK);
-    assert_eq!(orgs.body["items"].as_array().map(Vec::len), Some(1), "one organisation whatever the retries");
+    let orgs = app
+        .get("/api/orgs?kind=union&q=并发工会", &op.bearer())
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(
+        orgs.body["items"].as_array().map(Vec::len),
+        Some(1),
+        "one organisation whatever the retries"
+    );
 }

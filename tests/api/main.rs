@@ -7,7 +7,7 @@ mod bad_input;
 mod helpers;
 mod idempotency;
 mod jobs;
-mod ops;
 mod openapi;
+mod ops;
 mod orgs;
 mod regions;

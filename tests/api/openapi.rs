@@ -8,7 +8,10 @@ use crate::helpers::{Auth, TestApp};
 #[tokio::test]
 async fn the_document_matches_the_snapshot_and_covers_every_route() {
     let app = TestApp::spawn().await;
-    let served = app.get("/api/openapi.json", &Auth::None).await.expect(StatusCode::OK);
+    let served = app
+        .get("/api/openapi.json", &Auth::None)
+        .await
+        .expect(StatusCode::OK);
     let doc = bangfu::app::openapi_document();
     let value = serde_json::to_value(&doc).expect("json");
     assert_eq!(served.body, value);
@@ -18,7 +21,10 @@ async fn the_document_matches_the_snapshot_and_covers_every_route() {
         std::fs::write(&path, &pretty).expect("write snapshot");
     }
     let stored = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(stored == pretty, "frontend/openapi.json is out of date: run `UPDATE_OPENAPI=1 cargo test --test api openapi` and commit it");
+    assert!(
+        stored == pretty,
+        "frontend/openapi.json is out of date: run `UPDATE_OPENAPI=1 cargo test --test api openapi` and commit it"
+    );
     // Every operation documents its error answers with the envelope.
     for (path, item) in value["paths"].as_object().expect("paths") {
         for (method, op) in item.as_object().expect("item") {
@@ -28,5 +34,8 @@ async fn the_document_matches_the_snapshot_and_covers_every_route() {
     }
     let docs = app.get("/api/docs", &Auth::None).await;
     assert_eq!(docs.status, StatusCode::OK);
-    assert!(docs.text.contains("openapi") || docs.text.contains("scalar"), "interactive page");
+    assert!(
+        docs.text.contains("openapi") || docs.text.contains("scalar"),
+        "interactive page"
+    );
 }

@@ -8,29 +8,63 @@ use crate::helpers::{Auth, TestApp, TestOptions};
 #[tokio::test]
 async fn healthz_readyz_and_metrics() {
     let app = TestApp::spawn().await;
-    let h = app.get("/healthz", &Auth::None).await.expect(StatusCode::OK);
+    let h = app
+        .get("/healthz", &Auth::None)
+        .await
+        .expect(StatusCode::OK);
     assert_eq!(h.body["status"], "ok");
     let r = app.get("/readyz", &Auth::None).await.expect(StatusCode::OK);
     assert_eq!(r.body["database"], "ok");
-    let expected_redis = if app.state.redis.is_some() { "ok" } else { "not_configured" };
+    let expected_redis = if app.state.redis.is_some() {
+        "ok"
+    } else {
+        "not_configured"
+    };
     assert_eq!(r.body["redis"], expected_redis);
-    app.get("/api/regions/450124", &Auth::None).await.expect(StatusCode::OK);
+    app.get("/api/regions/450124", &Auth::None)
+        .await
+        .expect(StatusCode::OK);
     app.get("/api/regions/000000", &Auth::None).await;
     let m = app.get("/metrics", &Auth::None).await;
     assert_eq!(m.status, StatusCode::OK);
-    assert!(m.text.contains(r#"http_requests_total{method="GET",route="/api/regions/{code}",status="200"}"#), "{}", m.text);
-    assert!(m.text.contains(r#"route="/api/regions/{code}",status="404"}"#), "{}", m.text);
-    assert!(m.text.contains("http_request_duration_seconds_bucket"), "{}", m.text);
+    assert!(
+        m.text.contains(
+            r#"http_requests_total{method="GET",route="/api/regions/{code}",status="200"}"#
+        ),
+        "{}",
+        m.text
+    );
+    assert!(
+        m.text
+            .contains(r#"route="/api/regions/{code}",status="404"}"#),
+        "{}",
+        m.text
+    );
+    assert!(
+        m.text.contains("http_request_duration_seconds_bucket"),
+        "{}",
+        m.text
+    );
 }
 
 #[tokio::test]
 async fn request_ids_are_echoed_and_kept_when_given() {
     let app = TestApp::spawn().await;
     let r = app.get("/healthz", &Auth::None).await;
-    let id = r.headers.get("x-request-id").and_then(|v| v.to_str().ok()).expect("generated id");
+    let id = r
+        .headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .expect("generated id");
     assert_eq!(id.len(), 36);
     let r = app
-        .call_with(axum::http::Method::GET, "/api/me", None, &Auth::None, &[("x-request-id", "trace-abc-123")])
+        .call_with(
+            axum::http::Method::GET,
+            "/api/me",
+            None,
+            &Auth::None,
+            &[("x-request-id", "trace-abc-123")],
+        )
         .await
         .expect(StatusCode::UNAUTHORIZED);
     assert_eq!(r.body["error"]["request_id"], "trace-abc-123");
@@ -44,7 +78,16 @@ struct RedisProcess {
 impl RedisProcess {
     fn start(port: u16) -> RedisProcess {
         let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -75,7 +118,11 @@ impl Drop for RedisProcess {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
 }
 
 /// A Redis of its own (so stopping it does not disturb other tests), stopped and restarted
@@ -85,7 +132,11 @@ async fn readyz_reports_a_stopped_redis_and_recovers_without_restart() {
     let port = free_port();
     let mut redis = RedisProcess::start(port);
     redis.wait_ready().await;
-    let app = TestApp::spawn_with(TestOptions { redis: Some(format!("redis://127.0.0.1:{port}")), ..TestOptions::default() }).await;
+    let app = TestApp::spawn_with(TestOptions {
+        redis: Some(format!("redis://127.0.0.1:{port}")),
+        ..TestOptions::default()
+    })
+    .await;
     let r = app.get("/readyz", &Auth::None).await.expect(StatusCode::OK);
     assert_eq!(r.body["redis"], "ok");
 
@@ -94,7 +145,13 @@ async fn readyz_reports_a_stopped_redis_and_recovers_without_restart() {
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.text);
     assert_eq!(r.body["status"], "unavailable");
     assert_eq!(r.body["database"], "ok");
-    assert!(r.body["redis"].as_str().is_some_and(|s| s.starts_with("error")), "{}", r.text);
+    assert!(
+        r.body["redis"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("error")),
+        "{}",
+        r.text
+    );
     // Login still works: the rate limiter falls back to counting in process.
     app.login("buyer").await;
 

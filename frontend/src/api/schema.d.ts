@@ -4,6 +4,40 @@
  */
 
 export interface paths {
+    "/api/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Reads the audit log (operators). */
+        get: operations["list_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accepts an invitation by setting a password. */
+        post: operations["activate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login": {
         parameters: {
             query?: never;
@@ -13,7 +47,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in with username or phone and password; sets the `bangfu_session` HttpOnly cookie. */
+        /**
+         * Logs in with username or phone and password. Sets the `bangfu_session` cookie (HttpOnly,
+         *     SameSite=Lax) and returns a bearer token for API clients.
+         */
         post: operations["login"];
         delete?: never;
         options?: never;
@@ -30,9 +67,60 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End the session (needs `X-CSRF-Token`). */
+        /** Ends the current session and clears the cookie. */
         post: operations["logout"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Changes the user's password; every other session is revoked. */
+        post: operations["change_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The user's live sessions. */
+        get: operations["list_sessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revokes one of the user's sessions (e.g. a lost phone). */
+        delete: operations["revoke_session"];
         options?: never;
         head?: never;
         patch?: never;
@@ -45,6 +133,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The logged-in user, their roles and the CSRF token. */
         get: operations["me"];
         put?: never;
         post?: never;
@@ -61,14 +150,33 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Organisations: all for the operator, otherwise the caller's own. */
+        /** Organisations: all for operators, one's own for everyone else. */
         get: operations["list_orgs"];
+        put?: never;
+        /** Creates an organisation (operators). Accepts `Idempotency-Key`. */
+        post: operations["create_org"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orgs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One organisation. */
+        get: operations["get_org"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Changes an organisation's name or contact (its admins, operators). */
+        patch: operations["update_org"];
         trace?: never;
     };
     "/api/orgs/{id}/members": {
@@ -78,26 +186,48 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Members of an organisation (its admins and the operator). */
-        get: operations["list_org_members"];
+        /** The organisation's staff and their roles (its admins, operators). Phones masked. */
+        get: operations["list_members"];
         put?: never;
-        post?: never;
+        /**
+         * Adds a person with a role; a new person gets a one-time invitation token. Accepts
+         *     `Idempotency-Key`.
+         */
+        post: operations["add_member"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/regions": {
+    "/api/orgs/{id}/members/{user_id}/roles/{role}": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get: operations["list_regions"];
+        get?: never;
         put?: never;
         post?: never;
+        /** Takes a role away from a staff member (its admins, operators). */
+        delete: operations["revoke_role"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orgs/{id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Suspends or reactivates an organisation (operators; audited with the reason). */
+        post: operations["set_org_status"];
         delete?: never;
         options?: never;
         head?: never;
@@ -111,7 +241,79 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Lists pairings (public). */
         get: operations["list_pairings"];
+        put?: never;
+        /** Adds a pairing (operators). */
+        post: operations["create_pairing"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pairings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Ends or re-dates a pairing (operators; audited). */
+        patch: operations["update_pairing"];
+        trace?: never;
+    };
+    "/api/regions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Lists regions (public). */
+        get: operations["list_regions"];
+        put?: never;
+        /** Adds a region (operators). */
+        post: operations["create_region"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/regions/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One region with its path (public). */
+        get: operations["get_region"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Changes a region's name, flags or note (operators; audited). */
+        patch: operations["update_region"];
+        trace?: never;
+    };
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The process is alive. */
+        get: operations["healthz"];
         put?: never;
         post?: never;
         delete?: never;
@@ -120,15 +322,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/audit": {
+    "/metrics": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Audit log (operator). */
-        get: operations["list_audit"];
+        /** Prometheus metrics in the text exposition format. */
+        get: operations["metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The database and (if configured) Redis answer; 503 naming the failing part otherwise. */
+        get: operations["readyz"];
         put?: never;
         post?: never;
         delete?: never;
@@ -141,135 +360,499 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        ErrorBody: {
-            error: {
-                /** @description snake_case, stable. */
-                code: string;
-                message: string;
-                details: {
-                    [key: string]: unknown;
-                } | null;
-                request_id: string;
-            };
+        /** @description Accept an invitation by choosing a password. */
+        ActivateRequest: {
+            /** @description The password to set. */
+            password: string;
+            /** @description The invitation token. */
+            token: string;
         };
-        /** @enum {string} */
-        Role: "operator" | "union_admin" | "member" | "unit_admin" | "buyer" | "approver" | "supplier_admin" | "supplier_staff" | "regulator" | "district_officer";
-        /** @enum {string} */
-        OrgKind: "platform" | "union" | "budget_unit" | "supplier" | "jurisdiction" | "helper_district";
-        /** @enum {string} */
-        RegionLevel: "province" | "city" | "district" | "county";
-        /** @enum {string} */
-        Programme: "east_west" | "old_revolutionary" | "in_province";
+        /** @description Adds a person to an organisation with a role; a new person gets an invitation. */
+        AddMember: {
+            /** @description Display name. */
+            display_name: string;
+            /** @description mainland mobile number; at least one of the two. */
+            phone?: string | null;
+            /** @description Role to grant (must belong to the organisation's kind). */
+            role: components["schemas"]["Role"];
+            /** @description Username (letters, digits, `_` `-` `.`; 3-32), or */
+            username?: string | null;
+        };
+        /** @description The outcome of adding a member. */
+        AddedMember: {
+            /** @description Whether the user was created now. */
+            created: boolean;
+            /**
+             * Format: date-time
+             * @description When the invitation expires.
+             */
+            invitation_expires_at?: string | null;
+            /**
+             * @description One-time invitation token for a user without a password (shown once; deliver it to
+             *     them, they set a password at `/api/auth/activate`).
+             */
+            invitation_token?: string | null;
+            /** @description The role granted. */
+            role: components["schemas"]["Role"];
+            /**
+             * Format: int64
+             * @description The user (new or existing).
+             */
+            user_id: number;
+        };
+        /** @description One audit entry. */
+        AuditEntry: {
+            /** @description What was done. */
+            action: string;
+            /** @description Who (display name), none for the system. */
+            actor_name?: string | null;
+            /**
+             * Format: int64
+             * @description Who (user id), none for the system.
+             */
+            actor_user_id?: number | null;
+            /** @description State after. */
+            after?: unknown;
+            /**
+             * Format: date-time
+             * @description When (UTC).
+             */
+            at: string;
+            /** @description State before. */
+            before?: unknown;
+            /** @description Object id. */
+            entity_id: string;
+            /** @description Kind of object. */
+            entity_type: string;
+            /**
+             * Format: int64
+             * @description Entry id.
+             */
+            id: number;
+            /** @description Why. */
+            reason?: string | null;
+            /** @description Request that made the change. */
+            request_id?: string | null;
+        };
+        /** @description A page of audit entries, newest first. */
+        AuditPage: {
+            /** @description Entries. */
+            items: components["schemas"]["AuditEntry"][];
+            /** @description Cursor of the next page, if any. */
+            next_cursor?: string | null;
+        };
+        /**
+         * @description Category of a budget unit.
+         * @enum {string}
+         */
+        BudgetCategory: "agency" | "soe" | "school" | "hospital" | "community_canteen";
+        /** @description Change one's own password; every other session is revoked. */
+        ChangePasswordRequest: {
+            /** @description The current password. */
+            current_password: string;
+            /** @description The new password (8-128 characters, not digits only). */
+            new_password: string;
+        };
+        /** @description A new organisation (operators). */
+        CreateOrg: {
+            category?: components["schemas"]["BudgetCategory"] | null;
+            /** @description Contact person. */
+            contact_name?: string | null;
+            /** @description Contact phone. */
+            contact_phone?: string | null;
+            /** @description Helper district (required for budget units). */
+            helper_district_code?: string | null;
+            /** @description Kind. */
+            kind: components["schemas"]["OrgKind"];
+            /** @description Name (2-100 characters, unique per kind). */
+            name: string;
+            /**
+             * Format: int64
+             * @description Parent organisation of the same kind (e.g. the city union of a district union).
+             */
+            parent_id?: number | null;
+            /**
+             * @description Region (required for suppliers: the registered county, a partner county; for
+             *     jurisdictions and helper districts: their area).
+             */
+            region_code?: string | null;
+            /** @description Unified social credit code (required for suppliers). */
+            uscc?: string | null;
+        };
+        /** @description A new pairing (operators). */
+        CreatePairing: {
+            /** @description Helper region code. */
+            helper_code: string;
+            /** @description Partner region code. */
+            partner_code: string;
+            /** @description Programme. */
+            programme: components["schemas"]["Programme"];
+            /** @description Where it is documented. */
+            source?: string | null;
+            /**
+             * Format: date
+             * @description First day.
+             */
+            valid_from: string;
+            /**
+             * Format: date
+             * @description Last day, if known.
+             */
+            valid_to?: string | null;
+        };
+        /** @description A new region (operators). */
+        CreateRegion: {
+            /** @description GB/T 2260 code, or an internal code starting with `X`. */
+            code: string;
+            /** @description 乡村振兴重点帮扶县. */
+            key_assistance?: boolean;
+            /** @description Level. */
+            level: components["schemas"]["RegionLevel"];
+            /** @description Name. */
+            name: string;
+            /** @description Note. */
+            note?: string | null;
+            /** @description 革命老区. */
+            old_revolutionary?: boolean;
+            /** @description Parent region's code (required below province level). */
+            parent_code?: string | null;
+            /** @description 脱贫县. */
+            poverty_lifted?: boolean;
+        };
+        /** @description The JSON body of every error response. */
+        ErrorBody: {
+            /** @description The error itself. */
+            error: components["schemas"]["ErrorPayload"];
+        };
+        /** @description The inside of [`ErrorBody`]. */
+        ErrorPayload: {
+            /** @description Stable snake_case code. */
+            code: string;
+            /** @description Extra facts: `fields` for validation errors. */
+            details?: unknown;
+            /** @description Human-readable message (Chinese, then English). */
+            message: string;
+            /** @description The request id, also sent as the `x-request-id` header. */
+            request_id?: string | null;
+        };
+        /** @description Liveness. */
+        Health: {
+            /** @description Always `ok` while the process serves requests. */
+            status: string;
+        };
+        /** @description Login with a username or phone number and a password. */
         LoginRequest: {
-            /** @description Username or phone number. */
+            /**
+             * @description Username or mainland mobile number.
+             * @example operator
+             */
             login: string;
-            /** Format: password */
+            /**
+             * @description Password.
+             * @example bangfu-demo
+             */
             password: string;
         };
+        /** @description A successful login. */
         LoginResponse: {
-            token: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the session ends.
+             */
             expires_at: string;
+            /** @description Who is logged in. */
             me: components["schemas"]["Me"];
+            /** @description Bearer token for API clients (`Authorization: Bearer …`); browsers use the cookie. */
+            token: string;
         };
-        MeUser: {
-            /** Format: int64 */
-            id: number;
-            username: string;
-            display_name: string;
-            phone_masked: string | null;
-        };
-        OrgRef: {
-            /** Format: int64 */
-            id: number;
-            name: string;
-            kind: components["schemas"]["OrgKind"];
-        };
-        RoleGrant: {
-            role: components["schemas"]["Role"];
-            org: components["schemas"]["OrgRef"];
-        };
+        /** @description The logged-in user, their roles and the CSRF token for cookie-authenticated changes. */
         Me: {
-            user: components["schemas"]["MeUser"];
-            roles: components["schemas"]["RoleGrant"][];
+            /** @description Send as `X-CSRF-Token` on every non-GET request made with the session cookie. */
             csrf_token: string;
+            /** @description Roles held, with their organisations. */
+            roles: components["schemas"]["RoleGrant"][];
+            /** @description The user. */
+            user: components["schemas"]["UserSummary"];
         };
+        /** @description An organisation. */
         Org: {
-            /** Format: int64 */
-            id: number;
-            kind: components["schemas"]["OrgKind"];
-            name: string;
-            status: string;
-            uscc: string | null;
-            region_code: string | null;
-            region_name: string | null;
-            category: string | null;
-            helper_district_code: string | null;
-            /** Format: int64 */
-            parent_id: number | null;
-            /** Format: date-time */
+            category?: components["schemas"]["BudgetCategory"] | null;
+            /** @description Contact person. */
+            contact_name?: string | null;
+            /** @description Contact phone, masked. */
+            contact_phone_masked?: string | null;
+            /**
+             * Format: date-time
+             * @description Created.
+             */
             created_at: string;
-        };
-        OrgPage: {
-            items: components["schemas"]["Org"][];
-            next_cursor: string | null;
-        };
-        OrgMember: {
-            /** Format: int64 */
-            user_id: number;
-            display_name: string;
-            username: string | null;
-            phone_masked: string | null;
-            roles: components["schemas"]["Role"][];
-            status: string;
-        };
-        OrgMemberPage: {
-            items: components["schemas"]["OrgMember"][];
-            next_cursor: string | null;
-        };
-        Region: {
-            code: string;
-            name: string;
-            level: components["schemas"]["RegionLevel"];
-            parent_code: string | null;
-            poverty_lifted: boolean;
-            key_assistance: boolean;
-            old_revolutionary: boolean;
-        };
-        RegionList: {
-            items: components["schemas"]["Region"][];
-        };
-        Pairing: {
-            /** Format: int64 */
+            /** @description A budget unit's helper district. */
+            helper_district_code?: string | null;
+            /**
+             * Format: int64
+             * @description Organisation id.
+             */
             id: number;
-            helper_code: string;
-            helper_name: string;
-            partner_code: string;
-            partner_name: string;
-            programme: components["schemas"]["Programme"];
-            /** Format: date */
-            valid_from: string;
-            /** Format: date */
-            valid_to: string | null;
+            /** @description Kind. */
+            kind: components["schemas"]["OrgKind"];
+            /** @description Name. */
+            name: string;
+            /**
+             * Format: int64
+             * @description Parent organisation (a district union's city union).
+             */
+            parent_id?: number | null;
+            /** @description Region: a supplier's registered county, a jurisdiction's area, a district's own code. */
+            region_code?: string | null;
+            /** @description That region's name. */
+            region_name?: string | null;
+            /** @description Status. */
+            status: components["schemas"]["OrgStatus"];
+            /** @description Unified social credit code. */
+            uscc?: string | null;
         };
+        /**
+         * @description What an organisation is.
+         * @enum {string}
+         */
+        OrgKind: "platform" | "union" | "budget_unit" | "supplier" | "helper_district" | "jurisdiction";
+        /** @description A staff member of an organisation. */
+        OrgMember: {
+            /** @description Display name. */
+            display_name: string;
+            /** @description Phone, masked. */
+            phone_masked?: string | null;
+            /** @description Roles held in this organisation. */
+            roles: components["schemas"]["Role"][];
+            /** @description Account status. */
+            status: components["schemas"]["UserStatus"];
+            /**
+             * Format: int64
+             * @description User id.
+             */
+            user_id: number;
+            /** @description Username. */
+            username?: string | null;
+        };
+        /** @description A page of staff. */
+        OrgMemberPage: {
+            /** @description Staff, by user id. */
+            items: components["schemas"]["OrgMember"][];
+            /** @description Cursor of the next page, if any. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of organisations. */
+        OrgPage: {
+            /** @description Organisations, by id. */
+            items: components["schemas"]["Org"][];
+            /** @description Cursor of the next page, if any. */
+            next_cursor?: string | null;
+        };
+        /** @description A short reference to an organisation. */
+        OrgRef: {
+            /**
+             * Format: int64
+             * @description Organisation id.
+             */
+            id: number;
+            /** @description Kind. */
+            kind: components["schemas"]["OrgKind"];
+            /** @description Name. */
+            name: string;
+        };
+        /**
+         * @description Whether an organisation may act.
+         * @enum {string}
+         */
+        OrgStatus: "active" | "suspended";
+        /** @description A pairing between a helper and a partner region. */
+        Pairing: {
+            /** @description Helper region (e.g. 440304 福田区). */
+            helper_code: string;
+            /** @description Helper name. */
+            helper_name: string;
+            /**
+             * Format: int64
+             * @description Pairing id.
+             */
+            id: number;
+            /** @description Partner region (e.g. 450124 马山县). */
+            partner_code: string;
+            /** @description Partner name. */
+            partner_name: string;
+            /** @description Programme. */
+            programme: components["schemas"]["Programme"];
+            /** @description Where the pairing is documented. */
+            source?: string | null;
+            /**
+             * Format: date
+             * @description First day (Asia/Shanghai business date).
+             */
+            valid_from: string;
+            /**
+             * Format: date
+             * @description Last day, if ended.
+             */
+            valid_to?: string | null;
+        };
+        /** @description A list of pairings. */
         PairingList: {
+            /** @description Pairings. */
             items: components["schemas"]["Pairing"][];
         };
-        AuditEntry: {
-            /** Format: int64 */
-            id: number;
-            /** Format: date-time */
-            at: string;
-            actor_name: string;
-            action: string;
-            entity_type: string;
-            entity_id: string;
-            reason: string | null;
-            request_id: string | null;
+        /**
+         * @description The programme under which a helper assists a partner.
+         * @enum {string}
+         */
+        Programme: "east_west" | "old_revolutionary" | "in_province";
+        /** @description Readiness of each dependency. */
+        Readiness: {
+            /** @description `ok` or the error. */
+            database: string;
+            /** @description `ok`, the error, or `not_configured`. */
+            redis: string;
+            /** @description `ok` or `unavailable`. */
+            status: string;
         };
-        AuditPage: {
-            items: components["schemas"]["AuditEntry"][];
-            next_cursor: string | null;
+        /** @description A region with its assistance flags. */
+        Region: {
+            /** @description GB/T 2260 code (or an internal `X…` code). */
+            code: string;
+            /** @description 乡村振兴重点帮扶县 (key assistance county). */
+            key_assistance: boolean;
+            /** @description Level. */
+            level: components["schemas"]["RegionLevel"];
+            /** @description Name, e.g. 马山县. */
+            name: string;
+            /** @description Free-text note. */
+            note?: string | null;
+            /** @description 革命老区 (old revolutionary area). */
+            old_revolutionary: boolean;
+            /** @description Parent region's code. */
+            parent_code?: string | null;
+            /** @description 脱贫县 (poverty-lifted county). */
+            poverty_lifted: boolean;
+        };
+        /** @description A region with the names of its ancestors. */
+        RegionDetail: components["schemas"]["Region"] & {
+            /** @description Names from the province down to this region, e.g. 广西壮族自治区 / 南宁市 / 马山县. */
+            path: string[];
+        };
+        /**
+         * @description Administrative level of a region.
+         * @enum {string}
+         */
+        RegionLevel: "province" | "city" | "district" | "county";
+        /** @description A list of regions. */
+        RegionList: {
+            /** @description Regions, by code. */
+            items: components["schemas"]["Region"][];
+        };
+        /**
+         * @description A role a user holds in one organisation (DOMAIN.md, "Actors").
+         * @enum {string}
+         */
+        Role: "operator" | "union_admin" | "member" | "unit_admin" | "buyer" | "approver" | "supplier_admin" | "supplier_staff" | "regulator" | "district_officer";
+        /** @description One role in one organisation. */
+        RoleGrant: {
+            /** @description The organisation. */
+            org: components["schemas"]["OrgRef"];
+            /** @description The role. */
+            role: components["schemas"]["Role"];
+        };
+        /** @description One of the user's sessions. */
+        SessionInfo: {
+            /**
+             * Format: date-time
+             * @description When it started.
+             */
+            created_at: string;
+            /** @description Whether it is the session making this request. */
+            current: boolean;
+            /**
+             * Format: date-time
+             * @description When it ends.
+             */
+            expires_at: string;
+            /**
+             * Format: int64
+             * @description Session id.
+             */
+            id: number;
+            /** @description Client address at login. */
+            ip?: string | null;
+            /**
+             * Format: date-time
+             * @description Last activity (to within five minutes).
+             */
+            last_seen_at: string;
+            /** @description Browser at login. */
+            user_agent?: string | null;
+        };
+        /** @description The user's live sessions. */
+        SessionList: {
+            /** @description Sessions, newest first. */
+            items: components["schemas"]["SessionInfo"][];
+        };
+        /** @description Suspends or reactivates an organisation (operators). */
+        SetOrgStatus: {
+            /** @description Why (required; recorded in the audit log). */
+            reason: string;
+            /** @description New status. */
+            status: components["schemas"]["OrgStatus"];
+        };
+        /** @description Changes to an organisation's details (its admins or operators). */
+        UpdateOrg: {
+            /** @description New contact person. */
+            contact_name?: string | null;
+            /** @description New contact phone. */
+            contact_phone?: string | null;
+            /** @description New name. */
+            name?: string | null;
+        };
+        /** @description Ends (or re-dates) a pairing (operators). Pairings are never deleted: history depends on them. */
+        UpdatePairing: {
+            /** @description Why (recorded in the audit log). */
+            reason?: string | null;
+            /**
+             * Format: date
+             * @description Last day (null to make it open-ended again).
+             */
+            valid_to?: string | null;
+        };
+        /** @description Changes to a region (operators); absent fields stay as they are. */
+        UpdateRegion: {
+            /** @description 乡村振兴重点帮扶县. */
+            key_assistance?: boolean | null;
+            /** @description New name. */
+            name?: string | null;
+            /** @description New note. */
+            note?: string | null;
+            /** @description 革命老区. */
+            old_revolutionary?: boolean | null;
+            /** @description 脱贫县. */
+            poverty_lifted?: boolean | null;
+            /** @description Why (recorded in the audit log). */
+            reason?: string | null;
+        };
+        /**
+         * @description Whether a user may log in.
+         * @enum {string}
+         */
+        UserStatus: "invited" | "active" | "disabled";
+        /** @description A user as shown to themselves and to administrators (phone masked). */
+        UserSummary: {
+            /** @description Display name. */
+            display_name: string;
+            /**
+             * Format: int64
+             * @description User id.
+             */
+            id: number;
+            /** @description Phone, masked (138****1234). */
+            phone_masked?: string | null;
+            /** @description Username, if any. */
+            username?: string | null;
         };
     };
     responses: never;
@@ -280,6 +863,80 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_audit: {
+        parameters: {
+            query?: {
+                /** @description Only this kind of object. */
+                entity_type?: string;
+                /** @description Only this object (with `entity_type`). */
+                entity_id?: string;
+                /** @description Page cursor. */
+                cursor?: string;
+                /** @description Page size (1-200). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    activate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ActivateRequest"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unknown, used or expired token */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     login: {
         parameters: {
             query?: never;
@@ -293,7 +950,6 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Logged in. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -302,7 +958,7 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResponse"];
                 };
             };
-            /** @description Wrong login or password (code `invalid_credentials`). */
+            /** @description invalid_credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -311,11 +967,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Too many attempts (code `rate_limited`). */
+            /** @description rate_limited; see Retry-After */
             429: {
                 headers: {
-                    /** @description Seconds to wait. */
-                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -327,23 +981,18 @@ export interface operations {
     logout: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Required when authenticated by cookie. */
-                "X-CSRF-Token"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Logged out. */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Not logged in. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -352,8 +1001,92 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing or wrong CSRF token (code `csrf_failed`). */
+            /** @description csrf_rejected */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    change_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePasswordRequest"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description session id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -372,7 +1105,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The current user, roles and CSRF token. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -381,7 +1113,6 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
-            /** @description Not logged in (code `unauthenticated`). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -395,10 +1126,13 @@ export interface operations {
     list_orgs: {
         parameters: {
             query?: {
+                /** @description Only this kind. */
                 kind?: components["schemas"]["OrgKind"];
-                /** @description Name or USCC search. */
+                /** @description Name contains. */
                 q?: string;
+                /** @description Page cursor. */
                 cursor?: string;
+                /** @description Page size (1-200). */
                 limit?: number;
             };
             header?: never;
@@ -407,7 +1141,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of organisations. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -416,17 +1149,7 @@ export interface operations {
                     "application/json": components["schemas"]["OrgPage"];
                 };
             };
-            /** @description Not logged in (code `unauthenticated`). */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Role may not do this (code `forbidden`). */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -436,39 +1159,30 @@ export interface operations {
             };
         };
     };
-    list_org_members: {
+    create_org: {
         parameters: {
-            query?: {
-                cursor?: string;
-                limit?: number;
+            query?: never;
+            header?: {
+                /** @description retry-safe key */
+                "Idempotency-Key"?: string | null;
             };
-            header?: never;
-            path: {
-                id: number;
-            };
+            path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateOrg"];
+            };
+        };
         responses: {
-            /** @description A page of members. */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OrgMemberPage"];
+                    "application/json": components["schemas"]["Org"];
                 };
             };
-            /** @description Not logged in (code `unauthenticated`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Role may not do this (code `forbidden`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -477,7 +1191,36 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such organisation (code `not_found`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_org: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description organisation id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Org"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -488,30 +1231,31 @@ export interface operations {
             };
         };
     };
-    list_regions: {
+    update_org: {
         parameters: {
-            query?: {
-                level?: components["schemas"]["RegionLevel"];
-                /** @description Parent region code (GB/T 2260). */
-                parent?: string;
-            };
+            query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description organisation id */
+                id: number;
+            };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateOrg"];
+            };
+        };
         responses: {
-            /** @description Regions. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RegionList"];
+                    "application/json": components["schemas"]["Org"];
                 };
             };
-            /** @description Not logged in (code `unauthenticated`). */
-            401: {
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -519,8 +1263,209 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Role may not do this (code `forbidden`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_members: {
+        parameters: {
+            query?: {
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description organisation id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrgMemberPage"];
+                };
+            };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_member: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description retry-safe key */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /** @description organisation id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddMember"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddedMember"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_role: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description organisation id */
+                id: number;
+                /** @description user id */
+                user_id: number;
+                /** @description role */
+                role: components["schemas"]["Role"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_org_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description organisation id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetOrgStatus"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Org"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -533,11 +1478,14 @@ export interface operations {
     list_pairings: {
         parameters: {
             query?: {
-                /** @description Helper region code. */
+                /** @description Only this helper. */
                 helper?: string;
-                /** @description Partner region code. */
+                /** @description Only this partner. */
                 partner?: string;
+                /** @description Only this programme. */
                 programme?: components["schemas"]["Programme"];
+                /** @description Only pairings valid on this date (YYYY-MM-DD). */
+                on?: string;
             };
             header?: never;
             path?: never;
@@ -545,7 +1493,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Pairings. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -554,17 +1501,7 @@ export interface operations {
                     "application/json": components["schemas"]["PairingList"];
                 };
             };
-            /** @description Not logged in (code `unauthenticated`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Role may not do this (code `forbidden`). */
-            403: {
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -574,12 +1511,97 @@ export interface operations {
             };
         };
     };
-    list_audit: {
+    create_pairing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePairing"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pairing"];
+                };
+            };
+            /** @description pairing_overlap */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_pairing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description pairing id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdatePairing"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pairing"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_regions: {
         parameters: {
             query?: {
-                entity_type?: string;
-                entity_id?: string;
-                cursor?: string;
+                /** @description Only this level. */
+                level?: components["schemas"]["RegionLevel"];
+                /** @description Only children of this region. */
+                parent?: string;
+                /** @description Only regions with this flag: `poverty_lifted`, `key_assistance` or `old_revolutionary`. */
+                flag?: string;
             };
             header?: never;
             path?: never;
@@ -587,17 +1609,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of audit entries, newest first. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AuditPage"];
+                    "application/json": components["schemas"]["RegionList"];
                 };
             };
-            /** @description Not logged in (code `unauthenticated`). */
-            401: {
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -605,13 +1625,180 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Role may not do this (code `forbidden`). */
+        };
+    };
+    create_region: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRegion"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Region"];
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_region: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description region code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegionDetail"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_region: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description region code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateRegion"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Region"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    healthz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+        };
+    };
+    readyz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
         };

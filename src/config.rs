@@ -184,7 +184,10 @@ impl Config {
         if blank(&self.redis_url) {
             self.redis_url = None;
         }
-        let blank_secret = |v: &Option<SecretString>| v.as_ref().is_some_and(|s| s.expose_secret().trim().is_empty());
+        let blank_secret = |v: &Option<SecretString>| {
+            v.as_ref()
+                .is_some_and(|s| s.expose_secret().trim().is_empty())
+        };
         if blank_secret(&self.session_secret) {
             self.session_secret = None;
         }

@@ -57,6 +57,10 @@ pub struct App {
     pub jobs: JobRegistry,
     /// Name of this instance (logs, job leases).
     pub instance_id: String,
+    /// Image and document storage.
+    pub media: crate::media::Media,
+    /// Search index and response cache of the shop.
+    pub catalog: crate::catalog::Catalog,
 }
 
 impl std::fmt::Debug for App {
@@ -163,7 +167,15 @@ pub async fn build_with_db(
         std::process::id(),
         &uuid::Uuid::new_v4().simple().to_string()[..6]
     );
-    Ok(AppState(Arc::new(App {
+    let media = crate::media::Media::local(config.media_dir());
+    let catalog = crate::catalog::Catalog {
+        search: Arc::new(crate::catalog::search::SearchIndex::new()?),
+        cache: crate::catalog::cache::CatalogCache::new(
+            redis.clone().map(|r| (r, config.redis_prefix.clone())),
+            64 * 1024 * 1024,
+        ),
+    };
+    let state = AppState(Arc::new(App {
         config,
         db,
         redis,
@@ -172,7 +184,17 @@ pub async fn build_with_db(
         session_key,
         jobs,
         instance_id,
-    })))
+        media,
+        catalog,
+    }));
+    // The index is built before the first request; later changes arrive through `sync`.
+    state
+        .catalog
+        .search
+        .sync(&state.db)
+        .await
+        .map_err(|e| anyhow::anyhow!("building the search index: {e}"))?;
+    Ok(state)
 }
 
 /// Every JSON endpoint with its OpenAPI description.
@@ -182,6 +204,9 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(crate::orgs::routes())
         .merge(crate::regions::routes())
         .merge(crate::audit::routes())
+        .merge(crate::suppliers::routes())
+        .merge(crate::catalog::routes())
+        .merge(crate::media::routes())
         .merge(crate::ops::routes())
 }
 

@@ -92,6 +92,15 @@ pub struct Config {
     #[arg(long, env = "BANGFU_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
     pub log_format: LogFormat,
 
+    /// Public address of the shop, used in QR codes printed on packages.
+    #[arg(
+        long,
+        env = "BANGFU_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080",
+        global = true
+    )]
+    pub public_url: String,
+
     /// Directory of the built web frontend.
     #[arg(
         long,
@@ -104,6 +113,10 @@ pub struct Config {
     /// Directory for local data (embedded database, generated secret, uploads).
     #[arg(long, env = "BANGFU_DATA_DIR", default_value = "data", global = true)]
     pub data_dir: PathBuf,
+
+    /// Directory of uploaded images and documents (default: `media/` in the data directory).
+    #[arg(long, env = "BANGFU_MEDIA_DIR", global = true)]
+    pub media_dir: Option<PathBuf>,
 
     /// Largest accepted JSON request body, in bytes.
     #[arg(long, env = "BANGFU_MAX_BODY_BYTES", default_value_t = 1024 * 1024, global = true)]
@@ -216,6 +229,14 @@ impl Config {
     #[must_use]
     pub fn is_sqlite(&self) -> bool {
         self.database_url().starts_with("sqlite:")
+    }
+
+    /// Where media files are kept.
+    #[must_use]
+    pub fn media_dir(&self) -> PathBuf {
+        self.media_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("media"))
     }
 
     /// The login rate-limit window.

@@ -3,8 +3,10 @@
 //! Layout:
 //! - Bounded contexts, each with its routes, handlers, service (the rules) and DTOs:
 //!   [`auth`] (login, sessions, CSRF, the authorisation layer), [`orgs`] (organisations and
-//!   staff), [`regions`] (regions and pairings), [`audit`] (the append-only audit log).
-//!   Catalog, orders, payments, coupons, procurement, reporting and media follow the same shape.
+//!   staff), [`regions`] (regions and pairings), [`audit`] (the append-only audit log),
+//!   [`suppliers`] (admission, documents, certificates), [`catalog`] (products, review, zones,
+//!   search, cache, traceability), [`media`] (images and files). Orders, payments, coupons,
+//!   procurement and reporting follow the same shape.
 //! - Cross-cutting pieces: [`app`] (state and router), [`config`], [`error`] (the one
 //!   `AppError` and its envelope), [`money`], [`domain`] (USCC, region codes, phones),
 //!   [`extract`] (request extractors), [`idempotency`], [`worker`] (the job queue),
@@ -15,6 +17,7 @@
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod catalog;
 pub mod config;
 pub mod db;
 pub mod domain;
@@ -22,6 +25,7 @@ pub mod entities;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
+pub mod media;
 pub mod money;
 pub mod openapi;
 pub mod ops;
@@ -30,6 +34,7 @@ pub mod ratelimit;
 pub mod regions;
 pub mod request_id;
 pub mod seed;
+pub mod suppliers;
 pub mod telemetry;
 pub mod time;
 pub mod web;

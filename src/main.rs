@@ -28,11 +28,15 @@ enum Command {
     },
     /// Apply pending database migrations.
     Migrate,
-    /// Load reference data (regions, pairings); with --demo, the demo data set too.
+    /// Load reference data (regions, pairings, categories); with --demo, the demo data set too.
     Seed {
-        /// Load the demo organisations, people and logins.
+        /// Load the demo organisations, people, logins and catalogue.
         #[arg(long)]
         demo: bool,
+        /// With --demo: add synthetic listings until the catalogue has this many more products
+        /// than the demo listings (e.g. 10000 for the benchmarks).
+        #[arg(long, default_value_t = 0)]
+        products: u64,
     },
     /// Run background jobs without serving HTTP.
     Worker {
@@ -57,7 +61,7 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!("migrations applied");
             Ok(())
         }
-        Command::Seed { demo } => seed(cli.config, demo).await,
+        Command::Seed { demo, products } => seed(cli.config, demo, products).await,
         Command::Worker { once } => worker(cli.config, once).await,
         Command::Openapi => {
             println!(
@@ -94,7 +98,12 @@ async fn serve(config: Config, migrate: bool) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let worker = config
         .embedded_worker
-        .then(|| tokio::spawn(Worker::new(state.clone()).run(stop_rx)));
+        .then(|| tokio::spawn(Worker::new(state.clone()).run(stop_rx.clone())));
+    let indexer = tokio::spawn(bangfu::catalog::run_indexer(
+        state.clone(),
+        std::time::Duration::from_millis(300),
+        stop_rx,
+    ));
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     tracing::info!(
         addr = %listener.local_addr()?,
@@ -114,6 +123,7 @@ async fn serve(config: Config, migrate: bool) -> anyhow::Result<()> {
     if let Some(handle) = worker {
         let _ = handle.await;
     }
+    let _ = indexer.await;
     tracing::info!("bangfu stopped");
     Ok(())
 }
@@ -140,21 +150,24 @@ async fn shutdown_signal() {
     tracing::info!("shutdown signal received; finishing in-flight requests");
 }
 
-async fn seed(config: Config, demo: bool) -> anyhow::Result<()> {
+async fn seed(config: Config, demo: bool, products: u64) -> anyhow::Result<()> {
     let db = ensure_migrated(&config, false).await?;
+    let media = bangfu::media::Media::local(config.media_dir());
     let report = if demo {
-        bangfu::seed::demo(&db, std::io::stderr().is_terminal()).await?
+        bangfu::seed::demo(&db, &media, std::io::stderr().is_terminal(), products).await?
     } else {
         bangfu::seed::reference(&db).await?
     };
     println!(
-        "inserted: {} regions, {} pairings, {} organisations, {} users, {} roles, {} roster members{}",
+        "inserted: {} regions, {} pairings, {} categories, {} organisations, {} users, {} roles, {} roster members, {} products{}",
         report.regions,
         report.pairings,
+        report.categories,
         report.organizations,
         report.users,
         report.roles,
         report.roster,
+        report.products,
         if report.is_empty() {
             " (already seeded; nothing changed)"
         } else {

@@ -1,7 +1,7 @@
 //! Who is asking: the [`Actor`] extractor authenticates by bearer token or session cookie and
 //! enforces CSRF protection on cookie-authenticated changes.
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::Method;
 use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
@@ -129,5 +129,25 @@ impl FromRequestParts<AppState> for Actor {
         }
         parts.extensions.insert(actor.clone());
         Ok(actor)
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for Actor {
+    type Rejection = AppError;
+
+    /// `None` for anonymous requests (and unknown tokens): for endpoints open to everyone that
+    /// show more to some.
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        if credentials(parts).is_none() {
+            return Ok(None);
+        }
+        match <Actor as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
+            Ok(actor) => Ok(Some(actor)),
+            Err(AppError::Unauthenticated) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 }

@@ -44,6 +44,7 @@ pub(super) fn register(registry: &mut JobRegistry) {
             .await?;
         Ok(txn)
     });
+    crate::suppliers::certs::register_jobs(registry);
     registry.schedule(PURGE_SESSIONS, Duration::from_secs(3600));
     registry.schedule(PURGE_IDEMPOTENCY, Duration::from_secs(3600));
     registry.schedule(PURGE_JOBS, Duration::from_secs(24 * 3600));

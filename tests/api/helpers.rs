@@ -64,9 +64,18 @@ fn template_tag() -> &'static str {
     })
 }
 
+/// Media files are content-addressed, so every test can share one directory (the template's
+/// demo images live there).
+pub fn media_dir() -> PathBuf {
+    target_dir().join("bangfu-test-media")
+}
+
 async fn prepare(db: &DatabaseConnection) {
     bangfu::db::migrate(db).await.expect("migrate template");
-    bangfu::seed::demo(db, false).await.expect("seed template");
+    let media = bangfu::media::Media::local(media_dir());
+    bangfu::seed::demo(db, &media, false, 0)
+        .await
+        .expect("seed template");
 }
 
 /// Creates (once, across processes) the PostgreSQL template, then a fresh database from it.
@@ -349,6 +358,7 @@ impl TestApp {
         config.redis_prefix = redis_prefix.clone();
         config.data_dir = dir.clone();
         config.web_dir = dir.join("no-frontend");
+        config.media_dir = Some(media_dir());
         config.session_secret = Some(SecretString::from(
             "test-secret-test-secret-test-secret-0123",
         ));

@@ -11,9 +11,12 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
 };
 
+pub mod catalog;
+
 use crate::auth::{BudgetCategory, OrgKind, OrgStatus, Role, UserStatus, password};
 use crate::domain::Uscc;
 use crate::entities::{member_roster, organizations, user_roles, users};
+use crate::media::Media;
 
 /// Password of every demo account. Exists only in demo data.
 pub const DEMO_PASSWORD: &str = "bangfu-demo";
@@ -46,6 +49,10 @@ pub struct SeedReport {
     pub roles: u64,
     /// Roster members inserted.
     pub roster: u64,
+    /// Categories inserted.
+    pub categories: u64,
+    /// Products inserted.
+    pub products: u64,
 }
 
 impl SeedReport {
@@ -63,9 +70,13 @@ impl SeedReport {
 /// Database errors.
 pub async fn reference(conn: &impl ConnectionTrait) -> anyhow::Result<SeedReport> {
     let loaded = crate::regions::seed::load(conn).await?;
+    let categories = crate::catalog::categories::seed(conn)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut report = SeedReport {
         regions: loaded.regions,
         pairings: loaded.pairings,
+        categories,
         ..SeedReport::default()
     };
     ensure_org(
@@ -370,11 +381,17 @@ const DISTRICTS: &[(&str, &str)] = &[
 const MEMBERS_PER_UNION: u64 = 150;
 
 /// Loads the demo data set on top of the reference data, with a progress bar on a terminal.
+/// `extra_products` adds synthetic listings (for load tests).
 ///
 /// # Errors
 /// Database errors.
-pub async fn demo(conn: &impl ConnectionTrait, show_progress: bool) -> anyhow::Result<SeedReport> {
-    let steps = 8
+pub async fn demo(
+    conn: &impl ConnectionTrait,
+    media: &Media,
+    show_progress: bool,
+    extra_products: u64,
+) -> anyhow::Result<SeedReport> {
+    let steps = 9
         + SUPPLIERS.len()
         + UNITS.len()
         + DISTRICTS.len()
@@ -559,6 +576,7 @@ pub async fn demo(conn: &impl ConnectionTrait, show_progress: bool) -> anyhow::R
     }
 
     bar.set_message("供应商 suppliers");
+    let mut supplier_ids = Vec::new();
     for (i, (name, county, uscc17)) in SUPPLIERS.iter().enumerate() {
         let uscc = Uscc::with_check_char(uscc17)
             .map_err(|e| anyhow::anyhow!("demo USCC {uscc17}: {e}"))?;
@@ -566,6 +584,7 @@ pub async fn demo(conn: &impl ConnectionTrait, show_progress: bool) -> anyhow::R
         spec.uscc = Some(uscc.as_str().to_owned());
         spec.region_code = Some(county);
         let org = ensure_org(conn, &mut report, spec).await?;
+        supplier_ids.push(org);
         let login = if i == 0 {
             "supplier".to_owned()
         } else {
@@ -582,6 +601,10 @@ pub async fn demo(conn: &impl ConnectionTrait, show_progress: bool) -> anyhow::R
         ensure_role(conn, &mut report, admin, org, Role::SupplierAdmin).await?;
         bar.inc(1);
     }
+    bar.set_message("商品 catalogue");
+    let catalog = catalog::seed(conn, media, &supplier_ids, extra_products).await?;
+    report.products = catalog.products;
+    bar.inc(1);
     bar.finish_with_message("完成 done");
     Ok(report)
 }

@@ -1,0 +1,132 @@
+//! The catalog: categories, products with SKUs, price tiers and images, the review workflow,
+//! zones, the shop's search (tantivy) and its response cache, traceability and QR codes.
+
+pub mod cache;
+pub mod categories;
+pub mod dto;
+mod handlers;
+pub mod manage;
+pub mod model;
+pub mod read;
+pub mod search;
+pub mod storefront;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use tokio::sync::watch;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::AppState;
+use crate::entities::products;
+use crate::error::AppError;
+
+/// The shop's search index and response cache.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    /// This instance's product index.
+    pub search: Arc<search::SearchIndex>,
+    /// Cached list and detail responses.
+    pub cache: cache::CatalogCache,
+}
+
+impl Catalog {
+    /// After a committed change: brings this instance's index up to date, then invalidates
+    /// the cached pages of every instance. Failures are logged (the poller retries).
+    pub async fn changed(&self, state: &AppState) {
+        if let Err(err) = self.search.sync(&state.db).await {
+            tracing::warn!(error = %err, "search sync after change failed");
+        }
+        self.cache.bump().await;
+    }
+}
+
+/// Marks products changed (so the index and caches follow).
+///
+/// # Errors
+/// Database errors.
+pub async fn touch_products(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<(), AppError> {
+    products::Entity::update_many()
+        .col_expr(products::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(
+            products::Column::Version,
+            Expr::col(products::Column::Version).add(1),
+        )
+        .filter(products::Column::Id.is_in(ids.to_vec()))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Marks every product of a supplier changed.
+///
+/// # Errors
+/// Database errors.
+pub async fn touch_supplier_products(
+    conn: &impl ConnectionTrait,
+    org_id: i64,
+) -> Result<(), AppError> {
+    products::Entity::update_many()
+        .col_expr(products::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(
+            products::Column::Version,
+            Expr::col(products::Column::Version).add(1),
+        )
+        .filter(products::Column::SupplierOrgId.eq(org_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Keeps this instance's index current: polls for changed products every `every`, and
+/// rebuilds fully when the business date turns (certificates lapse at midnight without a
+/// write). Stops when `stop` turns true.
+pub async fn run_indexer(state: AppState, every: Duration, mut stop: watch::Receiver<bool>) {
+    let mut day = crate::time::business_date(Utc::now());
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        let today = crate::time::business_date(Utc::now());
+        if today != day {
+            day = today;
+            state.catalog.search.invalidate();
+        }
+        match state.catalog.search.sync(&state.db).await {
+            Ok(n) if n > 0 => tracing::debug!(changed = n, "search index synced"),
+            Ok(_) => {}
+            Err(err) => tracing::warn!(error = %err, "search index sync failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => {}
+        }
+    }
+}
+
+/// Routes of this context.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(handlers::categories))
+        .routes(routes!(handlers::list_products))
+        .routes(routes!(handlers::get_product))
+        .routes(routes!(handlers::get_trace))
+        .routes(routes!(handlers::get_qr))
+        .routes(routes!(handlers::list_zones, handlers::create_zone))
+        .routes(routes!(handlers::update_zone))
+        .routes(routes!(
+            handlers::list_supplier_products,
+            handlers::create_product
+        ))
+        .routes(routes!(handlers::get_managed, handlers::update_product))
+        .routes(routes!(handlers::submit_product))
+        .routes(routes!(handlers::delist_product))
+        .routes(routes!(handlers::review_queue))
+        .routes(routes!(handlers::approve_product))
+        .routes(routes!(handlers::reject_product))
+        .routes(routes!(handlers::change_stock))
+}

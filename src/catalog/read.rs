@@ -1,0 +1,449 @@
+//! The read side of the catalog: loads a set of products with everything shown about them in a
+//! fixed number of queries (no N+1), decides their assistance status, and builds the cards and
+//! details the shop shows and the documents the search index holds.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::dto::{
+    AssistanceInfo, CertBadge, Origin, PriceTier, ProductCard, ProductDetail, SkuView, SupplierRef,
+    Trace,
+};
+use super::model::{ProductStatus, Storage};
+use crate::entities::{
+    categories, certificates, organizations, pairings, product_images, product_skus, products,
+    regions, sku_price_tiers, supplier_profiles,
+};
+use crate::error::AppError;
+use crate::media;
+use crate::money::Money;
+use crate::regions::model::Programme;
+use crate::suppliers::model::{CertKind, CertStatus, SupplierStatus};
+
+/// Products and what belongs to them, loaded together.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// The products, in the order asked for.
+    pub products: Vec<products::Model>,
+    skus: HashMap<i64, Vec<product_skus::Model>>,
+    tiers: HashMap<i64, Vec<sku_price_tiers::Model>>,
+    images: HashMap<i64, Vec<String>>,
+    product_certs: HashMap<i64, Vec<certificates::Model>>,
+    supplier_certs: HashMap<i64, Vec<certificates::Model>>,
+    suppliers: HashMap<i64, (String, Option<SupplierStatus>)>,
+    regions: HashMap<String, regions::Model>,
+    pairings: Vec<pairings::Model>,
+    categories: HashMap<i64, categories::Model>,
+}
+
+/// Loads `ids` (in that order) with SKUs, images, certificates, suppliers, regions, pairings and
+/// categories: ten queries whatever the number of products (eleven with price tiers).
+///
+/// # Errors
+/// Database errors.
+pub async fn load(
+    conn: &impl ConnectionTrait,
+    ids: &[i64],
+    with_tiers: bool,
+) -> Result<Loaded, AppError> {
+    if ids.is_empty() {
+        return Ok(Loaded::default());
+    }
+    let rows = products::Entity::find()
+        .filter(products::Column::Id.is_in(ids.to_vec()))
+        .all(conn)
+        .await?;
+    let mut by_id: HashMap<i64, products::Model> = rows.into_iter().map(|p| (p.id, p)).collect();
+    let products: Vec<products::Model> = ids.iter().filter_map(|id| by_id.remove(id)).collect();
+    let supplier_ids: Vec<i64> = products.iter().map(|p| p.supplier_org_id).collect();
+
+    let mut skus: HashMap<i64, Vec<product_skus::Model>> = HashMap::new();
+    for s in product_skus::Entity::find()
+        .filter(product_skus::Column::ProductId.is_in(ids.to_vec()))
+        .order_by_asc(product_skus::Column::Position)
+        .order_by_asc(product_skus::Column::Id)
+        .all(conn)
+        .await?
+    {
+        skus.entry(s.product_id).or_default().push(s);
+    }
+    let mut tiers: HashMap<i64, Vec<sku_price_tiers::Model>> = HashMap::new();
+    if with_tiers {
+        let sku_ids: Vec<i64> = skus.values().flatten().map(|s| s.id).collect();
+        for t in sku_price_tiers::Entity::find()
+            .filter(sku_price_tiers::Column::SkuId.is_in(sku_ids))
+            .order_by_asc(sku_price_tiers::Column::MinQty)
+            .all(conn)
+            .await?
+        {
+            tiers.entry(t.sku_id).or_default().push(t);
+        }
+    }
+    let mut images: HashMap<i64, Vec<String>> = HashMap::new();
+    for i in product_images::Entity::find()
+        .filter(product_images::Column::ProductId.is_in(ids.to_vec()))
+        .order_by_asc(product_images::Column::Position)
+        .order_by_asc(product_images::Column::Id)
+        .all(conn)
+        .await?
+    {
+        images.entry(i.product_id).or_default().push(i.media_hash);
+    }
+    let mut product_certs: HashMap<i64, Vec<certificates::Model>> = HashMap::new();
+    let mut supplier_certs: HashMap<i64, Vec<certificates::Model>> = HashMap::new();
+    for c in certificates::Entity::find()
+        .filter(
+            Condition::any()
+                .add(certificates::Column::ProductId.is_in(ids.to_vec()))
+                .add(
+                    Condition::all()
+                        .add(certificates::Column::ProductId.is_null())
+                        .add(certificates::Column::SupplierOrgId.is_in(supplier_ids.clone())),
+                ),
+        )
+        .filter(
+            certificates::Column::Status
+                .is_in([CertStatus::Verified.as_str(), CertStatus::Expired.as_str()]),
+        )
+        .order_by_asc(certificates::Column::Id)
+        .all(conn)
+        .await?
+    {
+        match c.product_id {
+            Some(pid) => product_certs.entry(pid).or_default().push(c),
+            None => supplier_certs.entry(c.supplier_org_id).or_default().push(c),
+        }
+    }
+    let statuses: HashMap<i64, SupplierStatus> = supplier_profiles::Entity::find()
+        .filter(supplier_profiles::Column::OrgId.is_in(supplier_ids.clone()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter_map(|p| Some((p.org_id, SupplierStatus::parse(&p.status)?)))
+        .collect();
+    let suppliers = organizations::Entity::find()
+        .filter(organizations::Column::Id.is_in(supplier_ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, (o.name, statuses.get(&o.id).copied())))
+        .collect();
+    let regions = regions::Entity::find()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| (r.code.clone(), r))
+        .collect();
+    let pairings = pairings::Entity::find().all(conn).await?;
+    let categories = categories::Entity::find()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    Ok(Loaded {
+        products,
+        skus,
+        tiers,
+        images,
+        product_certs,
+        supplier_certs,
+        suppliers,
+        regions,
+        pairings,
+        categories,
+    })
+}
+
+/// Why a product does or does not count as an assistance purchase on a given day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assistance {
+    /// All three conditions hold.
+    pub eligible: bool,
+    /// The origin county is covered by a pairing valid that day.
+    pub partner_county: bool,
+    /// The supplier is admitted.
+    pub supplier_approved: bool,
+    /// An assistance-product recognition is verified and valid that day.
+    pub recognised: bool,
+    /// The pairing the purchase is attributed to.
+    pub pairing: Option<pairings::Model>,
+    /// Numbers of the certificates valid that day (all kinds).
+    pub cert_numbers: Vec<String>,
+}
+
+impl Loaded {
+    /// Region names from province to county.
+    #[must_use]
+    pub fn region_path(&self, code: &str) -> Vec<&regions::Model> {
+        let mut path = Vec::new();
+        let mut cur = self.regions.get(code);
+        while let Some(r) = cur {
+            path.push(r);
+            cur = r.parent_code.as_deref().and_then(|p| self.regions.get(p));
+            if path.len() > 4 {
+                break;
+            }
+        }
+        path.reverse();
+        path
+    }
+
+    /// Category path from the top.
+    #[must_use]
+    pub fn category_path(&self, id: i64) -> Vec<&categories::Model> {
+        let mut path = Vec::new();
+        let mut cur = self.categories.get(&id);
+        while let Some(c) = cur {
+            path.push(c);
+            cur = c.parent_id.and_then(|p| self.categories.get(&p));
+            if path.len() > 4 {
+                break;
+            }
+        }
+        path.reverse();
+        path
+    }
+
+    /// Certificates that apply to a product: its own and its supplier's.
+    pub fn certs_of<'a>(
+        &'a self,
+        p: &products::Model,
+    ) -> impl Iterator<Item = &'a certificates::Model> + 'a {
+        self.product_certs.get(&p.id).into_iter().flatten().chain(
+            self.supplier_certs
+                .get(&p.supplier_org_id)
+                .into_iter()
+                .flatten(),
+        )
+    }
+
+    /// The pairing valid on `date` for the county or its city (the earliest-starting one).
+    #[must_use]
+    pub fn pairing_on(&self, county: &str, date: NaiveDate) -> Option<&pairings::Model> {
+        let parent = self.regions.get(county).and_then(|r| r.parent_code.clone());
+        for code in std::iter::once(county.to_owned()).chain(parent) {
+            let mut found: Vec<&pairings::Model> = self
+                .pairings
+                .iter()
+                .filter(|p| {
+                    p.partner_code == code
+                        && p.valid_from <= date
+                        && p.valid_to.is_none_or(|t| t >= date)
+                })
+                .collect();
+            found.sort_by_key(|p| (p.valid_from, p.id));
+            if let Some(p) = found.first() {
+                return Some(p);
+            }
+        }
+        None
+    }
+
+    /// Programmes under which the county is a partner on `date`.
+    #[must_use]
+    pub fn programmes_on(&self, county: &str, date: NaiveDate) -> Vec<Programme> {
+        let parent = self.regions.get(county).and_then(|r| r.parent_code.clone());
+        let codes: Vec<String> = std::iter::once(county.to_owned()).chain(parent).collect();
+        let mut out: Vec<Programme> = self
+            .pairings
+            .iter()
+            .filter(|p| {
+                codes.contains(&p.partner_code)
+                    && p.valid_from <= date
+                    && p.valid_to.is_none_or(|t| t >= date)
+            })
+            .filter_map(|p| Programme::parse(&p.programme))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The assistance status of a product on `date` (DOMAIN.md: partner county, admitted
+    /// supplier, valid assistance-product recognition).
+    #[must_use]
+    pub fn assistance(&self, p: &products::Model, date: NaiveDate) -> Assistance {
+        let pairing = self.pairing_on(&p.origin_county_code, date).cloned();
+        let supplier_approved = self.suppliers.get(&p.supplier_org_id).and_then(|s| s.1)
+            == Some(SupplierStatus::Approved);
+        let valid: Vec<&certificates::Model> = self
+            .certs_of(p)
+            .filter(|c| crate::suppliers::certs::valid_on(c, date))
+            .collect();
+        let recognised = valid
+            .iter()
+            .any(|c| c.kind == CertKind::AssistanceProduct.as_str());
+        Assistance {
+            eligible: pairing.is_some() && supplier_approved && recognised,
+            partner_county: pairing.is_some(),
+            supplier_approved,
+            recognised,
+            pairing,
+            cert_numbers: valid.iter().map(|c| c.number.clone()).collect(),
+        }
+    }
+
+    /// Lowest and highest active SKU price, total stock.
+    #[must_use]
+    pub fn price_and_stock(&self, id: i64) -> (Money, Money, i64) {
+        let active: Vec<&product_skus::Model> = self
+            .skus
+            .get(&id)
+            .into_iter()
+            .flatten()
+            .filter(|s| s.active)
+            .collect();
+        let min = active.iter().map(|s| s.price_fen).min().unwrap_or(0);
+        let max = active.iter().map(|s| s.price_fen).max().unwrap_or(0);
+        (
+            Money::from_fen(min),
+            Money::from_fen(max),
+            active.iter().map(|s| s.stock).sum(),
+        )
+    }
+
+    fn origin(&self, p: &products::Model) -> Origin {
+        let path = self.region_path(&p.origin_county_code);
+        Origin {
+            county_code: p.origin_county_code.clone(),
+            county_name: path.last().map(|r| r.name.clone()).unwrap_or_default(),
+            path: path.iter().map(|r| r.name.clone()).collect(),
+        }
+    }
+
+    fn valid_kinds(&self, p: &products::Model, date: NaiveDate) -> Vec<CertKind> {
+        let mut kinds: Vec<CertKind> = self
+            .certs_of(p)
+            .filter(|c| crate::suppliers::certs::valid_on(c, date))
+            .filter_map(|c| CertKind::parse(&c.kind))
+            .collect();
+        kinds.sort();
+        kinds.dedup();
+        kinds
+    }
+
+    /// The card shown in lists.
+    #[must_use]
+    pub fn card(&self, p: &products::Model, date: NaiveDate) -> ProductCard {
+        let (min, max, stock) = self.price_and_stock(p.id);
+        let image = self
+            .images
+            .get(&p.id)
+            .and_then(|v| v.first())
+            .map(|h| media::urls(h));
+        ProductCard {
+            id: p.id,
+            name: p.name.clone(),
+            subtitle: p.subtitle.clone(),
+            price_min_fen: min,
+            price_max_fen: max,
+            image,
+            origin: self.origin(p),
+            supplier: SupplierRef {
+                id: p.supplier_org_id,
+                name: self
+                    .suppliers
+                    .get(&p.supplier_org_id)
+                    .map(|s| s.0.clone())
+                    .unwrap_or_default(),
+            },
+            cert_kinds: self.valid_kinds(p, date),
+            assistance: self.assistance(p, date).eligible,
+            sales_count: p.sales_count,
+            in_stock: stock > 0,
+            status: ProductStatus::parse(&p.status).unwrap_or(ProductStatus::Draft),
+        }
+    }
+
+    /// The full product page.
+    #[must_use]
+    pub fn detail(&self, p: &products::Model, date: NaiveDate) -> ProductDetail {
+        let a = self.assistance(p, date);
+        let skus = self
+            .skus
+            .get(&p.id)
+            .into_iter()
+            .flatten()
+            .filter(|s| s.active)
+            .map(|s| SkuView {
+                id: s.id,
+                spec: s.spec.clone(),
+                price_fen: Money::from_fen(s.price_fen),
+                unit: s.unit.clone(),
+                weight_grams: s.weight_grams,
+                stock: s.stock,
+                min_order_qty: s.min_order_qty,
+                tiers: self
+                    .tiers
+                    .get(&s.id)
+                    .into_iter()
+                    .flatten()
+                    .map(|t| PriceTier {
+                        min_qty: t.min_qty,
+                        price_fen: Money::from_fen(t.price_fen),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let certificates = self
+            .certs_of(p)
+            .map(|c| CertBadge {
+                kind: CertKind::parse(&c.kind).unwrap_or(CertKind::ComplianceCertificate),
+                number: c.number.clone(),
+                issuer: c.issuer.clone(),
+                valid_from: c.valid_from,
+                valid_to: c.valid_to,
+                valid_today: crate::suppliers::certs::valid_on(c, date),
+                scope_product: c.product_id.is_some(),
+            })
+            .collect();
+        let helper_name = a
+            .pairing
+            .as_ref()
+            .and_then(|pr| self.regions.get(&pr.helper_code))
+            .map(|r| r.name.clone());
+        ProductDetail {
+            card: self.card(p, date),
+            description_html: p.description_html.clone(),
+            storage: Storage::parse(&p.storage).unwrap_or(Storage::Ambient),
+            shelf_life_days: p.shelf_life_days,
+            producer_name: p.producer_name.clone(),
+            category_path: self
+                .category_path(p.category_id)
+                .iter()
+                .map(|c| c.name.clone())
+                .collect(),
+            category_id: p.category_id,
+            skus,
+            images: self
+                .images
+                .get(&p.id)
+                .into_iter()
+                .flatten()
+                .map(|h| media::urls(h))
+                .collect(),
+            certificates,
+            trace: Trace {
+                base: p.trace_base.clone(),
+                batch: p.trace_batch.clone(),
+                harvest_date: p.trace_harvest_date,
+                test_report_id: p.trace_test_report_id,
+            },
+            assistance: AssistanceInfo {
+                eligible: a.eligible,
+                partner_county: a.partner_county,
+                supplier_approved: a.supplier_approved,
+                recognised: a.recognised,
+                programme: a
+                    .pairing
+                    .as_ref()
+                    .and_then(|pr| Programme::parse(&pr.programme)),
+                helper_name,
+            },
+            updated_at: p.updated_at,
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! Product photos and documents: upload (multipart), checks, re-encoding, content-addressed
+//! storage behind [`MediaStore`], and serving with long cache lifetimes and ETags.
+
+mod handlers;
+pub mod process;
+pub mod store;
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use chrono::Utc;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, EntityTrait};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub use handlers::read_file_field as handlers_read_file;
+pub use store::{LocalStore, MediaStore};
+
+use crate::app::AppState;
+use crate::entities::media;
+use crate::error::AppError;
+
+/// Storage and processing capacity for media.
+#[derive(Debug, Clone)]
+pub struct Media {
+    /// Where blobs live.
+    pub store: Arc<dyn MediaStore>,
+    /// At most this many images decode at once (each may take ~250 MB while decoding).
+    pub permits: Arc<Semaphore>,
+}
+
+impl Media {
+    /// Media kept in a local directory.
+    #[must_use]
+    pub fn local(dir: impl AsRef<std::path::Path>) -> Self {
+        Media {
+            store: Arc::new(LocalStore::new(dir)),
+            permits: Arc::new(Semaphore::new(2)),
+        }
+    }
+}
+
+/// URLs of one size of an image.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImageUrls {
+    /// Long edge in pixels.
+    pub size: u32,
+    /// WebP rendition.
+    pub webp: String,
+    /// JPEG fallback.
+    pub jpg: String,
+}
+
+/// A stored image.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImageInfo {
+    /// Content hash (SHA-256 of the upload): the image's id.
+    pub hash: String,
+    /// Original width.
+    pub width: i32,
+    /// Original height.
+    pub height: i32,
+    /// The renditions.
+    pub urls: Vec<ImageUrls>,
+}
+
+/// URLs of the renditions of image `hash`.
+#[must_use]
+pub fn urls(hash: &str) -> Vec<ImageUrls> {
+    process::SIZES
+        .iter()
+        .map(|s| ImageUrls {
+            size: *s,
+            webp: format!("/media/{hash}/{s}.webp"),
+            jpg: format!("/media/{hash}/{s}.jpg"),
+        })
+        .collect()
+}
+
+fn key(hash: &str, size: u32, ext: &str) -> String {
+    format!("img/{}/{hash}/{size}.{ext}", &hash[..2])
+}
+
+/// Checks, re-encodes and stores an uploaded image; the same bytes uploaded twice give the same
+/// image. Nothing is stored when the image is refused.
+///
+/// # Errors
+/// 422 with the image error's code; 500 when storage fails.
+pub async fn store_image(
+    state: &AppState,
+    org_id: Option<i64>,
+    bytes: Bytes,
+) -> Result<ImageInfo, AppError> {
+    let hash = hex::encode(Sha256::digest(&bytes));
+    if let Some(existing) = media::Entity::find_by_id(hash.clone())
+        .one(&state.db)
+        .await?
+    {
+        return Ok(ImageInfo {
+            urls: urls(&hash),
+            hash,
+            width: existing.width,
+            height: existing.height,
+        });
+    }
+    let size_bytes = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+    let permit = state
+        .media
+        .permits
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let processed = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        process::process(&bytes)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))?
+    .map_err(|e| {
+        AppError::Validation({
+            let mut f = crate::error::FieldErrors::new();
+            f.add("file", e.code(), format!("图片不可用 / {e}"));
+            f
+        })
+    })?;
+    for r in &processed.renditions {
+        state
+            .media
+            .store
+            .put(&key(&hash, r.size, r.ext), Bytes::from(r.bytes.clone()))
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
+    }
+    let width = i32::try_from(processed.width).unwrap_or(i32::MAX);
+    let height = i32::try_from(processed.height).unwrap_or(i32::MAX);
+    media::Entity::insert(media::ActiveModel {
+        hash: Set(hash.clone()),
+        width: Set(width),
+        height: Set(height),
+        source_format: Set(processed.source_format.to_owned()),
+        size_bytes: Set(size_bytes),
+        org_id: Set(org_id),
+        created_at: Set(Utc::now()),
+    })
+    .on_conflict(
+        OnConflict::column(media::Column::Hash)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(&state.db)
+    .await?;
+    Ok(ImageInfo {
+        urls: urls(&hash),
+        hash,
+        width,
+        height,
+    })
+}
+
+/// Reads one rendition.
+///
+/// # Errors
+/// 404 for unknown images or sizes.
+pub async fn read_rendition(
+    state: &AppState,
+    hash: &str,
+    size: u32,
+    ext: &str,
+) -> Result<Bytes, AppError> {
+    let valid = hash.len() == 64
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+    if !valid || !process::SIZES.contains(&size) || !matches!(ext, "webp" | "jpg") {
+        return Err(AppError::NotFound);
+    }
+    state
+        .media
+        .store
+        .get(&key(hash, size, ext))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .ok_or(AppError::NotFound)
+}
+
+/// Stores a document's bytes under their hash; returns the key.
+///
+/// # Errors
+/// 500 when storage fails.
+pub async fn store_document(state: &AppState, bytes: Bytes) -> Result<String, AppError> {
+    let hash = hex::encode(Sha256::digest(&bytes));
+    let key = format!("doc/{}/{hash}", &hash[..2]);
+    state
+        .media
+        .store
+        .put(&key, bytes)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(key)
+}
+
+/// Reads a stored document.
+///
+/// # Errors
+/// 404 when missing.
+pub async fn read_document(state: &AppState, key: &str) -> Result<Bytes, AppError> {
+    state
+        .media
+        .store
+        .get(key)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .ok_or(AppError::NotFound)
+}
+
+/// Routes of this context (uploads allow large bodies).
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(handlers::upload_image))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            process::MAX_UPLOAD_BYTES + 64 * 1024,
+        ))
+        .routes(routes!(handlers::get_rendition))
+}

@@ -47,6 +47,25 @@ pub fn authorize_org(actor: &Actor, org_id: i64, action: OrgAction) -> Result<()
     }
 }
 
+/// Authorises an action that needs one of `roles` in the object's organisation, checking the
+/// role first: someone who holds none of these roles anywhere (a member calling a supplier
+/// endpoint) gets 403; someone who holds one elsewhere (another supplier) gets 404; operators
+/// pass.
+///
+/// # Errors
+/// 403 `forbidden` or 404 `not_found` as above.
+pub fn authorize_org_role(
+    actor: &Actor,
+    org_id: i64,
+    roles: &'static [Role],
+) -> Result<(), AppError> {
+    if actor.is_operator() {
+        return Ok(());
+    }
+    require_any_role(actor, roles)?;
+    authorize_org(actor, org_id, OrgAction::WithRole(roles))
+}
+
 /// Requires that the actor holds one of `roles` somewhere (for actions not tied to one
 /// organisation, such as creating organisations or editing regions).
 ///

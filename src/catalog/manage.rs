@@ -20,7 +20,7 @@ use super::model::ProductStatus;
 use super::read;
 use crate::app::AppState;
 use crate::audit::{self, AuditEvent};
-use crate::auth::authz::{self, OrgAction};
+use crate::auth::authz;
 use crate::auth::{Actor, Role};
 use crate::db::begin_write;
 use crate::entities::{
@@ -64,17 +64,23 @@ pub fn sanitize(html: &str) -> String {
         .to_string()
 }
 
+/// Loads a product for its supplier's staff (or an operator): 403 for anyone without a
+/// supplier role, 404 for other suppliers.
 async fn load_owned(
     conn: &impl ConnectionTrait,
     actor: &Actor,
     id: i64,
-    action: OrgAction,
+    roles: &'static [Role],
 ) -> Result<products::Model, AppError> {
+    authz::require_any_role(
+        actor,
+        &[Role::SupplierAdmin, Role::SupplierStaff, Role::Operator],
+    )?;
     let p = products::Entity::find_by_id(id)
         .one(conn)
         .await?
         .ok_or(AppError::NotFound)?;
-    authz::authorize_org(actor, p.supplier_org_id, action)?;
+    authz::authorize_org_role(actor, p.supplier_org_id, roles)?;
     Ok(p)
 }
 
@@ -424,7 +430,7 @@ pub async fn create(
     org_id: i64,
     input: ProductInput,
 ) -> Result<ManagedProduct, AppError> {
-    authz::authorize_org(actor, org_id, OrgAction::WithRole(WRITERS))?;
+    authz::authorize_org_role(actor, org_id, WRITERS)?;
     let checked = check(&state.db, org_id, &input).await?;
     let now = Utc::now();
     let txn = begin_write(&state.db).await?;
@@ -477,7 +483,7 @@ pub async fn update(
     id: i64,
     input: ProductInput,
 ) -> Result<ManagedProduct, AppError> {
-    let current = load_owned(&state.db, actor, id, OrgAction::WithRole(WRITERS)).await?;
+    let current = load_owned(&state.db, actor, id, WRITERS).await?;
     let status = ProductStatus::parse(&current.status).unwrap_or(ProductStatus::Draft);
     if status == ProductStatus::PendingReview {
         return Err(AppError::conflict(
@@ -548,7 +554,7 @@ pub async fn update(
 /// # Errors
 /// 404 for strangers.
 pub async fn get(state: &AppState, actor: &Actor, id: i64) -> Result<ManagedProduct, AppError> {
-    let p = load_owned(&state.db, actor, id, OrgAction::View).await?;
+    let p = load_owned(&state.db, actor, id, WRITERS).await?;
     let loaded = read::load(&state.db, &[p.id], true).await?;
     let today = crate::time::business_date(Utc::now());
     let product = loaded.products.first().ok_or(AppError::NotFound)?;
@@ -578,7 +584,7 @@ pub async fn list_for_supplier(
     org_id: i64,
     q: ManagedQuery,
 ) -> Result<(Vec<ProductCard>, Option<String>), AppError> {
-    authz::authorize_org(actor, org_id, OrgAction::View)?;
+    authz::authorize_org_role(actor, org_id, WRITERS)?;
     page(state, Some(org_id), q).await
 }
 
@@ -661,7 +667,7 @@ pub async fn transition(
         .map(|r| r.trim().to_owned())
         .filter(|r| !r.is_empty());
     let current = match mv {
-        Move::Submit => load_owned(&state.db, actor, id, OrgAction::WithRole(WRITERS)).await?,
+        Move::Submit => load_owned(&state.db, actor, id, WRITERS).await?,
         Move::Approve | Move::Reject => {
             authz::require_operator(actor)?;
             products::Entity::find_by_id(id)
@@ -669,15 +675,7 @@ pub async fn transition(
                 .await?
                 .ok_or(AppError::NotFound)?
         }
-        Move::Delist => {
-            load_owned(
-                &state.db,
-                actor,
-                id,
-                OrgAction::WithRole(&[Role::SupplierAdmin, Role::SupplierStaff, Role::Operator]),
-            )
-            .await?
-        }
+        Move::Delist => load_owned(&state.db, actor, id, WRITERS).await?,
     };
     let from = ProductStatus::parse(&current.status).unwrap_or(ProductStatus::Draft);
     let (allowed, to): (&[ProductStatus], ProductStatus) = match mv {
@@ -793,13 +791,7 @@ pub async fn change_stock(
         .one(&state.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let product = load_owned(
-        &state.db,
-        actor,
-        sku.product_id,
-        OrgAction::WithRole(WRITERS),
-    )
-    .await?;
+    let product = load_owned(&state.db, actor, sku.product_id, WRITERS).await?;
     let txn = begin_write(&state.db).await?;
     let before = product_skus::Entity::find_by_id(sku_id)
         .one(&txn)

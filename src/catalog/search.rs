@@ -41,6 +41,7 @@ const ID_BITS: u32 = 24;
 struct Fields {
     id: Field,
     name: Field,
+    chars: Field,
     text: Field,
     place: Field,
     py: Field,
@@ -114,6 +115,18 @@ fn jieba() -> TextAnalyzer {
         .build()
 }
 
+/// One token per Chinese character (and per run of Latin letters or digits), with positions:
+/// a phrase over it finds any substring, such as 橙 in 脐橙, whatever jieba's cut.
+fn chars() -> anyhow::Result<TextAnalyzer> {
+    Ok(
+        TextAnalyzer::builder(tantivy::tokenizer::RegexTokenizer::new(
+            r"\p{Han}|[\p{L}\p{N}]+",
+        )?)
+        .filter(tantivy::tokenizer::LowerCaser)
+        .build(),
+    )
+}
+
 /// Words of a text as jieba cuts them (for pinyin).
 fn words(text: &str) -> Vec<String> {
     let mut analyzer =
@@ -183,6 +196,14 @@ impl SearchIndex {
         let fields = Fields {
             id: b.add_i64_field("id", INDEXED | FAST | STORED),
             name: b.add_text_field("name", jieba_text.clone()),
+            chars: b.add_text_field(
+                "chars",
+                TextOptions::default().set_indexing_options(
+                    TextFieldIndexing::default()
+                        .set_tokenizer("chars")
+                        .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+                ),
+            ),
             text: b.add_text_field("text", jieba_text.clone()),
             place: b.add_text_field("place", jieba_text),
             py: b.add_text_field("py", plain),
@@ -195,6 +216,7 @@ impl SearchIndex {
         };
         let index = Index::create_in_ram(b.build());
         index.tokenizers().register("jieba", jieba());
+        index.tokenizers().register("chars", chars()?);
         let writer = index.writer_with_num_threads(1, 50_000_000)?;
         let reader = index
             .reader_builder()
@@ -235,6 +257,7 @@ impl SearchIndex {
         let mut doc = TantivyDocument::default();
         doc.add_i64(f.id, p.id);
         doc.add_text(f.name, &p.name);
+        doc.add_text(f.chars, &p.name);
         let categories = loaded.category_path(p.category_id);
         let category_names: Vec<&str> = categories.iter().map(|c| c.name.as_str()).collect();
         let text = format!(
@@ -406,7 +429,7 @@ impl SearchIndex {
             {
                 continue;
             }
-            let any_field: Vec<(Occur, Box<dyn Query>)> =
+            let mut any_field: Vec<(Occur, Box<dyn Query>)> =
                 [(f.name, 3.0f32), (f.text, 1.0), (f.place, 2.0)]
                     .iter()
                     .map(|(field, boost)| {
@@ -420,6 +443,23 @@ impl SearchIndex {
                         )
                     })
                     .collect();
+            // The same word as a run of characters anywhere in the name.
+            let mut char_analyzer = chars().ok()?;
+            let mut cs = char_analyzer.token_stream(&token);
+            let mut terms = Vec::new();
+            while cs.advance() {
+                terms.push(Term::from_field_text(f.chars, &cs.token().text));
+            }
+            let substring: Option<Box<dyn Query>> = match terms.len() {
+                0 => None,
+                1 => terms.pop().map(|t| {
+                    Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs)) as Box<dyn Query>
+                }),
+                _ => Some(Box::new(tantivy::query::PhraseQuery::new(terms))),
+            };
+            if let Some(q) = substring {
+                any_field.push((Occur::Should, Box::new(BoostQuery::new(q, 1.5))));
+            }
             must.push((Occur::Must, Box::new(BooleanQuery::new(any_field))));
         }
         if !must.is_empty() {

@@ -11,7 +11,7 @@ use super::dto::{CertQuery, Certificate, CreateCertificate};
 use super::model::{CertKind, CertStatus};
 use crate::app::AppState;
 use crate::audit::{self, AuditEvent};
-use crate::auth::authz::{self, OrgAction};
+use crate::auth::authz;
 use crate::auth::{Actor, Role};
 use crate::db::begin_write;
 use crate::entities::{certificates, documents, notifications, products};
@@ -39,10 +39,14 @@ pub(crate) fn to_dto(c: certificates::Model) -> Certificate {
     }
 }
 
-/// Whether a certificate counts on `date`: verified and within its validity.
+/// Whether a certificate counted on `date`: verified (or verified and since expired) and
+/// within its validity. An expired certificate still counts for the days it was valid, so
+/// judging a past date never changes.
 #[must_use]
 pub fn valid_on(c: &certificates::Model, date: NaiveDate) -> bool {
-    c.status == CertStatus::Verified.as_str() && c.valid_from <= date && date <= c.valid_to
+    (c.status == CertStatus::Verified.as_str() || c.status == CertStatus::Expired.as_str())
+        && c.valid_from <= date
+        && date <= c.valid_to
 }
 
 /// Adds a certificate (supplier staff). It is pending until an operator verifies it.
@@ -55,11 +59,7 @@ pub async fn create(
     org_id: i64,
     req: CreateCertificate,
 ) -> Result<Certificate, AppError> {
-    authz::authorize_org(
-        actor,
-        org_id,
-        OrgAction::WithRole(super::service::SUPPLIER_ROLES),
-    )?;
+    authz::authorize_org_role(actor, org_id, super::service::SUPPLIER_ROLES)?;
     let mut errors = FieldErrors::new();
     let number = req.number.trim().to_owned();
     if !(2..=64).contains(&number.chars().count()) {
@@ -153,7 +153,7 @@ pub async fn list_for_supplier(
     actor: &Actor,
     org_id: i64,
 ) -> Result<Vec<Certificate>, AppError> {
-    authz::authorize_org(actor, org_id, OrgAction::View)?;
+    authz::authorize_org_role(actor, org_id, super::service::SUPPLIER_ROLES)?;
     Ok(certificates::Entity::find()
         .filter(certificates::Column::SupplierOrgId.eq(org_id))
         .order_by_desc(certificates::Column::Id)

@@ -346,7 +346,7 @@ pub async fn get(
     actor: &Actor,
     org_id: i64,
 ) -> Result<SupplierProfile, AppError> {
-    authz::authorize_org(actor, org_id, OrgAction::View)?;
+    authz::authorize_org_role(actor, org_id, SUPPLIER_ROLES)?;
     let txn = begin_write(&state.db).await?;
     let profile = load_or_init(&txn, org_id).await?;
     let dto = to_dtos(&txn, vec![profile]).await?.remove(0);
@@ -393,7 +393,7 @@ pub async fn update(
     org_id: i64,
     req: UpdateProfile,
 ) -> Result<SupplierProfile, AppError> {
-    authz::authorize_org(actor, org_id, OrgAction::WithRole(&[Role::SupplierAdmin]))?;
+    authz::authorize_org_role(actor, org_id, &[Role::SupplierAdmin])?;
     let mut errors = FieldErrors::new();
     let phone = req
         .contact_phone
@@ -535,7 +535,7 @@ pub async fn transition(
     reason: Option<String>,
 ) -> Result<SupplierProfile, AppError> {
     if t == Transition::Submit {
-        authz::authorize_org(actor, org_id, OrgAction::WithRole(&[Role::SupplierAdmin]))?;
+        authz::authorize_org_role(actor, org_id, &[Role::SupplierAdmin])?;
     } else {
         authz::require_operator(actor)?;
     }

@@ -190,6 +190,8 @@ pub struct TestOptions {
     pub configure: Box<dyn FnOnce(&mut Config) + Send>,
     /// Job kinds and schedules.
     pub jobs: JobRegistry,
+    /// Counts every SQL statement the application runs.
+    pub count_queries: Option<std::sync::Arc<std::sync::atomic::AtomicUsize>>,
 }
 
 impl Default for TestOptions {
@@ -200,6 +202,7 @@ impl Default for TestOptions {
             redis: (backend == Backend::Postgres).then(redis_url),
             configure: Box::new(|_| {}),
             jobs: JobRegistry::with_builtin(),
+            count_queries: None,
         }
     }
 }
@@ -466,6 +469,42 @@ impl TestApp {
 
     pub async fn post(&self, path: &str, body: Value, auth: &Auth) -> TestResponse {
         self.call(Method::POST, path, Some(body), auth).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value, auth: &Auth) -> TestResponse {
+        self.call(Method::PUT, path, Some(body), auth).await
+    }
+
+    /// Sends a multipart form: text fields and one file field.
+    pub async fn multipart(
+        &self,
+        path: &str,
+        texts: &[(&str, &str)],
+        file: Option<(&str, &str, &[u8])>,
+        auth: &Auth,
+    ) -> TestResponse {
+        let boundary = "bangfu-test-boundary-7f3a";
+        let mut body: Vec<u8> = Vec::new();
+        for (name, value) in texts {
+            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+        }
+        if let Some((name, filename, bytes)) = file {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let mut builder = Request::builder().method(Method::POST).uri(path).header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        );
+        if let Auth::Bearer(t) = auth {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        self.send(builder.body(Body::from(body)).expect("request"))
+            .await
     }
 
     /// Logs in (demo password by default) and returns the session.

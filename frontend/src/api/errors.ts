@@ -99,13 +99,56 @@ export function toApiError(e: unknown): ApiError {
 /** Minimal translator shape, so this module does not depend on vue-i18n. */
 export interface Translator {
   t: (key: string, named?: Record<string, unknown>) => string
+  /** The current language (vue-i18n's composer has it as a ref); picks one half of "中文 / English". */
+  locale?: { value: string } | string
+}
+
+function localeOf(tr: Translator): string | undefined {
+  return typeof tr.locale === 'string' ? tr.locale : tr.locale?.value
+}
+
+/**
+ * The backend writes its messages in both languages, "中文 / English". Shows the half that
+ * matches the language (Chinese unless the language is English); other text is left alone.
+ */
+export function localizeServerText(text: string, locale: string | undefined): string {
+  const parts = text.split(' / ')
+  if (parts.length !== 2) return text
+  const [zh, en] = parts as [string, string]
+  if (!/[\u3400-\u9fff]/.test(zh)) return text // not the bilingual pattern
+  return locale === 'en' ? en.trim() : zh.trim()
+}
+
+export interface FieldError {
+  code: string
+  message: string
+}
+
+/**
+ * Field errors of a 422 (`details.fields`: field -> [{code, message}]); field names are the
+ * API's, e.g. `name`, `skus[0].price_fen`, `skus[0].tiers[1]`. Empty for other errors.
+ */
+export function fieldErrorsOf(e: unknown): Record<string, FieldError[]> {
+  if (!(e instanceof ApiError) || !e.details) return {}
+  const fields = e.details.fields
+  if (!isRecord(fields)) return {}
+  const out: Record<string, FieldError[]> = {}
+  for (const [field, list] of Object.entries(fields)) {
+    if (!Array.isArray(list)) continue
+    const errs = list
+      .filter(isRecord)
+      .map((x) => ({ code: typeof x.code === 'string' ? x.code : 'invalid', message: typeof x.message === 'string' ? x.message : '' }))
+    if (errs.length) out[field] = errs
+  }
+  return out
 }
 
 /**
  * Text to show a person. Well-known codes get friendly, localised text; otherwise the server's
  * own message is shown, with the request id so that support can find it in the logs.
  */
-export function describeError(e: unknown, { t }: Translator): string {
+export function describeError(e: unknown, tr: Translator): string {
+  const { t } = tr
   const err = toApiError(e)
   switch (err.code) {
     case NETWORK_ERROR:
@@ -119,9 +162,9 @@ export function describeError(e: unknown, { t }: Translator): string {
     case 'unauthenticated':
       return t('errors.unauthenticated')
     case 'forbidden':
-      return err.message || t('errors.forbidden')
+      return localizeServerText(err.message, localeOf(tr)) || t('errors.forbidden')
     default: {
-      const text = err.message || (err.status >= 500 ? t('errors.server') : t('errors.unknown', { status: err.status }))
+      const text = localizeServerText(err.message, localeOf(tr)) || (err.status >= 500 ? t('errors.server') : t('errors.unknown', { status: err.status }))
       return err.requestId ? `${text} (${t('errors.request_id')}: ${err.requestId})` : text
     }
   }

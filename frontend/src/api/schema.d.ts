@@ -126,6 +126,109 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The category tree. */
+        get: operations["categories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/documents/{id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Downloads a document (its organisation's staff, operators). */
+        get: operations["document_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/manage/products/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A product in the supplier portal, whatever its status (its supplier's staff, operators). */
+        get: operations["get_managed"];
+        /** Replaces a product's content, SKUs and images (supplier staff). */
+        put: operations["update_product"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/manage/products/{id}/delist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Takes a listed product out of the shop (supplier staff, operators). */
+        post: operations["delist_product"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/manage/products/{id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sends a product for review (supplier staff). */
+        post: operations["submit_product"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/manage/skus/{id}/stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sets or changes a SKU's stock (supplier staff; immediate and audited). */
+        post: operations["change_stock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me": {
         parameters: {
             query?: never;
@@ -137,6 +240,26 @@ export interface paths {
         get: operations["me"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/media/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Uploads a product photo (JPEG, PNG or WebP, at most 10 MB and 8000x8000). Suppliers and
+         *     operators. The image is re-encoded (metadata removed) at 240, 480 and 960 px as WebP and JPEG.
+         */
+        post: operations["upload_image"];
         delete?: never;
         options?: never;
         head?: never;
@@ -234,6 +357,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/orgs/{org_id}/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Documents of an organisation. */
+        get: operations["list_documents"];
+        put?: never;
+        /** Uploads a document of an organisation (multipart: `kind`, `file`; PDF, JPEG or PNG, 10 MB). */
+        post: operations["upload_document"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orgs/{org_id}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An organisation's notifications, newest first. */
+        get: operations["notifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/pairings": {
         parameters: {
             query?: never;
@@ -267,6 +425,77 @@ export interface paths {
         head?: never;
         /** Ends or re-dates a pairing (operators; audited). */
         patch: operations["update_pairing"];
+        trace?: never;
+    };
+    "/api/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Searches and lists the shop's products (public, cached): text in Chinese, pinyin or
+         *     initials; filters; sorts; facet counts; keyset pagination.
+         */
+        get: operations["list_products"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/products/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A listed product's page (public, cached). */
+        get: operations["get_product"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/products/{id}/trace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The traceability record a package's QR code leads to (public). */
+        get: operations["get_trace"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/products/{id}/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The QR code for a product's package: `/api/products/{id}/qr.svg` or `qr.png`. */
+        get: operations["get_qr"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/regions": {
@@ -305,6 +534,237 @@ export interface paths {
         patch: operations["update_region"];
         trace?: never;
     };
+    "/api/review/certificates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The certificate review queue (operators; default `status=pending`). */
+        get: operations["review_certificates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/review/certificates/{id}/{action}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Verifies (`verify`) or rejects (`reject`, reason required) a certificate (operators). */
+        post: operations["review_certificate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/review/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The product review queue (operators; default `status=pending_review`). */
+        get: operations["review_queue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/review/products/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Lists a product (operators). */
+        post: operations["approve_product"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/review/products/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Refuses a product with a reason (operators). */
+        post: operations["reject_product"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/suppliers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Supplier applications (operators), e.g. `?status=submitted` for the review queue. */
+        get: operations["list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/suppliers/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Registers a supplier (public): the organisation, its first admin and a draft application.
+         *     Rate-limited per client address.
+         */
+        post: operations["register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/suppliers/{org_id}/certificates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A supplier's certificates (its staff, operators). */
+        get: operations["list_certificates"];
+        put?: never;
+        /** Adds a certificate (supplier staff); pending until verified. */
+        post: operations["create_certificate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/suppliers/{org_id}/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A supplier's products, any status (its staff, operators). */
+        get: operations["list_supplier_products"];
+        put?: never;
+        /** Creates a draft product (supplier staff). */
+        post: operations["create_product"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/suppliers/{org_id}/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A supplier's application (its staff, operators). Bank account and phone masked. */
+        get: operations["get_profile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Changes a draft or rejected application (the supplier's admin). */
+        patch: operations["update_profile"];
+        trace?: never;
+    };
+    "/api/suppliers/{org_id}/{action}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Moves an application on: `submit` (the supplier's admin); `recommend`, `approve`,
+         *     `reject`, `suspend`, `reinstate` (operators). Audited with the reason.
+         */
+        post: operations["transition"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/zones": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Zones of the shop (public: active ones). */
+        get: operations["list_zones"];
+        put?: never;
+        /** Creates a zone (operators). */
+        post: operations["create_zone"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/zones/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Changes a zone (operators). */
+        put: operations["update_zone"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -314,6 +774,23 @@ export interface paths {
         };
         /** The process is alive. */
         get: operations["healthz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/media/{hash}/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One rendition of an image, e.g. `/media/<hash>/480.webp`. Immutable: cached for a year. */
+        get: operations["get_rendition"];
         put?: never;
         post?: never;
         delete?: never;
@@ -400,6 +877,20 @@ export interface components {
              */
             user_id: number;
         };
+        /** @description Why a product counts (or not) as an assistance purchase today. */
+        AssistanceInfo: {
+            /** @description It counts. */
+            eligible: boolean;
+            /** @description The helper (e.g. 福田区). */
+            helper_name?: string | null;
+            /** @description Its origin is a partner county today. */
+            partner_county: boolean;
+            programme?: components["schemas"]["Programme"] | null;
+            /** @description It holds a valid assistance-product recognition. */
+            recognised: boolean;
+            /** @description Its supplier is admitted. */
+            supplier_approved: boolean;
+        };
         /** @description One audit entry. */
         AuditEntry: {
             /** @description What was done. */
@@ -446,12 +937,148 @@ export interface components {
          * @enum {string}
          */
         BudgetCategory: "agency" | "soe" | "school" | "hospital" | "community_canteen";
+        /** @description A category with its children. */
+        Category: {
+            /** @description Children (one level). */
+            children: components["schemas"]["Category"][];
+            /**
+             * Format: int64
+             * @description Id.
+             */
+            id: number;
+            /** @description 中文名. */
+            name: string;
+            /** @description English name. */
+            name_en: string;
+            /** @description Slug (stable, for URLs). */
+            slug: string;
+        };
+        /** @description The whole tree. */
+        CategoryTree: {
+            /** @description Top-level categories. */
+            items: components["schemas"]["Category"][];
+        };
+        /** @description A certificate as shown on a product page. */
+        CertBadge: {
+            /** @description Issuer. */
+            issuer: string;
+            /** @description Kind. */
+            kind: components["schemas"]["CertKind"];
+            /** @description Number. */
+            number: string;
+            /** @description For this product only (else for the whole supplier). */
+            scope_product: boolean;
+            /**
+             * Format: date
+             * @description First valid day.
+             */
+            valid_from: string;
+            /**
+             * Format: date
+             * @description Last valid day.
+             */
+            valid_to: string;
+            /** @description Verified and within its dates today. */
+            valid_today: boolean;
+        };
+        /**
+         * @description Kinds of certificate (认证).
+         * @enum {string}
+         */
+        CertKind: "assistance_product" | "zhenpin" | "green_food" | "organic" | "geo_indication" | "compliance_certificate" | "supply_base";
+        /**
+         * @description Review state of a certificate.
+         * @enum {string}
+         */
+        CertStatus: "pending" | "verified" | "rejected" | "expired";
+        /** @description A certificate. */
+        Certificate: {
+            /**
+             * Format: int64
+             * @description Evidence file.
+             */
+            document_id?: number | null;
+            /**
+             * Format: int64
+             * @description Certificate id.
+             */
+            id: number;
+            /** @description Issuer. */
+            issuer: string;
+            /** @description Kind. */
+            kind: components["schemas"]["CertKind"];
+            /** @description Certificate number. */
+            number: string;
+            /**
+             * Format: int64
+             * @description Product, when it certifies one product (else the whole supplier).
+             */
+            product_id?: number | null;
+            /** @description Reviewer's reason (rejection). */
+            review_reason?: string | null;
+            /**
+             * Format: date-time
+             * @description Reviewed.
+             */
+            reviewed_at?: string | null;
+            /** @description Review status. */
+            status: components["schemas"]["CertStatus"];
+            /**
+             * Format: int64
+             * @description Supplier.
+             */
+            supplier_org_id: number;
+            /**
+             * Format: date
+             * @description First valid day.
+             */
+            valid_from: string;
+            /**
+             * Format: date
+             * @description Last valid day.
+             */
+            valid_to: string;
+        };
+        /** @description A list of certificates. */
+        CertificateList: {
+            /** @description Certificates. */
+            items: components["schemas"]["Certificate"][];
+        };
         /** @description Change one's own password; every other session is revoked. */
         ChangePasswordRequest: {
             /** @description The current password. */
             current_password: string;
             /** @description The new password (8-128 characters, not digits only). */
             new_password: string;
+        };
+        /** @description A new certificate (supplier staff); pending until an operator verifies it. */
+        CreateCertificate: {
+            /**
+             * Format: int64
+             * @description Evidence file (a document of this supplier).
+             */
+            document_id?: number | null;
+            /** @description Issuer. */
+            issuer: string;
+            /** @description Kind. */
+            kind: components["schemas"]["CertKind"];
+            /** @description Certificate number. */
+            number: string;
+            /**
+             * Format: int64
+             * @description The product it certifies (of this supplier), if not the whole supplier.
+             */
+            product_id?: number | null;
+            /**
+             * Format: date
+             * @description First valid day.
+             */
+            valid_from: string;
+            /**
+             * Format: date
+             * @description Last valid day.
+             */
+            valid_to: string;
         };
         /** @description A new organisation (operators). */
         CreateOrg: {
@@ -519,6 +1146,47 @@ export interface components {
             /** @description 脱贫县. */
             poverty_lifted?: boolean;
         };
+        /** @description A reviewer's decision with its reason. */
+        Decision: {
+            /** @description Why (required to reject or suspend; the county department's note to recommend). */
+            reason?: string | null;
+        };
+        /** @description An uploaded document. */
+        DocumentInfo: {
+            /** @description Sniffed type. */
+            content_type: string;
+            /**
+             * Format: date-time
+             * @description Uploaded.
+             */
+            created_at: string;
+            /** @description Name of the uploaded file. */
+            filename: string;
+            /**
+             * Format: int64
+             * @description Document id.
+             */
+            id: number;
+            /** @description Kind. */
+            kind: components["schemas"]["DocumentKind"];
+            /**
+             * Format: int64
+             * @description Size.
+             */
+            size_bytes: number;
+            /** @description Where to download it (authorised). */
+            url: string;
+        };
+        /**
+         * @description Kinds of uploaded document.
+         * @enum {string}
+         */
+        DocumentKind: "business_licence" | "food_licence" | "farmer_evidence" | "certificate_scan" | "test_report" | "other";
+        /** @description Documents of an organisation. */
+        DocumentList: {
+            /** @description Documents, newest first. */
+            items: components["schemas"]["DocumentInfo"][];
+        };
         /** @description The JSON body of every error response. */
         ErrorBody: {
             /** @description The error itself. */
@@ -535,10 +1203,62 @@ export interface components {
             /** @description The request id, also sent as the `x-request-id` header. */
             request_id?: string | null;
         };
+        /** @description One facet value. */
+        FacetCount: {
+            /**
+             * Format: int64
+             * @description Matching products.
+             */
+            count: number;
+            /** @description Its label. */
+            label: string;
+            /** @description The value (category id, region code, kind). */
+            value: string;
+        };
+        /** @description Facet counts of a search. */
+        Facets: {
+            /** @description Top-level categories (or children of the chosen one): id -> count. */
+            categories: components["schemas"]["FacetCount"][];
+            /** @description Certificate kinds. */
+            certificates: components["schemas"]["FacetCount"][];
+            /** @description Programmes. */
+            programmes: components["schemas"]["FacetCount"][];
+            /** @description Provinces (or cities of the chosen province): code -> count. */
+            regions: components["schemas"]["FacetCount"][];
+        };
         /** @description Liveness. */
         Health: {
             /** @description Always `ok` while the process serves requests. */
             status: string;
+        };
+        /** @description A stored image. */
+        ImageInfo: {
+            /** @description Content hash (SHA-256 of the upload): the image's id. */
+            hash: string;
+            /**
+             * Format: int32
+             * @description Original height.
+             */
+            height: number;
+            /** @description The renditions. */
+            urls: components["schemas"]["ImageUrls"][];
+            /**
+             * Format: int32
+             * @description Original width.
+             */
+            width: number;
+        };
+        /** @description URLs of one size of an image. */
+        ImageUrls: {
+            /** @description JPEG fallback. */
+            jpg: string;
+            /**
+             * Format: int32
+             * @description Long edge in pixels.
+             */
+            size: number;
+            /** @description WebP rendition. */
+            webp: string;
         };
         /** @description Login with a username or phone number and a password. */
         LoginRequest: {
@@ -565,6 +1285,25 @@ export interface components {
             /** @description Bearer token for API clients (`Authorization: Bearer …`); browsers use the cookie. */
             token: string;
         };
+        /** @description A page of a supplier's products. */
+        ManagedPage: {
+            /** @description Products, newest first. */
+            items: components["schemas"]["ProductCard"][];
+            /** @description Cursor of the next page. */
+            next_cursor?: string | null;
+        };
+        /** @description A product as its supplier sees it in the portal. */
+        ManagedProduct: components["schemas"]["ProductDetail"] & {
+            /** @description Image hashes (for editing). */
+            image_hashes: string[];
+            /** @description Reviewer's reason (rejection). */
+            review_reason?: string | null;
+            /**
+             * Format: int64
+             * @description All SKUs including deactivated ones.
+             */
+            version: number;
+        };
         /** @description The logged-in user, their roles and the CSRF token for cookie-authenticated changes. */
         Me: {
             /** @description Send as `X-CSRF-Token` on every non-GET request made with the session cookie. */
@@ -573,6 +1312,41 @@ export interface components {
             roles: components["schemas"]["RoleGrant"][];
             /** @description The user. */
             user: components["schemas"]["UserSummary"];
+        };
+        /**
+         * Format: int64
+         * @description An amount of money in fen (CNY minor units). May be negative (refunds, adjustments).
+         * @example 4000
+         */
+        Money: number;
+        /** @description A notification to an organisation. */
+        Notification: {
+            /** @description Text. */
+            body: string;
+            /**
+             * Format: date-time
+             * @description Created.
+             */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description Id.
+             */
+            id: number;
+            /** @description Kind, e.g. `certificate_expiring`. */
+            kind: string;
+            /**
+             * Format: date-time
+             * @description Read.
+             */
+            read_at?: string | null;
+            /** @description Title. */
+            title: string;
+        };
+        /** @description Notifications, newest first. */
+        NotificationList: {
+            /** @description Notifications. */
+            items: components["schemas"]["Notification"][];
         };
         /** @description An organisation. */
         Org: {
@@ -665,6 +1439,15 @@ export interface components {
          * @enum {string}
          */
         OrgStatus: "active" | "suspended";
+        /** @description Where a product comes from. */
+        Origin: {
+            /** @description County code. */
+            county_code: string;
+            /** @description County name. */
+            county_name: string;
+            /** @description Names from province to county, e.g. 广西壮族自治区 / 百色市 / 田阳区. */
+            path: string[];
+        };
         /** @description A pairing between a helper and a partner region. */
         Pairing: {
             /** @description Helper region (e.g. 440304 福田区). */
@@ -700,6 +1483,152 @@ export interface components {
             /** @description Pairings. */
             items: components["schemas"]["Pairing"][];
         };
+        /** @description A quantity price tier. */
+        PriceTier: {
+            /**
+             * Format: int32
+             * @description From this many units…
+             */
+            min_qty: number;
+            /** @description …this unit price, fen. */
+            price_fen: components["schemas"]["Money"];
+        };
+        /** @description A product in a list. */
+        ProductCard: {
+            /** @description Counts as an assistance purchase today. */
+            assistance: boolean;
+            /** @description Kinds of certificate valid today. */
+            cert_kinds: components["schemas"]["CertKind"][];
+            /**
+             * Format: int64
+             * @description Product id.
+             */
+            id: number;
+            /** @description First image, when there is one. */
+            image?: components["schemas"]["ImageUrls"][] | null;
+            /** @description Some SKU has stock. */
+            in_stock: boolean;
+            /** @description Name. */
+            name: string;
+            /** @description Origin. */
+            origin: components["schemas"]["Origin"];
+            /** @description Highest SKU price, fen. */
+            price_max_fen: components["schemas"]["Money"];
+            /** @description Lowest SKU price, fen. */
+            price_min_fen: components["schemas"]["Money"];
+            /**
+             * Format: int64
+             * @description Units sold.
+             */
+            sales_count: number;
+            /** @description Listing status. */
+            status: components["schemas"]["ProductStatus"];
+            /** @description Short selling point. */
+            subtitle?: string | null;
+            /** @description Supplier. */
+            supplier: components["schemas"]["SupplierRef"];
+        };
+        /** @description The full product page. */
+        ProductDetail: components["schemas"]["ProductCard"] & {
+            /** @description Assistance status today. */
+            assistance: components["schemas"]["AssistanceInfo"];
+            /**
+             * Format: int64
+             * @description Category id.
+             */
+            category_id: number;
+            /** @description Category names from the top. */
+            category_path: string[];
+            /** @description Certificates (own and supplier's). */
+            certificates: components["schemas"]["CertBadge"][];
+            /** @description Description (sanitised HTML). */
+            description_html: string;
+            /** @description Images. */
+            images: components["schemas"]["ImageUrls"][][];
+            /** @description Producer (for agent suppliers, the producer they sell for). */
+            producer_name: string;
+            /**
+             * Format: int32
+             * @description Shelf life in days.
+             */
+            shelf_life_days: number;
+            /** @description Variants. */
+            skus: components["schemas"]["SkuView"][];
+            /** @description Storage condition. */
+            storage: components["schemas"]["Storage"];
+            /** @description Traceability. */
+            trace: components["schemas"]["Trace"];
+            /**
+             * Format: date-time
+             * @description Last change.
+             */
+            updated_at: string;
+        };
+        /** @description A product as written by its supplier. */
+        ProductInput: {
+            /**
+             * Format: int64
+             * @description Category (a second-level one).
+             */
+            category_id: number;
+            /** @description Description: HTML, sanitised on save. */
+            description_html: string;
+            /** @description Image hashes from `/api/media/images`, in display order. */
+            images?: string[];
+            /** @description Name (2-60 characters). */
+            name: string;
+            /**
+             * @description Origin county; defaults to the supplier's registered county. Only agent suppliers may
+             *     name another (partner) county.
+             */
+            origin_county_code?: string | null;
+            /** @description Producer; defaults to the supplier. Agent suppliers name the producer they sell for. */
+            producer_name?: string | null;
+            /**
+             * Format: int32
+             * @description Shelf life in days.
+             */
+            shelf_life_days: number;
+            /** @description Variants (at least one). */
+            skus: components["schemas"]["SkuInput"][];
+            /** @description Storage condition. */
+            storage: components["schemas"]["Storage"];
+            /** @description Short selling point. */
+            subtitle?: string | null;
+            /** @description Production base. */
+            trace_base?: string | null;
+            /** @description Batch. */
+            trace_batch?: string | null;
+            /**
+             * Format: date
+             * @description Harvest date.
+             */
+            trace_harvest_date?: string | null;
+            /**
+             * Format: int64
+             * @description Test report (a document of this supplier).
+             */
+            trace_test_report_id?: number | null;
+        };
+        /** @description A page of products. */
+        ProductPage: {
+            /** @description Facet counts. */
+            facets: components["schemas"]["Facets"];
+            /** @description Products. */
+            items: components["schemas"]["ProductCard"][];
+            /** @description Cursor of the next page. */
+            next_cursor?: string | null;
+            /**
+             * Format: int64
+             * @description Matching products in all.
+             */
+            total: number;
+        };
+        /**
+         * @description Where a product stands.
+         * @enum {string}
+         */
+        ProductStatus: "draft" | "pending_review" | "listed" | "rejected" | "delisted";
         /**
          * @description The programme under which a helper assists a partner.
          * @enum {string}
@@ -747,6 +1676,44 @@ export interface components {
         RegionList: {
             /** @description Regions, by code. */
             items: components["schemas"]["Region"][];
+        };
+        /**
+         * @description Public self-registration of a supplier: creates the organisation, its first admin and a
+         *     draft application.
+         */
+        RegisterSupplier: {
+            /** @description Contact person (also the admin's display name). */
+            contact_name: string;
+            /** @description Contact mobile (also the admin's login). */
+            contact_phone: string;
+            /** @description Company name (shown in the shop). */
+            name: string;
+            /** @description Admin password. */
+            password: string;
+            /** @description Registered county (must be a partner county). */
+            registered_county_code: string;
+            /** @description Unified social credit code. */
+            uscc: string;
+            /** @description Admin username. */
+            username: string;
+        };
+        /** @description The outcome of registration. */
+        Registered: {
+            /**
+             * Format: int64
+             * @description The new supplier organisation.
+             */
+            org_id: number;
+            /**
+             * Format: int64
+             * @description The admin user.
+             */
+            user_id: number;
+        };
+        /** @description A reviewer's decision. */
+        ReviewDecision: {
+            /** @description Why (required to reject). */
+            reason?: string | null;
         };
         /**
          * @description A role a user holds in one organisation (DOMAIN.md, "Actors").
@@ -801,6 +1768,196 @@ export interface components {
             /** @description New status. */
             status: components["schemas"]["OrgStatus"];
         };
+        /**
+         * @description A SKU in a product editor. With `id`, an existing SKU is changed; without, one is added.
+         *     SKUs left out are deactivated (never deleted: orders refer to them).
+         */
+        SkuInput: {
+            /**
+             * Format: int64
+             * @description Existing SKU id.
+             */
+            id?: number | null;
+            /**
+             * Format: int32
+             * @description Minimum order quantity (default 1).
+             */
+            min_order_qty?: number | null;
+            /** @description Unit price, fen (> 0). */
+            price_fen: components["schemas"]["Money"];
+            /** @description Spec, e.g. 5kg/箱. */
+            spec: string;
+            /**
+             * Format: int64
+             * @description Initial stock (new SKUs only; change stock with the stock endpoint).
+             */
+            stock?: number | null;
+            /** @description Bulk price tiers (each cheaper than the unit price, rising quantities). */
+            tiers?: components["schemas"]["PriceTier"][];
+            /** @description Packing unit. */
+            unit: string;
+            /**
+             * Format: int32
+             * @description Weight in grams.
+             */
+            weight_grams: number;
+        };
+        /** @description A sellable variant. */
+        SkuView: {
+            /**
+             * Format: int64
+             * @description SKU id.
+             */
+            id: number;
+            /**
+             * Format: int32
+             * @description Minimum order quantity.
+             */
+            min_order_qty: number;
+            /** @description Unit price, fen. */
+            price_fen: components["schemas"]["Money"];
+            /** @description Spec, e.g. 5kg/箱. */
+            spec: string;
+            /**
+             * Format: int64
+             * @description Units in stock.
+             */
+            stock: number;
+            /** @description Bulk price tiers. */
+            tiers: components["schemas"]["PriceTier"][];
+            /** @description Packing unit, e.g. 箱. */
+            unit: string;
+            /**
+             * Format: int32
+             * @description Weight in grams.
+             */
+            weight_grams: number;
+        };
+        /**
+         * @description Sort orders.
+         * @enum {string}
+         */
+        SortBy: "relevance" | "price_asc" | "price_desc" | "sales" | "newest";
+        /** @description A stock change: either a new level or a difference. */
+        StockChange: {
+            /**
+             * Format: int64
+             * @description Or add this many (negative to remove).
+             */
+            delta?: number | null;
+            /** @description Why (recorded in the audit log). */
+            reason?: string | null;
+            /**
+             * Format: int64
+             * @description Set stock to this level.
+             */
+            set?: number | null;
+        };
+        /** @description The stock after a change. */
+        StockLevel: {
+            /**
+             * Format: int64
+             * @description SKU id.
+             */
+            sku_id: number;
+            /**
+             * Format: int64
+             * @description Units in stock.
+             */
+            stock: number;
+        };
+        /**
+         * @description Storage condition.
+         * @enum {string}
+         */
+        Storage: "ambient" | "chilled" | "frozen";
+        /** @description A page of supplier profiles (review queue). */
+        SupplierPage: {
+            /** @description Profiles. */
+            items: components["schemas"]["SupplierProfile"][];
+            /** @description Next page cursor. */
+            next_cursor?: string | null;
+        };
+        /** @description A supplier's application, as its staff and operators see it (bank account masked). */
+        SupplierProfile: {
+            /** @description Settlement account, masked (last four digits). */
+            bank_account_masked?: string | null;
+            /** @description Settlement bank. */
+            bank_name?: string | null;
+            /** @description Contact person. */
+            contact_name?: string | null;
+            /** @description Contact phone, masked. */
+            contact_phone_masked?: string | null;
+            /**
+             * Format: date-time
+             * @description Last decision.
+             */
+            decided_at?: string | null;
+            /** @description Reason of the last decision (rejection, suspension). */
+            decision_reason?: string | null;
+            /** @description Uploaded documents. */
+            documents: components["schemas"]["DocumentInfo"][];
+            /** @description Evidence of links to local farmers (联农带农). */
+            farmer_links?: string | null;
+            /** @description A trading company selling as agent for producers. */
+            is_agent: boolean;
+            /** @description Registered legal name. */
+            legal_name: string;
+            /**
+             * Format: int64
+             * @description The supplier organisation.
+             */
+            org_id: number;
+            /** @description Organisation name. */
+            org_name: string;
+            /** @description The county department's recommendation, as recorded. */
+            recommendation?: string | null;
+            /** @description Registered county (eligibility follows it). */
+            registered_county_code: string;
+            /** @description Its name. */
+            registered_county_name?: string | null;
+            /** @description Admission status. */
+            status: components["schemas"]["SupplierStatus"];
+            /**
+             * Format: date-time
+             * @description Submitted for review.
+             */
+            submitted_at?: string | null;
+            /** @description Unified social credit code. */
+            uscc: string;
+        };
+        /** @description The supplier of a product. */
+        SupplierRef: {
+            /**
+             * Format: int64
+             * @description Organisation id.
+             */
+            id: number;
+            /** @description Name. */
+            name: string;
+        };
+        /**
+         * @description Where a supplier stands in admission (准入).
+         * @enum {string}
+         */
+        SupplierStatus: "draft" | "submitted" | "recommended" | "approved" | "rejected" | "suspended";
+        /** @description Traceability (一品一码). */
+        Trace: {
+            /** @description Production base. */
+            base?: string | null;
+            /** @description Batch. */
+            batch?: string | null;
+            /**
+             * Format: date
+             * @description Harvest date.
+             */
+            harvest_date?: string | null;
+            /**
+             * Format: int64
+             * @description Test report document.
+             */
+            test_report_id?: number | null;
+        };
         /** @description Changes to an organisation's details (its admins or operators). */
         UpdateOrg: {
             /** @description New contact person. */
@@ -819,6 +1976,23 @@ export interface components {
              * @description Last day (null to make it open-ended again).
              */
             valid_to?: string | null;
+        };
+        /** @description Changes to a draft or rejected application. */
+        UpdateProfile: {
+            /** @description Settlement account number (digits). */
+            bank_account?: string | null;
+            /** @description Settlement bank. */
+            bank_name?: string | null;
+            /** @description Contact person. */
+            contact_name?: string | null;
+            /** @description Contact phone. */
+            contact_phone?: string | null;
+            /** @description Links to local farmers. */
+            farmer_links?: string | null;
+            /** @description Trading company selling as agent. */
+            is_agent?: boolean | null;
+            /** @description Registered legal name. */
+            legal_name?: string | null;
         };
         /** @description Changes to a region (operators); absent fields stay as they are. */
         UpdateRegion: {
@@ -854,6 +2028,69 @@ export interface components {
             /** @description Username, if any. */
             username?: string | null;
         };
+        /** @description A zone (专馆/专区). */
+        Zone: {
+            /** @description Shown in the shop. */
+            active: boolean;
+            /** @description Banner image. */
+            banner?: components["schemas"]["ImageUrls"][] | null;
+            /** @description Text under the banner. */
+            description?: string | null;
+            /**
+             * Format: int64
+             * @description Id.
+             */
+            id: number;
+            /** @description 中文名. */
+            name: string;
+            /** @description English name. */
+            name_en: string;
+            /**
+             * Format: int32
+             * @description Display order.
+             */
+            position: number;
+            /** @description What it selects. */
+            rule_kind: components["schemas"]["ZoneRule"];
+            /** @description Region code, programme or certificate kind. */
+            rule_value: string;
+            /** @description Slug, used in URLs and `?zone=`. */
+            slug: string;
+        };
+        /** @description A new or changed zone (operators). */
+        ZoneInput: {
+            /** @description Shown in the shop. */
+            active: boolean;
+            /** @description Banner image hash. */
+            banner_media_hash?: string | null;
+            /** @description Text under the banner. */
+            description?: string | null;
+            /** @description 中文名. */
+            name: string;
+            /** @description English name. */
+            name_en: string;
+            /**
+             * Format: int32
+             * @description Display order.
+             */
+            position: number;
+            /** @description What it selects. */
+            rule_kind: components["schemas"]["ZoneRule"];
+            /** @description Region code, programme or certificate kind. */
+            rule_value: string;
+            /** @description Slug (a-z, 0-9, -). */
+            slug: string;
+        };
+        /** @description Zones in display order. */
+        ZoneList: {
+            /** @description Zones. */
+            items: components["schemas"]["Zone"][];
+        };
+        /**
+         * @description What a zone selects.
+         * @enum {string}
+         */
+        ZoneRule: "region" | "programme" | "certificate";
     };
     responses: never;
     parameters: never;
@@ -1096,6 +2333,267 @@ export interface operations {
             };
         };
     };
+    categories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CategoryTree"];
+                };
+            };
+        };
+    };
+    document_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description document id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_managed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description product id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ManagedProduct"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description product id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ManagedProduct"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delist_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description product id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewDecision"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ManagedProduct"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    submit_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description product id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ManagedProduct"];
+                };
+            };
+            /** @description invalid_state, supplier_not_approved */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    change_stock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description SKU id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StockChange"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockLevel"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description insufficient_stock */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     me: {
         parameters: {
             query?: never;
@@ -1114,6 +2612,47 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    upload_image: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description field `file` */
+        requestBody?: {
+            content: {
+                "multipart/form-data": unknown;
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageInfo"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description image_unsupported_format, image_trailing_data, image_dimensions_too_large, image_undecodable, image_too_large */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1475,6 +3014,125 @@ export interface operations {
             };
         };
     };
+    list_documents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description organisation */
+                org_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    upload_document: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description organisation */
+                org_id: number;
+            };
+            cookie?: never;
+        };
+        /** @description fields `kind` and `file` */
+        requestBody?: {
+            content: {
+                "multipart/form-data": unknown;
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentInfo"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    notifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description organisation */
+                org_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_pairings: {
         parameters: {
             query?: {
@@ -1584,6 +3242,150 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_products: {
+        parameters: {
+            query?: {
+                /** @description Text: Chinese (百色芒果), pinyin (mangguo) or initials (mg). */
+                q?: string;
+                /** @description Category id (includes its children). */
+                category?: number;
+                /** @description Region code: province, city or county. */
+                region?: string;
+                /** @description Programme. */
+                programme?: components["schemas"]["Programme"];
+                /** @description Certificate kind valid today. */
+                cert?: components["schemas"]["CertKind"];
+                /** @description Zone slug. */
+                zone?: string;
+                /** @description Lowest price, fen. */
+                min_price?: number;
+                /** @description Highest price, fen. */
+                max_price?: number;
+                /** @description Only products in stock. */
+                in_stock?: boolean;
+                /** @description Sort order. */
+                sort?: components["schemas"]["SortBy"];
+                /** @description Cursor from the previous page. */
+                cursor?: string;
+                /** @description Page size (1-100, default 20). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description product id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductDetail"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_trace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description product id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductDetail"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_qr: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description product id */
+                id: number;
+                /** @description `qr.svg` or `qr.png` */
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": unknown;
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1738,6 +3540,719 @@ export interface operations {
             };
         };
     };
+    review_certificates: {
+        parameters: {
+            query?: {
+                /** @description Only this status. */
+                status?: components["schemas"]["CertStatus"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificateList"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    review_certificate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description certificate id */
+                id: number;
+                /** @description verify or reject */
+                action: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Decision"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Certificate"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    review_queue: {
+        parameters: {
+            query?: {
+                /** @description Only this status. */
+                status?: components["schemas"]["ProductStatus"];
+                /** @description Page cursor. */
+                cursor?: string;
+                /** @description Page size. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ManagedPage"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    approve_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description product id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewDecision"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ManagedProduct"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reject_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description product id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewDecision"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ManagedProduct"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: {
+                /** @description Only this status. */
+                status?: components["schemas"]["SupplierStatus"];
+                /** @description Page cursor. */
+                cursor?: string;
+                /** @description Page size. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierPage"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    register: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterSupplier"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Registered"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_certificates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description supplier */
+                org_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificateList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_certificate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description supplier */
+                org_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateCertificate"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Certificate"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_supplier_products: {
+        parameters: {
+            query?: {
+                /** @description Only this status. */
+                status?: components["schemas"]["ProductStatus"];
+                /** @description Page cursor. */
+                cursor?: string;
+                /** @description Page size. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description supplier */
+                org_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ManagedPage"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description supplier */
+                org_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ManagedProduct"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_profile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description supplier */
+                org_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierProfile"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_profile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description supplier */
+                org_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateProfile"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierProfile"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    transition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description supplier */
+                org_id: number;
+                /** @description submit, recommend, approve, reject, suspend or reinstate */
+                action: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Decision"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierProfile"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_zones: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ZoneList"];
+                };
+            };
+        };
+    };
+    create_zone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ZoneInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Zone"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_zone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description zone id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ZoneInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Zone"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     healthz: {
         parameters: {
             query?: never;
@@ -1753,6 +4268,44 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    get_rendition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description image hash */
+                hash: string;
+                /** @description `<size>.<webp|jpg>` */
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/webp": unknown;
+                };
+            };
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

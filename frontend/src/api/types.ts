@@ -1,7 +1,7 @@
 // Domain types derived from the generated OpenAPI schema. Only the schema names that the
 // contract fixes (Me, Org, Region, ...) are referenced; inner types are reached through them so
 // that the backend may name or inline its sub-schemas as it likes.
-import type { components } from './schema'
+import type { components, paths as Paths } from './schema'
 
 type Schemas = components['schemas']
 
@@ -26,3 +26,43 @@ export type PairingList = Schemas['PairingList']
 export type AuditEntry = Schemas['AuditEntry']
 export type AuditPage = Schemas['AuditPage']
 export type ErrorBody = Schemas['ErrorBody']
+
+// Catalogue, suppliers, zones, media (the backend's own schema names).
+export type Category = Schemas['Category']
+export type CategoryTree = Schemas['CategoryTree']
+export type Zone = Schemas['Zone']
+export type ZoneInput = Schemas['ZoneInput']
+export type ZoneRule = Schemas['ZoneRule']
+export type ImageUrls = Schemas['ImageUrls']
+export type ImageInfo = Schemas['ImageInfo']
+export type ProductCard = Schemas['ProductCard']
+export type ProductPage = Schemas['ProductPage']
+export type ProductDetail = Schemas['ProductDetail']
+export type ManagedProduct = Schemas['ManagedProduct']
+export type ManagedPage = Schemas['ManagedPage']
+export type ProductInput = Schemas['ProductInput']
+export type ProductStatus = Schemas['ProductStatus']
+export type SkuInput = Schemas['SkuInput']
+export type SkuView = Schemas['SkuView']
+export type PriceTier = Schemas['PriceTier']
+export type StockChange = Schemas['StockChange']
+export type Storage = Schemas['Storage']
+export type Facets = Schemas['Facets']
+export type FacetCount = Schemas['FacetCount']
+export type CertKind = Schemas['CertKind']
+export type CertBadge = Schemas['CertBadge']
+export type CertStatus = Schemas['CertStatus']
+export type Certificate = Schemas['Certificate']
+export type CreateCertificate = Schemas['CreateCertificate']
+export type AssistanceInfo = Schemas['AssistanceInfo']
+export type Trace = Schemas['Trace']
+export type SupplierProfile = Schemas['SupplierProfile']
+export type SupplierStatus = Schemas['SupplierStatus']
+export type UpdateProfile = Schemas['UpdateProfile']
+export type DocumentInfo = Schemas['DocumentInfo']
+export type DocumentKind = Schemas['DocumentKind']
+export type Notification = Schemas['Notification']
+export type RegionDetail = Schemas['RegionDetail']
+/** Query parameters of GET /api/products. */
+export type ProductQuery = NonNullable<Paths['/api/products']['get']['parameters']['query']>
+export type SortBy = NonNullable<ProductQuery['sort']>

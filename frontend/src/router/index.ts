@@ -16,6 +16,7 @@ declare module 'vue-router' {
 // Layouts and pages are lazy: the member shop (Vant) and the back offices (Element Plus) end
 // up in separate chunks, and nobody downloads the other side's library.
 const BackOffice = () => import('@/layouts/BackOfficeLayout.vue')
+const Shop = () => import('@/layouts/ShopLayout.vue')
 
 const routes: RouteRecordRaw[] = [
   { path: '/', name: 'root', component: () => import('@/pages/RootRedirect.vue') },
@@ -32,6 +33,28 @@ const routes: RouteRecordRaw[] = [
       { path: 'mine', name: 'member-mine', component: () => import('@/pages/member/MemberMine.vue'), meta: { title: 'member.tabs.mine' } },
     ],
   },
+  // The shop and the traceability page are public (Vant, phone first): no login needed to browse.
+  {
+    path: '/shop',
+    component: Shop,
+    meta: { public: true },
+    children: [
+      { path: '', name: 'shop-home', component: () => import('@/pages/shop/ShopHome.vue'), meta: { public: true, title: 'shop.home' } },
+      { path: 'search', name: 'shop-search', component: () => import('@/pages/shop/ShopSearch.vue'), meta: { public: true, title: 'shop.search' } },
+      { path: 'categories', name: 'shop-categories', component: () => import('@/pages/shop/ShopCategories.vue'), meta: { public: true, title: 'shop.categories' } },
+      { path: 'c/:id(\\d+)', name: 'shop-category', redirect: (to) => ({ name: 'shop-search', query: { category: String(to.params.id) } }) },
+      { path: 'z/:slug', name: 'shop-zone', component: () => import('@/pages/shop/ShopZone.vue'), props: true, meta: { public: true, title: 'shop.zone' } },
+      { path: 'p/:id(\\d+)', name: 'shop-product', component: () => import('@/pages/shop/ShopProduct.vue'), props: (r) => ({ id: Number(r.params.id) }), meta: { public: true, title: 'product.title' } },
+    ],
+  },
+  {
+    path: '/trace/:id(\\d+)',
+    component: Shop,
+    meta: { public: true },
+    children: [
+      { path: '', name: 'trace', component: () => import('@/pages/shop/TracePage.vue'), props: (r) => ({ id: Number(r.params.id) }), meta: { public: true, title: 'trace.title' } },
+    ],
+  },
   {
     path: '/admin',
     component: BackOffice,
@@ -41,6 +64,10 @@ const routes: RouteRecordRaw[] = [
       { path: 'orgs', name: 'admin-orgs', component: () => import('@/pages/admin/OrgsPage.vue'), meta: { title: 'nav.orgs' } },
       { path: 'orgs/:id(\\d+)/members', name: 'admin-org-members', component: () => import('@/pages/admin/OrgMembersPage.vue'), props: true, meta: { title: 'orgs.members' } },
       { path: 'regions', name: 'admin-regions', component: () => import('@/pages/RegionsPage.vue'), meta: { title: 'nav.regions' } },
+      { path: 'review/suppliers', name: 'admin-review-suppliers', component: () => import('@/pages/admin/ReviewSuppliersPage.vue'), meta: { title: 'nav.reviewSuppliers' } },
+      { path: 'review/certificates', name: 'admin-review-certificates', component: () => import('@/pages/admin/ReviewCertificatesPage.vue'), meta: { title: 'nav.reviewCertificates' } },
+      { path: 'review/products', name: 'admin-review-products', component: () => import('@/pages/admin/ReviewProductsPage.vue'), meta: { title: 'nav.reviewProducts' } },
+      { path: 'zones', name: 'admin-zones', component: () => import('@/pages/admin/ZonesPage.vue'), meta: { title: 'nav.zones' } },
       { path: 'audit', name: 'admin-audit', component: () => import('@/pages/admin/AuditPage.vue'), meta: { title: 'nav.audit' } },
     ],
   },
@@ -60,7 +87,15 @@ const routes: RouteRecordRaw[] = [
     path: '/supplier',
     component: BackOffice,
     meta: { roles: AREA_ROLES.supplier },
-    children: [{ path: '', name: 'supplier-home', component: () => import('@/pages/supplier/SupplierHome.vue'), meta: { title: 'nav.supplierOverview' } }],
+    children: [
+      { path: '', name: 'supplier-home', component: () => import('@/pages/supplier/SupplierHome.vue'), meta: { title: 'nav.supplierOverview' } },
+      { path: 'application', name: 'supplier-application', component: () => import('@/pages/supplier/SupplierApplicationPage.vue'), meta: { title: 'nav.supplierApplication' } },
+      { path: 'certificates', name: 'supplier-certificates', component: () => import('@/pages/supplier/SupplierCertificatesPage.vue'), meta: { title: 'nav.supplierCertificates' } },
+      { path: 'products', name: 'supplier-products', component: () => import('@/pages/supplier/SupplierProductsPage.vue'), meta: { title: 'nav.supplierProducts' } },
+      { path: 'products/new', name: 'supplier-product-new', component: () => import('@/pages/supplier/ProductEditorPage.vue'), meta: { title: 'supplier.editor.titleNew' } },
+      { path: 'products/:id(\\d+)', name: 'supplier-product-edit', component: () => import('@/pages/supplier/ProductEditorPage.vue'), props: (r) => ({ id: Number(r.params.id) }), meta: { title: 'supplier.editor.titleEdit' } },
+      { path: 'notifications', name: 'supplier-notifications', component: () => import('@/pages/supplier/SupplierNotificationsPage.vue'), meta: { title: 'nav.supplierNotifications' } },
+    ],
   },
   {
     path: '/regulator',

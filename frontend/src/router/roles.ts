@@ -47,7 +47,7 @@ export const AREA_ROLES = {
 export interface NavItem {
   to: string
   label: string // i18n key
-  icon: 'home' | 'org' | 'map' | 'audit'
+  icon: 'home' | 'org' | 'map' | 'audit' | 'form' | 'cert' | 'goods' | 'bell' | 'supplier' | 'zone'
 }
 
 /** Sections of the back office a role may use. */
@@ -58,6 +58,10 @@ export function navFor(role: Role): NavItem[] {
         { to: '/admin', label: 'nav.home', icon: 'home' },
         { to: '/admin/orgs', label: 'nav.orgs', icon: 'org' },
         { to: '/admin/regions', label: 'nav.regions', icon: 'map' },
+        { to: '/admin/review/suppliers', label: 'nav.reviewSuppliers', icon: 'supplier' },
+        { to: '/admin/review/certificates', label: 'nav.reviewCertificates', icon: 'cert' },
+        { to: '/admin/review/products', label: 'nav.reviewProducts', icon: 'goods' },
+        { to: '/admin/zones', label: 'nav.zones', icon: 'zone' },
         { to: '/admin/audit', label: 'nav.audit', icon: 'audit' },
       ]
     case 'union_admin':
@@ -68,7 +72,13 @@ export function navFor(role: Role): NavItem[] {
       return [{ to: '/unit', label: 'nav.unitOverview', icon: 'home' }]
     case 'supplier_admin':
     case 'supplier_staff':
-      return [{ to: '/supplier', label: 'nav.supplierOverview', icon: 'home' }]
+      return [
+        { to: '/supplier', label: 'nav.supplierOverview', icon: 'home' },
+        { to: '/supplier/application', label: 'nav.supplierApplication', icon: 'form' },
+        { to: '/supplier/certificates', label: 'nav.supplierCertificates', icon: 'cert' },
+        { to: '/supplier/products', label: 'nav.supplierProducts', icon: 'goods' },
+        { to: '/supplier/notifications', label: 'nav.supplierNotifications', icon: 'bell' },
+      ]
     case 'regulator':
       return [
         { to: '/regulator', label: 'nav.regulatorOverview', icon: 'home' },

@@ -50,7 +50,16 @@ describe('role -> home', () => {
   })
 
   it('gives only the operator the operator sections', () => {
-    expect(navFor('operator').map((n) => n.to)).toEqual(['/admin', '/admin/orgs', '/admin/regions', '/admin/audit'])
+    expect(navFor('operator').map((n) => n.to)).toEqual([
+      '/admin',
+      '/admin/orgs',
+      '/admin/regions',
+      '/admin/review/suppliers',
+      '/admin/review/certificates',
+      '/admin/review/products',
+      '/admin/zones',
+      '/admin/audit',
+    ])
     for (const r of ALL_ROLES.filter((r) => r !== 'operator')) {
       expect(navFor(r).every((n) => n.to.startsWith(homeFor(r))), r).toBe(true)
     }

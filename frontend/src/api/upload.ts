@@ -1,0 +1,31 @@
+// Multipart uploads through the typed client (so they carry the CSRF token and end in the
+// same ApiError handling). The OpenAPI document describes these bodies only in prose.
+import { api, unwrap } from './client'
+import type { DocumentInfo, DocumentKind, ImageInfo } from './types'
+
+const asIs = (body: unknown) => body as FormData
+
+/** POST /api/media/images (field `file`): a product photo or zone banner. */
+export function uploadImage(file: Blob, filename = 'image'): Promise<ImageInfo> {
+  const form = new FormData()
+  form.append('file', file, file instanceof File ? file.name : filename)
+  return unwrap(api.POST('/api/media/images', { body: form, bodySerializer: asIs }))
+}
+
+/** POST /api/orgs/{org_id}/documents (fields `kind`, `file`). */
+export function uploadDocument(orgId: number, kind: DocumentKind, file: File): Promise<DocumentInfo> {
+  const form = new FormData()
+  form.append('kind', kind)
+  form.append('file', file, file.name)
+  return unwrap(api.POST('/api/orgs/{org_id}/documents', { params: { path: { org_id: orgId } }, body: form, bodySerializer: asIs }))
+}
+
+/** Image upload failures the server names (422 `details.fields.file[].code`, or 413). */
+export const IMAGE_ERROR_CODES = [
+  'image_unsupported_format',
+  'image_trailing_data',
+  'image_dimensions_too_large',
+  'image_undecodable',
+  'image_too_large',
+] as const
+export type ImageErrorCode = (typeof IMAGE_ERROR_CODES)[number]

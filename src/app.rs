@@ -187,6 +187,13 @@ pub async fn build_with_db(
         media,
         catalog,
     }));
+    // Documents missing after an upgrade or a bulk seed are written before the first request.
+    let backfilled = crate::catalog::view::backfill(&state.db)
+        .await
+        .map_err(|e| anyhow::anyhow!("writing product documents: {e}"))?;
+    if backfilled > 0 {
+        tracing::info!(products = backfilled, "product documents written");
+    }
     // The index is built before the first request; later changes arrive through `sync`.
     state
         .catalog

@@ -118,6 +118,15 @@ pub struct Config {
     #[arg(long, env = "BANGFU_MEDIA_DIR", global = true)]
     pub media_dir: Option<PathBuf>,
 
+    /// Memory for cached shop pages, in MiB (0 turns the cache off; for benchmarks).
+    #[arg(
+        long,
+        env = "BANGFU_CATALOG_CACHE_MB",
+        default_value_t = 64,
+        global = true
+    )]
+    pub catalog_cache_mb: u64,
+
     /// Largest accepted JSON request body, in bytes.
     #[arg(long, env = "BANGFU_MAX_BODY_BYTES", default_value_t = 1024 * 1024, global = true)]
     pub max_body_bytes: usize,

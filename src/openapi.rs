@@ -12,11 +12,29 @@ use utoipa::{Modify, OpenApi};
         license(name = "AGPL-3.0-or-later")
     ),
     modifiers(&Security),
+    // Enums used only in query parameters must be registered to be referenced.
+    components(schemas(
+        crate::catalog::dto::SortBy,
+        crate::catalog::model::ProductStatus,
+        crate::catalog::model::ZoneRule,
+        crate::catalog::model::Storage,
+        crate::suppliers::model::CertKind,
+        crate::suppliers::model::CertStatus,
+        crate::suppliers::model::SupplierStatus,
+        crate::suppliers::model::DocumentKind,
+        crate::regions::model::Programme,
+        crate::regions::model::RegionLevel,
+        crate::auth::OrgKind,
+        crate::auth::Role,
+    )),
     tags(
         (name = "auth", description = "Login, sessions, passwords, invitations"),
         (name = "orgs", description = "Organisations and their staff"),
         (name = "regions", description = "Regions and pairings"),
         (name = "audit", description = "Audit log"),
+        (name = "suppliers", description = "Supplier admission, documents, certificates"),
+        (name = "catalog", description = "Products, review, zones, the shop"),
+        (name = "media", description = "Images"),
         (name = "ops", description = "Health, readiness, metrics"),
     )
 )]

@@ -295,6 +295,13 @@ async function api(req, res, url) {
     )
   }
 
+  // The public catalogue, empty: enough for the shop and the member home to render. The
+  // catalogue's browser test (e2e/catalog.test.mjs) needs the real backend.
+  if (method === 'GET' && (path === '/api/categories' || path === '/api/zones')) return send(res, 200, { items: [] })
+  if (method === 'GET' && path === '/api/products') {
+    return send(res, 200, { items: [], next_cursor: null, total: 0, facets: { categories: [], regions: [], certificates: [], programmes: [] } })
+  }
+
   const auth = authenticate(req)
   if (!auth) return fail(res, 401, 'unauthenticated', 'Not logged in.')
   if (auth.viaCookie && !['GET', 'HEAD', 'OPTIONS'].includes(method)) {

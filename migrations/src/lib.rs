@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_create_foundation;
 mod m20261122_000002_create_catalog;
+mod m20261122_000003_create_product_views;
 mod util;
 
 /// The ordered list of migrations.
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_create_foundation::Migration),
             Box::new(m20261122_000002_create_catalog::Migration),
+            Box::new(m20261122_000003_create_product_views::Migration),
         ]
     }
 }

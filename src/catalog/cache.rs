@@ -15,6 +15,7 @@ use redis::aio::ConnectionManager;
 /// The shop's response cache.
 #[derive(Clone)]
 pub struct CatalogCache {
+    enabled: bool,
     local: moka::future::Cache<String, Bytes>,
     version: Arc<AtomicU64>,
     redis: Option<(ConnectionManager, String)>,
@@ -40,6 +41,7 @@ impl CatalogCache {
             .time_to_live(Duration::from_secs(600))
             .build();
         CatalogCache {
+            enabled: capacity_bytes > 0,
             local,
             version: Arc::new(AtomicU64::new(0)),
             redis,
@@ -102,6 +104,9 @@ impl CatalogCache {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<Bytes, E>>,
     {
+        if !self.enabled {
+            return fill().await.map(|b| (b, false));
+        }
         let version = self.version().await;
         if version == u64::MAX {
             return fill().await.map(|b| (b, false));

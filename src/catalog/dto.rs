@@ -11,7 +11,7 @@ use crate::regions::model::Programme;
 use crate::suppliers::model::CertKind;
 
 /// Where a product comes from.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Origin {
     /// County code.
     pub county_code: String,
@@ -22,7 +22,7 @@ pub struct Origin {
 }
 
 /// The supplier of a product.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct SupplierRef {
     /// Organisation id.
     pub id: i64,
@@ -31,7 +31,7 @@ pub struct SupplierRef {
 }
 
 /// A product in a list.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ProductCard {
     /// Product id.
     pub id: i64,
@@ -52,7 +52,7 @@ pub struct ProductCard {
     /// Kinds of certificate valid today.
     pub cert_kinds: Vec<CertKind>,
     /// Counts as an assistance purchase today.
-    pub assistance: bool,
+    pub assistance_eligible: bool,
     /// Units sold.
     pub sales_count: i64,
     /// Some SKU has stock.
@@ -72,7 +72,7 @@ pub struct PriceTier {
 }
 
 /// A sellable variant.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct SkuView {
     /// SKU id.
     pub id: i64,
@@ -93,7 +93,7 @@ pub struct SkuView {
 }
 
 /// A certificate as shown on a product page.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CertBadge {
     /// Kind.
     pub kind: CertKind,
@@ -112,7 +112,7 @@ pub struct CertBadge {
 }
 
 /// Traceability (一品一码).
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Trace {
     /// Production base.
     pub base: Option<String>,
@@ -125,7 +125,7 @@ pub struct Trace {
 }
 
 /// Why a product counts (or not) as an assistance purchase today.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct AssistanceInfo {
     /// It counts.
     pub eligible: bool,
@@ -142,7 +142,7 @@ pub struct AssistanceInfo {
 }
 
 /// The full product page.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ProductDetail {
     /// The card fields.
     #[serde(flatten)]
@@ -327,7 +327,7 @@ pub struct ManagedProduct {
     pub review_reason: Option<String>,
     /// Image hashes (for editing).
     pub image_hashes: Vec<String>,
-    /// All SKUs including deactivated ones.
+    /// Changes with every edit of the product.
     pub version: i64,
 }
 
@@ -398,6 +398,8 @@ pub struct Zone {
     pub rule_value: String,
     /// Banner image.
     pub banner: Option<Vec<ImageUrls>>,
+    /// Banner image hash (to keep it when saving).
+    pub banner_media_hash: Option<String>,
     /// Text under the banner.
     pub description: Option<String>,
     /// Display order.

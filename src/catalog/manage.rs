@@ -461,6 +461,7 @@ pub async fn create(
     .await?;
     write_skus(&txn, row.id, &input.skus).await?;
     write_images(&txn, row.id, &input.images).await?;
+    super::touch_products(&txn, &[row.id]).await?;
     audit::record(
         &txn,
         Some(actor),
@@ -511,11 +512,11 @@ pub async fn update(
     if back_to_review {
         active.status = Set(ProductStatus::PendingReview.as_str().to_owned());
     }
-    active.version = Set(current.version + 1);
     active.updated_at = Set(Utc::now());
     active.update(&txn).await?;
     let (before, after) = write_skus(&txn, id, &input.skus).await?;
     write_images(&txn, id, &input.images).await?;
+    super::touch_products(&txn, &[id]).await?;
     if before != after {
         audit::record(
             &txn,
@@ -741,7 +742,6 @@ pub async fn transition(
     let now = Utc::now();
     let mut active = current.clone().into_active_model();
     active.status = Set(to.as_str().to_owned());
-    active.version = Set(current.version + 1);
     active.updated_at = Set(now);
     match mv {
         Move::Reject => active.review_reason = Set(reason.clone()),
@@ -754,6 +754,7 @@ pub async fn transition(
         _ => {}
     }
     active.update(&txn).await?;
+    super::touch_products(&txn, &[id]).await?;
     let action = match mv {
         Move::Submit => "product.submit",
         Move::Approve => "product.approve",

@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod categories;
+pub mod doc;
 pub mod dto;
 mod handlers;
 pub mod manage;
@@ -10,6 +11,7 @@ pub mod model;
 pub mod read;
 pub mod search;
 pub mod storefront;
+pub mod view;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,7 +47,8 @@ impl Catalog {
     }
 }
 
-/// Marks products changed (so the index and caches follow).
+/// Marks products changed: bumps their version, rewrites their documents (in the caller's
+/// transaction), and so lets the index and the caches follow.
 ///
 /// # Errors
 /// Database errors.
@@ -59,7 +62,7 @@ pub async fn touch_products(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<
         .filter(products::Column::Id.is_in(ids.to_vec()))
         .exec(conn)
         .await?;
-    Ok(())
+    view::refresh(conn, ids).await
 }
 
 /// Marks every product of a supplier changed.
@@ -70,16 +73,38 @@ pub async fn touch_supplier_products(
     conn: &impl ConnectionTrait,
     org_id: i64,
 ) -> Result<(), AppError> {
-    products::Entity::update_many()
-        .col_expr(products::Column::UpdatedAt, Expr::value(Utc::now()))
-        .col_expr(
-            products::Column::Version,
-            Expr::col(products::Column::Version).add(1),
-        )
-        .filter(products::Column::SupplierOrgId.eq(org_id))
-        .exec(conn)
+    let ids = view::ids_of_supplier(conn, org_id).await?;
+    touch_products(conn, &ids).await
+}
+
+/// Marks changed every product whose origin lies in `code` (a county, or a city and its
+/// counties): after a region's flags or a pairing changed.
+///
+/// # Errors
+/// Database errors.
+pub async fn touch_region_products(
+    conn: &impl ConnectionTrait,
+    code: &str,
+) -> Result<(), AppError> {
+    use sea_orm::QuerySelect;
+    let counties: Vec<String> = crate::entities::regions::Entity::find()
+        .select_only()
+        .column(crate::entities::regions::Column::Code)
+        .filter(crate::entities::regions::Column::ParentCode.eq(code))
+        .into_tuple()
+        .all(conn)
         .await?;
-    Ok(())
+    let ids: Vec<i64> = products::Entity::find()
+        .select_only()
+        .column(products::Column::Id)
+        .filter(
+            products::Column::OriginCountyCode
+                .is_in(counties.into_iter().chain(std::iter::once(code.to_owned()))),
+        )
+        .into_tuple()
+        .all(conn)
+        .await?;
+    touch_products(conn, &ids).await
 }
 
 /// Keeps this instance's index current: polls for changed products every `every`, and

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
+use super::doc::{CertFact, Evaluated, Facts, PairingFact, ProductDoc};
 use super::dto::{
     AssistanceInfo, CertBadge, Origin, PriceTier, ProductCard, ProductDetail, SkuView, SupplierRef,
     Trace,
@@ -157,23 +158,6 @@ pub async fn load(
     })
 }
 
-/// Why a product does or does not count as an assistance purchase on a given day.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Assistance {
-    /// All three conditions hold.
-    pub eligible: bool,
-    /// The origin county is covered by a pairing valid that day.
-    pub partner_county: bool,
-    /// The supplier is admitted.
-    pub supplier_approved: bool,
-    /// An assistance-product recognition is verified and valid that day.
-    pub recognised: bool,
-    /// The pairing the purchase is attributed to.
-    pub pairing: Option<pairings::Model>,
-    /// Numbers of the certificates valid that day (all kinds).
-    pub cert_numbers: Vec<String>,
-}
-
 impl Loaded {
     /// Region names from province to county.
     #[must_use]
@@ -242,106 +226,104 @@ impl Loaded {
         None
     }
 
-    /// Programmes under which the county is a partner on `date`.
+    /// What decides the product's assistance status on any day.
     #[must_use]
-    pub fn programmes_on(&self, county: &str, date: NaiveDate) -> Vec<Programme> {
-        let parent = self.regions.get(county).and_then(|r| r.parent_code.clone());
-        let codes: Vec<String> = std::iter::once(county.to_owned()).chain(parent).collect();
-        let mut out: Vec<Programme> = self
-            .pairings
-            .iter()
-            .filter(|p| {
-                codes.contains(&p.partner_code)
-                    && p.valid_from <= date
-                    && p.valid_to.is_none_or(|t| t >= date)
-            })
-            .filter_map(|p| Programme::parse(&p.programme))
-            .collect();
-        out.sort();
-        out.dedup();
-        out
-    }
-
-    /// The assistance status of a product on `date` (DOMAIN.md: partner county, admitted
-    /// supplier, valid assistance-product recognition).
-    #[must_use]
-    pub fn assistance(&self, p: &products::Model, date: NaiveDate) -> Assistance {
-        let pairing = self.pairing_on(&p.origin_county_code, date).cloned();
+    pub fn facts(&self, p: &products::Model) -> Facts {
         let supplier_approved = self.suppliers.get(&p.supplier_org_id).and_then(|s| s.1)
             == Some(SupplierStatus::Approved);
-        let valid: Vec<&certificates::Model> = self
+        let certs = self
             .certs_of(p)
-            .filter(|c| crate::suppliers::certs::valid_on(c, date))
+            .filter_map(|c| {
+                Some(CertFact {
+                    kind: CertKind::parse(&c.kind)?,
+                    status: CertStatus::parse(&c.status)?,
+                    valid_from: c.valid_from,
+                    valid_to: c.valid_to,
+                    number: c.number.clone(),
+                })
+            })
             .collect();
-        let recognised = valid
+        let parent = self
+            .regions
+            .get(&p.origin_county_code)
+            .and_then(|r| r.parent_code.clone());
+        let pairings = self
+            .pairings
             .iter()
-            .any(|c| c.kind == CertKind::AssistanceProduct.as_str());
-        Assistance {
-            eligible: pairing.is_some() && supplier_approved && recognised,
-            partner_county: pairing.is_some(),
+            .filter_map(|pr| {
+                let level = if pr.partner_code == p.origin_county_code {
+                    0
+                } else if parent.as_deref() == Some(pr.partner_code.as_str()) {
+                    1
+                } else {
+                    return None;
+                };
+                Some(PairingFact {
+                    id: pr.id,
+                    programme: Programme::parse(&pr.programme)?,
+                    helper_code: pr.helper_code.clone(),
+                    helper_name: self.regions.get(&pr.helper_code).map(|r| r.name.clone()),
+                    partner_code: pr.partner_code.clone(),
+                    valid_from: pr.valid_from,
+                    valid_to: pr.valid_to,
+                    level,
+                })
+            })
+            .collect();
+        Facts {
             supplier_approved,
-            recognised,
-            pairing,
-            cert_numbers: valid.iter().map(|c| c.number.clone()).collect(),
+            certs,
+            pairings,
         }
     }
 
-    /// Lowest and highest active SKU price, total stock.
+    /// The assistance status of a product on `date`.
     #[must_use]
-    pub fn price_and_stock(&self, id: i64) -> (Money, Money, i64) {
+    pub fn assistance(&self, p: &products::Model, date: NaiveDate) -> Evaluated {
+        self.facts(p).evaluate(date)
+    }
+
+    /// Stock per active SKU of a product.
+    #[must_use]
+    pub fn stock(&self, id: i64) -> HashMap<i64, i64> {
+        self.skus
+            .get(&id)
+            .into_iter()
+            .flatten()
+            .map(|s| (s.id, s.stock))
+            .collect()
+    }
+
+    /// The product document (the page without its day-dependent parts) and its facts.
+    #[must_use]
+    pub fn doc(&self, p: &products::Model) -> ProductDoc {
         let active: Vec<&product_skus::Model> = self
             .skus
-            .get(&id)
+            .get(&p.id)
             .into_iter()
             .flatten()
             .filter(|s| s.active)
             .collect();
         let min = active.iter().map(|s| s.price_fen).min().unwrap_or(0);
         let max = active.iter().map(|s| s.price_fen).max().unwrap_or(0);
-        (
-            Money::from_fen(min),
-            Money::from_fen(max),
-            active.iter().map(|s| s.stock).sum(),
-        )
-    }
-
-    fn origin(&self, p: &products::Model) -> Origin {
         let path = self.region_path(&p.origin_county_code);
-        Origin {
+        let origin = Origin {
             county_code: p.origin_county_code.clone(),
             county_name: path.last().map(|r| r.name.clone()).unwrap_or_default(),
             path: path.iter().map(|r| r.name.clone()).collect(),
-        }
-    }
-
-    fn valid_kinds(&self, p: &products::Model, date: NaiveDate) -> Vec<CertKind> {
-        let mut kinds: Vec<CertKind> = self
-            .certs_of(p)
-            .filter(|c| crate::suppliers::certs::valid_on(c, date))
-            .filter_map(|c| CertKind::parse(&c.kind))
-            .collect();
-        kinds.sort();
-        kinds.dedup();
-        kinds
-    }
-
-    /// The card shown in lists.
-    #[must_use]
-    pub fn card(&self, p: &products::Model, date: NaiveDate) -> ProductCard {
-        let (min, max, stock) = self.price_and_stock(p.id);
-        let image = self
-            .images
-            .get(&p.id)
-            .and_then(|v| v.first())
-            .map(|h| media::urls(h));
-        ProductCard {
+        };
+        let card = ProductCard {
             id: p.id,
             name: p.name.clone(),
             subtitle: p.subtitle.clone(),
-            price_min_fen: min,
-            price_max_fen: max,
-            image,
-            origin: self.origin(p),
+            price_min_fen: Money::from_fen(min),
+            price_max_fen: Money::from_fen(max),
+            image: self
+                .images
+                .get(&p.id)
+                .and_then(|v| v.first())
+                .map(|h| media::urls(h)),
+            origin,
             supplier: SupplierRef {
                 id: p.supplier_org_id,
                 name: self
@@ -350,24 +332,14 @@ impl Loaded {
                     .map(|s| s.0.clone())
                     .unwrap_or_default(),
             },
-            cert_kinds: self.valid_kinds(p, date),
-            assistance: self.assistance(p, date).eligible,
+            cert_kinds: vec![],
+            assistance_eligible: false,
             sales_count: p.sales_count,
-            in_stock: stock > 0,
+            in_stock: false,
             status: ProductStatus::parse(&p.status).unwrap_or(ProductStatus::Draft),
-        }
-    }
-
-    /// The full product page.
-    #[must_use]
-    pub fn detail(&self, p: &products::Model, date: NaiveDate) -> ProductDetail {
-        let a = self.assistance(p, date);
-        let skus = self
-            .skus
-            .get(&p.id)
-            .into_iter()
-            .flatten()
-            .filter(|s| s.active)
+        };
+        let skus = active
+            .iter()
             .map(|s| SkuView {
                 id: s.id,
                 spec: s.spec.clone(),
@@ -396,17 +368,12 @@ impl Loaded {
                 issuer: c.issuer.clone(),
                 valid_from: c.valid_from,
                 valid_to: c.valid_to,
-                valid_today: crate::suppliers::certs::valid_on(c, date),
+                valid_today: false,
                 scope_product: c.product_id.is_some(),
             })
             .collect();
-        let helper_name = a
-            .pairing
-            .as_ref()
-            .and_then(|pr| self.regions.get(&pr.helper_code))
-            .map(|r| r.name.clone());
-        ProductDetail {
-            card: self.card(p, date),
+        let detail = ProductDetail {
+            card,
             description_html: p.description_html.clone(),
             storage: Storage::parse(&p.storage).unwrap_or(Storage::Ambient),
             shelf_life_days: p.shelf_life_days,
@@ -433,17 +400,30 @@ impl Loaded {
                 test_report_id: p.trace_test_report_id,
             },
             assistance: AssistanceInfo {
-                eligible: a.eligible,
-                partner_county: a.partner_county,
-                supplier_approved: a.supplier_approved,
-                recognised: a.recognised,
-                programme: a
-                    .pairing
-                    .as_ref()
-                    .and_then(|pr| Programme::parse(&pr.programme)),
-                helper_name,
+                eligible: false,
+                partner_county: false,
+                supplier_approved: false,
+                recognised: false,
+                programme: None,
+                helper_name: None,
             },
             updated_at: p.updated_at,
+        };
+        ProductDoc {
+            detail,
+            facts: self.facts(p),
         }
+    }
+
+    /// The full product page on `date`.
+    #[must_use]
+    pub fn detail(&self, p: &products::Model, date: NaiveDate) -> ProductDetail {
+        self.doc(p).render(date, &self.stock(p.id))
+    }
+
+    /// The card shown in lists on `date`.
+    #[must_use]
+    pub fn card(&self, p: &products::Model, date: NaiveDate) -> ProductCard {
+        self.detail(p, date).card
     }
 }

@@ -299,10 +299,10 @@ impl SearchIndex {
         for kind in &card.cert_kinds {
             doc.add_facet(f.tags, Facet::from_path(["cert", kind.as_str()]));
         }
-        for prog in loaded.programmes_on(&p.origin_county_code, today) {
+        for prog in loaded.facts(p).programmes_on(today) {
             doc.add_facet(f.tags, Facet::from_path(["prog", prog.as_str()]));
         }
-        if card.assistance {
+        if card.assistance_eligible {
             doc.add_facet(f.tags, Facet::from_path(["assist", "yes"]));
         }
         let price = card.price_min_fen.fen();

@@ -152,14 +152,13 @@ pub async fn list(
 pub async fn list_uncached(state: &AppState, q: &ProductQuery) -> Result<ProductPage, AppError> {
     let req = to_request(&state.db, q).await?;
     let hits = state.catalog.search.search(&req)?;
-    let loaded = read::load(&state.db, &hits.ids, false).await?;
     let today = crate::time::business_date(Utc::now());
     // A product delisted since the index last synced is left out rather than shown.
-    let items = loaded
-        .products
-        .iter()
-        .filter(|p| p.status == ProductStatus::Listed.as_str())
-        .map(|p| loaded.card(p, today))
+    let items = super::view::read(&state.db, &hits.ids)
+        .await?
+        .into_iter()
+        .filter(|v| v.status == ProductStatus::Listed.as_str())
+        .map(|v| v.doc.render(today, &v.stock).card)
         .collect();
     let cats: HashMap<String, String> = categories::Entity::find()
         .all(&state.db)
@@ -215,13 +214,15 @@ pub async fn detail(state: &AppState, id: i64) -> Result<(Bytes, bool), AppError
 /// # Errors
 /// 404 unless listed.
 pub async fn detail_uncached(state: &AppState, id: i64) -> Result<ProductDetail, AppError> {
-    let loaded = read::load(&state.db, &[id], true).await?;
-    let p = loaded
-        .products
-        .first()
-        .filter(|p| p.status == ProductStatus::Listed.as_str())
+    let viewed = super::view::read(&state.db, &[id])
+        .await?
+        .into_iter()
+        .next()
+        .filter(|v| v.status == ProductStatus::Listed.as_str())
         .ok_or(AppError::NotFound)?;
-    Ok(loaded.detail(p, crate::time::business_date(Utc::now())))
+    Ok(viewed
+        .doc
+        .render(crate::time::business_date(Utc::now()), &viewed.stock))
 }
 
 /// The traceability record behind a package's QR code: any product that was ever submitted
@@ -284,6 +285,7 @@ pub async fn qr(state: &AppState, id: i64, png: bool) -> Result<Bytes, AppError>
 fn zone_dto(z: zones::Model) -> Zone {
     Zone {
         banner: z.banner_media_hash.as_deref().map(crate::media::urls),
+        banner_media_hash: z.banner_media_hash.clone(),
         id: z.id,
         slug: z.slug,
         name: z.name,

@@ -14,6 +14,7 @@ pub mod organizations;
 pub mod pairings;
 pub mod product_images;
 pub mod product_skus;
+pub mod product_views;
 pub mod products;
 pub mod regions;
 pub mod sessions;

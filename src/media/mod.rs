@@ -46,7 +46,7 @@ impl Media {
 }
 
 /// URLs of one size of an image.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
 pub struct ImageUrls {
     /// Long edge in pixels.
     pub size: u32,

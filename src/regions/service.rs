@@ -228,6 +228,7 @@ pub async fn update(
     }
     active.updated_at = Set(Utc::now());
     let after = Region::from(active.update(&txn).await?);
+    crate::catalog::touch_region_products(&txn, code).await?;
     audit::record(
         &txn,
         Some(actor),
@@ -238,6 +239,7 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
+    state.catalog.changed(state).await;
     Ok(after)
 }
 
@@ -386,6 +388,7 @@ pub async fn create_pairing(
     .insert(&txn)
     .await?;
     let dto = to_dtos(&txn, vec![model]).await?.remove(0);
+    crate::catalog::touch_region_products(&txn, &dto.partner_code).await?;
     audit::record(
         &txn,
         Some(actor),
@@ -393,6 +396,7 @@ pub async fn create_pairing(
     )
     .await?;
     txn.commit().await?;
+    state.catalog.changed(state).await;
     Ok(dto)
 }
 
@@ -440,6 +444,7 @@ pub async fn update_pairing(
     active.updated_at = Set(Utc::now());
     let updated = active.update(&txn).await?;
     let after = to_dtos(&txn, vec![updated]).await?.remove(0);
+    crate::catalog::touch_region_products(&txn, &after.partner_code).await?;
     audit::record(
         &txn,
         Some(actor),
@@ -450,6 +455,7 @@ pub async fn update_pairing(
     )
     .await?;
     txn.commit().await?;
+    state.catalog.changed(state).await;
     Ok(after)
 }
 

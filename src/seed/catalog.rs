@@ -680,6 +680,9 @@ pub async fn seed(
         report.products += 1;
     }
     report.products += synthetic(conn, supplier_ids, &cats, &images, extra).await?;
+    crate::catalog::view::backfill(conn)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(report)
 }
 

@@ -1300,7 +1300,7 @@ export interface components {
             review_reason?: string | null;
             /**
              * Format: int64
-             * @description All SKUs including deactivated ones.
+             * @description Changes with every edit of the product.
              */
             version: number;
         };
@@ -1496,7 +1496,7 @@ export interface components {
         /** @description A product in a list. */
         ProductCard: {
             /** @description Counts as an assistance purchase today. */
-            assistance: boolean;
+            assistance_eligible: boolean;
             /** @description Kinds of certificate valid today. */
             cert_kinds: components["schemas"]["CertKind"][];
             /**
@@ -2034,6 +2034,8 @@ export interface components {
             active: boolean;
             /** @description Banner image. */
             banner?: components["schemas"]["ImageUrls"][] | null;
+            /** @description Banner image hash (to keep it when saving). */
+            banner_media_hash?: string | null;
             /** @description Text under the banner. */
             description?: string | null;
             /**

@@ -2,6 +2,7 @@
 // same ApiError handling). The OpenAPI document describes these bodies only in prose.
 import { api, unwrap } from './client'
 import type { DocumentInfo, DocumentKind, ImageInfo } from './types'
+import { fieldErrorsOf, toApiError } from './errors'
 
 const asIs = (body: unknown) => body as FormData
 
@@ -29,3 +30,17 @@ export const IMAGE_ERROR_CODES = [
   'image_too_large',
 ] as const
 export type ImageErrorCode = (typeof IMAGE_ERROR_CODES)[number]
+
+/** Which image problem a failed upload reports, if it is one of the known ones. */
+export function imageUploadErrorCode(e: unknown): ImageErrorCode | null {
+  const known = (c: unknown): c is ImageErrorCode => typeof c === 'string' && (IMAGE_ERROR_CODES as readonly string[]).includes(c)
+  const fieldCode = fieldErrorsOf(e).file?.[0]?.code
+  if (known(fieldCode)) return fieldCode
+  const err = toApiError(e)
+  if (known(err.code)) return err.code
+  if (err.status === 413 || err.code === 'payload_too_large') return 'image_too_large'
+  return null
+}
+
+/** The server's limit for uploads, checked before sending. */
+export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024

@@ -36,3 +36,9 @@ export function moveItem<T>(list: readonly T[], from: number, delta: number): T[
   out.splice(to, 0, item as T)
   return out
 }
+
+/** An uploaded image in an editor: its hash (what the API stores) and URLs (for previews). */
+export interface ManagedImage {
+  hash: string
+  urls: ImageUrls[]
+}

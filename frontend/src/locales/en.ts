@@ -461,6 +461,7 @@ const en: MessageSchema = {
       inStock: 'In stock',
       outOfStock: 'Out of stock',
       reviewReason: 'Reviewer’s note',
+      reasonLine: 'Reviewer’s note: {reason}',
       submit: 'Submit for review',
       delist: 'Delist',
       delistConfirm: 'Delist “{name}”?',

@@ -460,6 +460,7 @@ const zhCN = {
       inStock: '有货',
       outOfStock: '缺货',
       reviewReason: '审核意见',
+      reasonLine: '审核意见：{reason}',
       submit: '提交审核',
       delist: '下架',
       delistConfirm: '确定下架“{name}”吗？',

@@ -1,0 +1,175 @@
+//! The product read model: [`refresh`] rewrites the documents of changed products inside the
+//! transaction of the change; [`read`] fetches documents with current stock in one statement.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult,
+    QueryFilter, QuerySelect, Statement, Value,
+};
+
+use super::doc::ProductDoc;
+use super::read;
+use crate::entities::{product_views, products};
+use crate::error::AppError;
+
+/// Rewrites the documents of `ids` (in chunks).
+///
+/// # Errors
+/// Database errors.
+pub async fn refresh(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<(), AppError> {
+    for chunk in ids.chunks(500) {
+        let loaded = read::load(conn, chunk, true).await?;
+        let now = Utc::now();
+        let rows: Vec<product_views::ActiveModel> = loaded
+            .products
+            .iter()
+            .map(|p| {
+                let doc = serde_json::to_string(&loaded.doc(p))
+                    .map_err(|e| AppError::Internal(e.into()))?;
+                Ok(product_views::ActiveModel {
+                    product_id: Set(p.id),
+                    status: Set(p.status.clone()),
+                    version: Set(p.version),
+                    doc: Set(doc),
+                    updated_at: Set(now),
+                })
+            })
+            .collect::<Result<_, AppError>>()?;
+        if rows.is_empty() {
+            continue;
+        }
+        product_views::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::column(product_views::Column::ProductId)
+                    .update_columns([
+                        product_views::Column::Status,
+                        product_views::Column::Version,
+                        product_views::Column::Doc,
+                        product_views::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Writes the documents of products that have none (after an upgrade, or bulk seeding).
+///
+/// # Errors
+/// Database errors.
+pub async fn backfill(conn: &impl ConnectionTrait) -> Result<usize, AppError> {
+    let have: std::collections::HashSet<i64> = product_views::Entity::find()
+        .select_only()
+        .column(product_views::Column::ProductId)
+        .into_tuple::<i64>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect();
+    let missing: Vec<i64> = products::Entity::find()
+        .select_only()
+        .column(products::Column::Id)
+        .into_tuple::<i64>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter(|id| !have.contains(id))
+        .collect();
+    refresh(conn, &missing).await?;
+    Ok(missing.len())
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Row {
+    product_id: i64,
+    status: String,
+    doc: String,
+    stock: Option<String>,
+}
+
+/// A document read back, with its status and current stock per SKU.
+#[derive(Debug)]
+pub struct Viewed {
+    /// Product status when the document was written.
+    pub status: String,
+    /// The document.
+    pub doc: ProductDoc,
+    /// Units in stock per active SKU, now.
+    pub stock: HashMap<i64, i64>,
+}
+
+/// Documents of `ids` with current stock, in the order of `ids`: one statement.
+///
+/// # Errors
+/// Database errors; 500 for an unreadable document.
+pub async fn read(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Viewed>, AppError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let backend = conn.get_database_backend();
+    let (agg, placeholders): (&str, Vec<String>) = match backend {
+        DatabaseBackend::Postgres => (
+            "string_agg",
+            (1..=ids.len()).map(|i| format!("${i}")).collect(),
+        ),
+        _ => (
+            "group_concat",
+            (1..=ids.len()).map(|i| format!("?{i}")).collect(),
+        ),
+    };
+    let sql = format!(
+        "SELECT v.product_id, v.status, v.doc, \
+           (SELECT {agg}(s.id || ':' || s.stock, ',') FROM product_skus s WHERE s.product_id = v.product_id AND s.active) AS stock \
+         FROM product_views v WHERE v.product_id IN ({})",
+        placeholders.join(", ")
+    );
+    let values: Vec<Value> = ids.iter().map(|id| (*id).into()).collect();
+    let rows = Row::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+        .all(conn)
+        .await?;
+    let mut by_id: HashMap<i64, Row> = rows.into_iter().map(|r| (r.product_id, r)).collect();
+    ids.iter()
+        .filter_map(|id| by_id.remove(id))
+        .map(|r| {
+            let doc: ProductDoc = serde_json::from_str(&r.doc).map_err(|e| {
+                AppError::Internal(anyhow::anyhow!("product view {}: {e}", r.product_id))
+            })?;
+            let stock = r
+                .stock
+                .unwrap_or_default()
+                .split(',')
+                .filter_map(|pair| {
+                    let (id, n) = pair.split_once(':')?;
+                    Some((id.trim().parse().ok()?, n.trim().parse().ok()?))
+                })
+                .collect();
+            Ok(Viewed {
+                status: r.status,
+                doc,
+                stock,
+            })
+        })
+        .collect()
+}
+
+/// Ids of the products of a supplier.
+///
+/// # Errors
+/// Database errors.
+pub async fn ids_of_supplier(
+    conn: &impl ConnectionTrait,
+    org_id: i64,
+) -> Result<Vec<i64>, AppError> {
+    Ok(products::Entity::find()
+        .select_only()
+        .column(products::Column::Id)
+        .filter(products::Column::SupplierOrgId.eq(org_id))
+        .into_tuple()
+        .all(conn)
+        .await?)
+}

@@ -61,6 +61,10 @@ pub struct App {
     pub media: crate::media::Media,
     /// Search index and response cache of the shop.
     pub catalog: crate::catalog::Catalog,
+    /// Coupon claim gate and job progress.
+    pub coupons: crate::coupons::Coupons,
+    /// The payment provider.
+    pub payments: crate::payments::Payments,
 }
 
 impl std::fmt::Debug for App {
@@ -167,7 +171,9 @@ pub async fn build_with_db(
         std::process::id(),
         &uuid::Uuid::new_v4().simple().to_string()[..6]
     );
+    let payments = crate::payments::Payments::from_config(&config)?;
     let media = crate::media::Media::local(config.media_dir());
+    let redis_for_coupons = redis.clone().map(|r| (r, config.redis_prefix.clone()));
     let catalog = crate::catalog::Catalog {
         search: Arc::new(crate::catalog::search::SearchIndex::new()?),
         cache: crate::catalog::cache::CatalogCache::new(
@@ -186,6 +192,8 @@ pub async fn build_with_db(
         instance_id,
         media,
         catalog,
+        coupons: crate::coupons::Coupons::new(redis_for_coupons),
+        payments,
     }));
     // Documents missing after an upgrade or a bulk seed are written before the first request.
     let backfilled = crate::catalog::view::backfill(&state.db)
@@ -214,6 +222,9 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(crate::suppliers::routes())
         .merge(crate::catalog::routes())
         .merge(crate::media::routes())
+        .merge(crate::coupons::routes())
+        .merge(crate::orders::routes())
+        .merge(crate::payments::routes())
         .merge(crate::ops::routes())
 }
 

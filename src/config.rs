@@ -185,6 +185,28 @@ pub struct Config {
     #[arg(long, env = "STRIPE_SECRET_KEY", hide_env_values = true, global = true)]
     pub stripe_secret_key: Option<SecretString>,
 
+    /// Stripe API base URL (tests point it at a stand-in).
+    #[arg(long, env = "STRIPE_API_BASE", global = true)]
+    pub stripe_api_base: Option<String>,
+
+    /// Minutes an unpaid order keeps its stock and coupon.
+    #[arg(
+        long,
+        env = "BANGFU_PAYMENT_TIMEOUT_MINUTES",
+        default_value_t = 30,
+        global = true
+    )]
+    pub payment_timeout_minutes: i64,
+
+    /// Days after shipping after which an order completes by itself.
+    #[arg(
+        long,
+        env = "BANGFU_AUTO_COMPLETE_DAYS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub auto_complete_days: i64,
+
     /// Stripe webhook signing secret.
     #[arg(
         long,

@@ -114,6 +114,14 @@ pub enum AppError {
     /// 403 `forbidden`: authenticated, but the role does not allow this.
     #[error("forbidden")]
     Forbidden,
+    /// 403 with a context-specific code (e.g. `coupon_not_eligible`).
+    #[error("{message}")]
+    Denied {
+        /// Stable snake_case code.
+        code: &'static str,
+        /// Human-readable message.
+        message: String,
+    },
     /// 403 `csrf_rejected`: a cookie-authenticated change without the matching CSRF token.
     #[error("csrf token missing or wrong")]
     CsrfRejected,
@@ -195,7 +203,9 @@ impl AppError {
             }
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Unauthenticated | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::CsrfRejected | AppError::Denied { .. } => {
+                StatusCode::FORBIDDEN
+            }
             AppError::NotFound | AppError::RouteNotFound => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Timeout => StatusCode::REQUEST_TIMEOUT,
@@ -213,7 +223,9 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::Validation(_) => "validation_failed",
-            AppError::BadRequest { code, .. } | AppError::Conflict { code, .. } => code,
+            AppError::BadRequest { code, .. }
+            | AppError::Conflict { code, .. }
+            | AppError::Denied { code, .. } => code,
             AppError::InvalidBody { code, .. } => code,
             AppError::Unauthenticated => "unauthenticated",
             AppError::InvalidCredentials => "invalid_credentials",
@@ -238,6 +250,7 @@ impl AppError {
             }
             AppError::BadRequest { message, .. }
             | AppError::Conflict { message, .. }
+            | AppError::Denied { message, .. }
             | AppError::InvalidBody { message, .. } => message.clone(),
             AppError::Unauthenticated => "请先登录 / please log in".into(),
             AppError::InvalidCredentials => "账号或密码错误 / wrong login or password".into(),

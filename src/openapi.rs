@@ -26,6 +26,10 @@ use utoipa::{Modify, OpenApi};
         crate::regions::model::RegionLevel,
         crate::auth::OrgKind,
         crate::auth::Role,
+        crate::coupons::model::CouponStatus,
+        crate::coupons::model::CampaignStatus,
+        crate::orders::model::OrderStatus,
+        crate::orders::model::RefundStatus,
     )),
     tags(
         (name = "auth", description = "Login, sessions, passwords, invitations"),
@@ -35,6 +39,9 @@ use utoipa::{Modify, OpenApi};
         (name = "suppliers", description = "Supplier admission, documents, certificates"),
         (name = "catalog", description = "Products, review, zones, the shop"),
         (name = "media", description = "Images"),
+        (name = "coupons", description = "Roster, campaigns, claims, wallet"),
+        (name = "orders", description = "Cart, checkout, orders, refunds, settlement"),
+        (name = "payments", description = "Payments and provider webhooks"),
         (name = "ops", description = "Health, readiness, metrics"),
     )
 )]

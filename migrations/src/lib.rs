@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_create_foundation;
 mod m20261122_000002_create_catalog;
 mod m20261122_000003_create_product_views;
+mod m20261122_000004_create_commerce;
 mod util;
 
 /// The ordered list of migrations.
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_create_foundation::Migration),
             Box::new(m20261122_000002_create_catalog::Migration),
             Box::new(m20261122_000003_create_product_views::Migration),
+            Box::new(m20261122_000004_create_commerce::Migration),
         ]
     }
 }

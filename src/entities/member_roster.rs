@@ -18,6 +18,8 @@ pub struct Model {
     pub user_id: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    #[sea_orm(belongs_to, from = "union_org_id", to = "id")]
+    pub union: BelongsTo<super::organizations::Entity>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -1,8 +1,12 @@
 //! sea-orm entities: one module per table, no business logic (the contexts own the rules).
 
 pub mod audit_log;
+pub mod cart_items;
 pub mod categories;
 pub mod certificates;
+pub mod coupon_campaigns;
+pub mod coupon_drops;
+pub mod coupons;
 pub mod documents;
 pub mod idempotency_keys;
 pub mod invitations;
@@ -10,14 +14,21 @@ pub mod jobs;
 pub mod media;
 pub mod member_roster;
 pub mod notifications;
+pub mod order_lines;
+pub mod orders;
 pub mod organizations;
 pub mod pairings;
+pub mod payment_events;
+pub mod payments;
 pub mod product_images;
 pub mod product_skus;
 pub mod product_views;
 pub mod products;
+pub mod refunds;
 pub mod regions;
+pub mod roster_imports;
 pub mod sessions;
+pub mod settlement_statements;
 pub mod sku_price_tiers;
 pub mod supplier_profiles;
 pub mod user_roles;

@@ -680,6 +680,7 @@ pub async fn seed(
         report.products += 1;
     }
     report.products += synthetic(conn, supplier_ids, &cats, &images, extra).await?;
+    demo_campaigns(conn, now).await?;
     crate::catalog::view::backfill(conn)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -816,4 +817,83 @@ async fn synthetic(
             .await?;
     }
     Ok(inserted)
+}
+
+/// The demo union's coupon campaigns: a daily drop open all day (满50减40, 500 a day), and one
+/// starting next month.
+async fn demo_campaigns(
+    conn: &impl ConnectionTrait,
+    now: chrono::DateTime<Utc>,
+) -> anyhow::Result<()> {
+    use crate::entities::coupon_campaigns;
+    let Some(union) = organizations::Entity::find()
+        .filter(organizations::Column::Kind.eq("union"))
+        .filter(organizations::Column::Name.eq("深圳市总工会（演示）"))
+        .one(conn)
+        .await?
+    else {
+        return Ok(());
+    };
+    let today = crate::time::business_date(now);
+    let specs = [
+        (
+            "2026冬季消费帮扶券（满50减40）",
+            4000i64,
+            5000i64,
+            today - Duration::days(1),
+            today + Duration::days(60),
+            "00:00",
+        ),
+        (
+            "春节年货帮扶券（满100减50）",
+            5000,
+            10000,
+            today + Duration::days(30),
+            today + Duration::days(90),
+            "09:00",
+        ),
+    ];
+    for (name, face, min, starts, ends, time) in specs {
+        let exists = coupon_campaigns::Entity::find()
+            .filter(coupon_campaigns::Column::UnionOrgId.eq(union.id))
+            .filter(coupon_campaigns::Column::Name.eq(name))
+            .one(conn)
+            .await?
+            .is_some();
+        if exists {
+            continue;
+        }
+        coupon_campaigns::ActiveModel {
+            union_org_id: Set(union.id),
+            name: Set(name.to_owned()),
+            face_value_fen: Set(face),
+            min_spend_fen: Set(min),
+            total_quantity: Set(30_000),
+            budget_fen: Set(face * 30_000),
+            per_member_limit: Set(1),
+            per_member_daily_limit: Set(1),
+            audience_kind: Set("all".into()),
+            audience_values: Set("[]".into()),
+            claim_mode: Set("drop".into()),
+            daily_quantity: Set(Some(500)),
+            drop_time: Set(Some(time.into())),
+            rollover: Set(true),
+            validity_kind: Set("relative".into()),
+            valid_from: Set(None),
+            valid_to: Set(None),
+            valid_days: Set(Some(30)),
+            scope: Set(serde_json::json!({"assistance_only": true}).to_string()),
+            starts_on: Set(starts),
+            ends_on: Set(ends),
+            status: Set("scheduled".into()),
+            issued_count: Set(0),
+            created_by: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await?;
+    }
+    Ok(())
 }

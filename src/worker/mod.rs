@@ -37,11 +37,25 @@ use crate::entities::jobs;
 
 /// What a handler returns: its transaction, to be committed with the job's completion.
 pub type JobResult = anyhow::Result<DatabaseTransaction>;
-type BoxedHandler = Arc<
+type TxHandler = Arc<
     dyn Fn(AppState, Value, DatabaseTransaction) -> Pin<Box<dyn Future<Output = JobResult> + Send>>
         + Send
         + Sync,
 >;
+type PlainHandler = Arc<
+    dyn Fn(AppState, Value) -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>
+        + Send
+        + Sync,
+>;
+
+/// A job handler: one that works in the transaction the job completes in (exactly-once
+/// effect), or one that calls the outside world and must not hold a transaction (it makes its
+/// own effect idempotent, e.g. with a provider idempotency key).
+#[derive(Clone)]
+enum BoxedHandler {
+    Tx(TxHandler),
+    Plain(PlainHandler),
+}
 
 /// A recurring job.
 #[derive(Clone, Debug)]
@@ -86,7 +100,24 @@ impl JobRegistry {
     {
         self.handlers.insert(
             kind,
-            Arc::new(move |state, payload, txn| Box::pin(handler(state, payload, txn))),
+            BoxedHandler::Tx(Arc::new(move |state, payload, txn| {
+                Box::pin(handler(state, payload, txn))
+            })),
+        );
+    }
+
+    /// Registers a handler that calls outside systems (payment providers): it gets no
+    /// transaction, so nothing is locked during the call; it must be idempotent itself.
+    pub fn register_plain<F, Fut>(&mut self, kind: &'static str, handler: F)
+    where
+        F: Fn(AppState, Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
+    {
+        self.handlers.insert(
+            kind,
+            BoxedHandler::Plain(Arc::new(move |state, payload| {
+                Box::pin(handler(state, payload))
+            })),
         );
     }
 
@@ -321,6 +352,24 @@ impl Worker {
             return self
                 .fail(&job, &format!("no handler for job kind {}", job.kind), true)
                 .await;
+        };
+        let handler = match handler {
+            BoxedHandler::Tx(h) => h,
+            BoxedHandler::Plain(h) => {
+                return match h(self.state.clone(), job.payload.clone()).await {
+                    Ok(()) => {
+                        self.guard_update(&self.state.db, &job, "done", None, None)
+                            .await?;
+                        metrics::counter!("bangfu_jobs_total", "kind" => job.kind.clone(), "outcome" => "done").increment(1);
+                        Ok(())
+                    }
+                    Err(err) => {
+                        tracing::warn!(error = %format!("{err:#}"), "job failed");
+                        let dead = job.attempts >= job.max_attempts;
+                        self.fail(&job, &format!("{err:#}"), dead).await
+                    }
+                };
+            }
         };
         let txn = begin_write(&self.state.db).await?;
         let outcome = handler(self.state.clone(), job.payload.clone(), txn).await;

@@ -126,6 +126,132 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/campaigns/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A campaign (its union's admin). */
+        get: operations["get_campaign"];
+        /** Changes a draft campaign. */
+        put: operations["update_campaign"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancels a campaign. */
+        post: operations["cancel_campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{id}/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Claims a coupon of a campaign's current drop. Accepts `Idempotency-Key` (a retry gets the
+         *     same answer). Answers: 201 claimed; 409 `coupon_limit_reached`, `coupon_daily_limit_reached`,
+         *     `coupon_sold_out`, `coupon_not_started`, `coupon_campaign_ended`; 403 `coupon_not_eligible`;
+         *     429 `rate_limited`.
+         */
+        post: operations["claim"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publishes a draft campaign (direct issuance starts at once). */
+        post: operations["publish_campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{id}/settlements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Settlement statements of a campaign. */
+        get: operations["list_statements"];
+        put?: never;
+        /** Computes (or recomputes) a campaign's draft statements. */
+        post: operations["generate_statements"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{id}/settlements.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A campaign's statements as an XLSX file. */
+        get: operations["export_statements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Claim and redemption statistics of a campaign. */
+        get: operations["campaign_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/categories": {
         parameters: {
             query?: never;
@@ -135,6 +261,61 @@ export interface paths {
         };
         /** The category tree. */
         get: operations["categories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Places one order per supplier under one payment. Send `Idempotency-Key`: a retry gets the
+         *     same checkout. 409: `price_changed`, `out_of_stock`, `coupon_unavailable`,
+         *     `coupon_not_applicable`, `checkout_problems`.
+         */
+        post: operations["place"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/checkout/quote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Prices the cart as checkout would, with a coupon or the suggestion of the best one. */
+        post: operations["quote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/checkouts/{payment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A checkout's payment and orders (its buyer). */
+        get: operations["get_checkout"];
         put?: never;
         post?: never;
         delete?: never;
@@ -246,6 +427,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me/cart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The member's cart at today's prices. */
+        get: operations["get_cart"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/cart/items/{sku_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Sets a SKU's quantity in the cart (0 removes it). */
+        put: operations["set_cart_item"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/claim-center": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The member's claim center: campaigns with countdowns and what is left. */
+        get: operations["claim_center"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/coupons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The member's coupons. */
+        get: operations["my_coupons"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/membership": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Verifies the logged-in user as a union member by member number and phone. */
+        post: operations["verify_membership"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The member's orders. */
+        get: operations["my_orders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/media/images": {
         parameters: {
             query?: never;
@@ -260,6 +543,75 @@ export interface paths {
          *     operators. The image is re-encoded (metadata removed) at 240, 480 and 960 px as WebP and JPEG.
          */
         post: operations["upload_image"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One order (its buyer, its supplier, operators). */
+        get: operations["get_order"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{id}/receive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The member confirms receipt. */
+        post: operations["receive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{id}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Refunds of an order. */
+        get: operations["order_refunds"];
+        put?: never;
+        /** The member asks for a refund. */
+        post: operations["request_refund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{id}/ship": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The supplier ships an order. */
+        post: operations["ship"];
         delete?: never;
         options?: never;
         head?: never;
@@ -427,6 +779,97 @@ export interface paths {
         patch: operations["update_pairing"];
         trace?: never;
     };
+    "/api/payments/webhooks/stripe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stripe's webhook: verifies the `Stripe-Signature` (timestamp tolerance 5 minutes), records
+         *     the event once by id and applies it. The only path by which Stripe payments become paid.
+         */
+        post: operations["stripe_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/payments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A payment (its payer): poll it after paying. */
+        get: operations["get_payment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/payments/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancels an unpaid checkout: stock and coupon are released. */
+        post: operations["cancel_payment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/payments/{id}/intent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Asks the provider again for a payment object (when the first call failed). */
+        post: operations["retry_intent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/payments/{id}/test-complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * TEST PROVIDER ONLY (测试支付，不扣款): completes a payment as if the payer had paid. Goes
+         *     through the same event handling as a provider's webhook. 404 when Stripe is configured.
+         */
+        post: operations["test_complete"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/products": {
         parameters: {
             query?: never;
@@ -492,6 +935,23 @@ export interface paths {
         get: operations["get_qr"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/refunds/{id}/{action}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The supplier approves (`approve`) or rejects (`reject`) a refund. */
+        post: operations["decide_refund"];
         delete?: never;
         options?: never;
         head?: never;
@@ -619,6 +1079,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/roster-imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A roster import with its progress and, when done, the report. */
+        get: operations["get_import"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/settlements/{id}/{action}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Moves a statement on: `review` (operators), `approve` (the union), `pay` (the union, with
+         *     the bank voucher).
+         */
+        post: operations["step_statement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/suppliers": {
         parameters: {
             query?: never;
@@ -674,6 +1171,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/suppliers/{org_id}/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A supplier's orders. */
+        get: operations["supplier_orders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/suppliers/{org_id}/products": {
         parameters: {
             query?: never;
@@ -710,6 +1224,40 @@ export interface paths {
         patch: operations["update_profile"];
         trace?: never;
     };
+    "/api/suppliers/{org_id}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A supplier's refund requests (default `status=requested`). */
+        get: operations["supplier_refunds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/suppliers/{org_id}/settlements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A supplier's statements. */
+        get: operations["supplier_statements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/suppliers/{org_id}/{action}": {
         parameters: {
             query?: never;
@@ -724,6 +1272,61 @@ export interface paths {
          *     `reject`, `suspend`, `reinstate` (operators). Audited with the reason.
          */
         post: operations["transition"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/unions/{union_id}/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A union's campaigns (its admin). */
+        get: operations["list_campaigns"];
+        put?: never;
+        /** Creates a draft campaign (the union's admin). */
+        post: operations["create_campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/unions/{union_id}/roster": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A union's roster (names and phones masked). */
+        get: operations["list_roster"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/unions/{union_id}/roster/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Imports a member roster (multipart: `file` CSV or XLSX with columns 会员号, 姓名, 手机号,
+         *     工作单位, 人群; `dry_run` true to report only). Answers at once; poll the import.
+         */
+        post: operations["start_import"];
         delete?: never;
         options?: never;
         head?: never;
@@ -877,6 +1480,32 @@ export interface components {
              */
             user_id: number;
         };
+        /** @description A Chinese shipping address. */
+        Address: {
+            /** @description City code. */
+            city_code: string;
+            /** @description Street, building, room. */
+            detail: string;
+            /** @description District / county code (when the city has them). */
+            district_code?: string | null;
+            /** @description Mobile. */
+            phone: string;
+            /** @description Province code. */
+            province_code: string;
+            /** @description Recipient. */
+            recipient: string;
+        };
+        /** @description A stored address as shown back (phone masked, region names filled in). */
+        AddressView: {
+            /** @description Street, building, room. */
+            detail: string;
+            /** @description Mobile, masked. */
+            phone_masked: string;
+            /** @description Recipient. */
+            recipient: string;
+            /** @description Province, city, district names. */
+            region: string;
+        };
         /** @description Why a product counts (or not) as an assistance purchase today. */
         AssistanceInfo: {
             /** @description It counts. */
@@ -891,6 +1520,11 @@ export interface components {
             /** @description Its supplier is admitted. */
             supplier_approved: boolean;
         };
+        /**
+         * @description Who may claim.
+         * @enum {string}
+         */
+        AudienceKind: "all" | "segment" | "work_units";
         /** @description One audit entry. */
         AuditEntry: {
             /** @description What was done. */
@@ -937,6 +1571,265 @@ export interface components {
          * @enum {string}
          */
         BudgetCategory: "agency" | "soe" | "school" | "hospital" | "community_canteen";
+        /** @description A campaign. */
+        Campaign: {
+            /** @description Audience. */
+            audience_kind: components["schemas"]["AudienceKind"];
+            /** @description Audience values. */
+            audience_values: string[];
+            /** @description Budget, fen. */
+            budget_fen: components["schemas"]["Money"];
+            /** @description Claim mode. */
+            claim_mode: components["schemas"]["ClaimMode"];
+            /**
+             * Format: int64
+             * @description Drops: per day.
+             */
+            daily_quantity?: number | null;
+            /** @description Drops: opening time. */
+            drop_time?: string | null;
+            /**
+             * Format: date
+             * @description Last claim day.
+             */
+            ends_on: string;
+            /** @description Face value, fen. */
+            face_value_fen: components["schemas"]["Money"];
+            /**
+             * Format: int64
+             * @description Id.
+             */
+            id: number;
+            /**
+             * Format: int64
+             * @description Coupons issued so far.
+             */
+            issued_count: number;
+            /** @description Minimum eligible spend, fen. */
+            min_spend_fen: components["schemas"]["Money"];
+            /** @description Name. */
+            name: string;
+            /**
+             * Format: int32
+             * @description Per-member daily limit.
+             */
+            per_member_daily_limit: number;
+            /**
+             * Format: int32
+             * @description Per-member limit.
+             */
+            per_member_limit: number;
+            /** @description Drops: rollover. */
+            rollover: boolean;
+            /** @description Scope. */
+            scope: components["schemas"]["Scope"];
+            /**
+             * Format: date
+             * @description First claim day.
+             */
+            starts_on: string;
+            /** @description Status (by the calendar once published). */
+            status: components["schemas"]["CampaignStatus"];
+            /**
+             * Format: int64
+             * @description Coupons in all.
+             */
+            total_quantity: number;
+            /**
+             * Format: int64
+             * @description Funding union.
+             */
+            union_org_id: number;
+            /**
+             * Format: int32
+             * @description Relative days.
+             */
+            valid_days?: number | null;
+            /**
+             * Format: date
+             * @description Fixed start.
+             */
+            valid_from?: string | null;
+            /**
+             * Format: date
+             * @description Fixed end.
+             */
+            valid_to?: string | null;
+            /** @description Validity kind. */
+            validity_kind: components["schemas"]["ValidityKind"];
+        };
+        /** @description A campaign as written by a union admin. */
+        CampaignInput: {
+            /** @description Who may claim. */
+            audience_kind: components["schemas"]["AudienceKind"];
+            /** @description Segments or work units, for those audiences. */
+            audience_values?: string[];
+            /** @description Budget, fen: at least face value x total quantity. */
+            budget_fen: components["schemas"]["Money"];
+            /** @description Timed drops or direct issuance. */
+            claim_mode: components["schemas"]["ClaimMode"];
+            /**
+             * Format: int64
+             * @description Drops: coupons per day.
+             */
+            daily_quantity?: number | null;
+            /** @description Drops: opening time each day, `HH:MM` Asia/Shanghai. */
+            drop_time?: string | null;
+            /**
+             * Format: date
+             * @description Last day of claiming.
+             */
+            ends_on: string;
+            /** @description Face value (减), fen. */
+            face_value_fen: components["schemas"]["Money"];
+            /** @description Minimum eligible spend (满), fen; 0 for none. */
+            min_spend_fen: components["schemas"]["Money"];
+            /** @description Name, e.g. 2026年冬季消费帮扶券. */
+            name: string;
+            /**
+             * Format: int32
+             * @description Coupons one member may claim per day.
+             */
+            per_member_daily_limit: number;
+            /**
+             * Format: int32
+             * @description Coupons one member may hold in all.
+             */
+            per_member_limit: number;
+            /** @description Drops: unclaimed coupons of a day are added to the next day's. */
+            rollover?: boolean;
+            /** @description Which products the coupon applies to. */
+            scope?: components["schemas"]["Scope"];
+            /**
+             * Format: date
+             * @description First day of claiming.
+             */
+            starts_on: string;
+            /**
+             * Format: int64
+             * @description Coupons in all.
+             */
+            total_quantity: number;
+            /**
+             * Format: int32
+             * @description Days after claim.
+             */
+            valid_days?: number | null;
+            /**
+             * Format: date
+             * @description Fixed window start.
+             */
+            valid_from?: string | null;
+            /**
+             * Format: date
+             * @description Fixed window end.
+             */
+            valid_to?: string | null;
+            /** @description Fixed window or N days after claim. */
+            validity_kind: components["schemas"]["ValidityKind"];
+        };
+        /** @description Campaigns. */
+        CampaignList: {
+            /** @description Campaigns, newest first. */
+            items: components["schemas"]["Campaign"][];
+        };
+        /** @description Claim statistics of a campaign. */
+        CampaignStats: {
+            /** @description Per day. */
+            by_day: components["schemas"]["DayStats"][];
+            /**
+             * Format: int64
+             * @description Campaign.
+             */
+            campaign_id: number;
+            /**
+             * Format: int64
+             * @description Lapsed unused.
+             */
+            expired: number;
+            /**
+             * Format: int64
+             * @description Held by unpaid orders.
+             */
+            held: number;
+            /**
+             * Format: int64
+             * @description Claimed (issued) coupons.
+             */
+            issued: number;
+            /** @description Coupon value redeemed net of refunds, fen. */
+            redeemed_fen: components["schemas"]["Money"];
+            /** @description used / issued (0-1, four decimals as text to avoid floats in money reports). */
+            redemption_ratio: string;
+            /**
+             * Format: int64
+             * @description Planned coupons.
+             */
+            total_quantity: number;
+            /**
+             * Format: int64
+             * @description Spent.
+             */
+            used: number;
+        };
+        /**
+         * @description Where a campaign stands. `scheduled` becomes `running` and `ended` by the calendar.
+         * @enum {string}
+         */
+        CampaignStatus: "draft" | "scheduled" | "running" | "ended" | "cancelled";
+        /** @description The member's cart. */
+        Cart: {
+            /** @description Lines, by supplier. */
+            lines: components["schemas"]["CartLine"][];
+            /** @description Sum at today's prices, fen. */
+            total_fen: components["schemas"]["Money"];
+        };
+        /** @description A line of the cart with today's price. */
+        CartLine: {
+            /** @description Unit price when added, fen. */
+            added_price_fen: components["schemas"]["Money"];
+            /** @description Counts as an assistance purchase today. */
+            assistance_eligible: boolean;
+            /** @description Still for sale (listed and active). */
+            available: boolean;
+            /** @description Image. */
+            image?: components["schemas"]["ImageUrls"][] | null;
+            /** @description The price changed since the line was added. */
+            price_changed: boolean;
+            /**
+             * Format: int64
+             * @description Product.
+             */
+            product_id: number;
+            /** @description Product name. */
+            product_name: string;
+            /**
+             * Format: int32
+             * @description Quantity.
+             */
+            quantity: number;
+            /**
+             * Format: int64
+             * @description SKU.
+             */
+            sku_id: number;
+            /** @description Spec. */
+            spec: string;
+            /**
+             * Format: int64
+             * @description Units in stock.
+             */
+            stock: number;
+            /** @description Supplier name. */
+            supplier_name: string;
+            /**
+             * Format: int64
+             * @description Supplier.
+             */
+            supplier_org_id: number;
+            /** @description Unit price now, fen. */
+            unit_price_fen: components["schemas"]["Money"];
+        };
         /** @description A category with its children. */
         Category: {
             /** @description Children (one level). */
@@ -1051,6 +1944,140 @@ export interface components {
             /** @description The new password (8-128 characters, not digits only). */
             new_password: string;
         };
+        /** @description The outcome of checkout. */
+        Checkout: {
+            /** @description One order per supplier. */
+            orders: components["schemas"]["Order"][];
+            /** @description The payment for all orders. */
+            payment: components["schemas"]["PaymentView"];
+        };
+        /** @description Place the orders of the cart. */
+        CheckoutRequest: {
+            /** @description Shipping address. */
+            address: components["schemas"]["Address"];
+            /**
+             * Format: int64
+             * @description Coupon to use.
+             */
+            coupon_id?: number | null;
+            /**
+             * @description The amount the member saw (from the quote): if prices moved since, checkout answers
+             *     409 `price_changed` instead of charging something else.
+             */
+            expected_amount_fen: components["schemas"]["Money"];
+            /** @description Payment methods offered (default all). */
+            methods?: components["schemas"]["PayMethod"][];
+        };
+        /** @description The claim center. */
+        ClaimCenter: {
+            /** @description Claimable and upcoming campaigns. */
+            items: components["schemas"]["Claimable"][];
+            /**
+             * Format: date-time
+             * @description Server time, for countdowns.
+             */
+            now: string;
+        };
+        /**
+         * @description How members get coupons.
+         * @enum {string}
+         */
+        ClaimMode: "drop" | "direct";
+        /**
+         * @description Why a claim can or cannot be made now.
+         * @enum {string}
+         */
+        ClaimState: "open" | "not_started" | "sold_out" | "limit_reached" | "ended" | "not_eligible";
+        /** @description A campaign as the claim center shows it to a member. */
+        Claimable: {
+            /** @description The campaign. */
+            campaign: components["schemas"]["Campaign"];
+            /**
+             * Format: int64
+             * @description Coupons this member holds of it.
+             */
+            claimed_by_me: number;
+            /**
+             * Format: date-time
+             * @description Today's drop opens at (UTC); null for direct issuance.
+             */
+            opens_at?: string | null;
+            /**
+             * Format: int64
+             * @description Coupons left today (drops) or in all.
+             */
+            remaining: number;
+            /** @description Whether the member may claim now (and why not). */
+            state: components["schemas"]["ClaimState"];
+        };
+        /** @description A coupon. */
+        Coupon: {
+            /**
+             * Format: int64
+             * @description Campaign.
+             */
+            campaign_id: number;
+            /** @description Campaign name. */
+            campaign_name: string;
+            /**
+             * Format: date-time
+             * @description Claimed.
+             */
+            claimed_at: string;
+            /** @description Face value, fen. */
+            face_value_fen: components["schemas"]["Money"];
+            /**
+             * Format: int64
+             * @description Id.
+             */
+            id: number;
+            /** @description Minimum spend, fen. */
+            min_spend_fen: components["schemas"]["Money"];
+            /** @description Scope. */
+            scope: components["schemas"]["Scope"];
+            /** @description Status. */
+            status: components["schemas"]["CouponStatus"];
+            /**
+             * Format: date-time
+             * @description Valid from.
+             */
+            valid_from: string;
+            /**
+             * Format: date-time
+             * @description Valid until.
+             */
+            valid_until: string;
+        };
+        /** @description A member's coupons. */
+        CouponList: {
+            /** @description Coupons, newest first. */
+            items: components["schemas"]["Coupon"][];
+        };
+        /** @description A coupon the member could use on this cart. */
+        CouponOption: {
+            /** @description Campaign name. */
+            campaign_name: string;
+            /**
+             * Format: int64
+             * @description Coupon.
+             */
+            coupon_id: number;
+            /** @description Discount it would give, fen (0 when the minimum is not met). */
+            discount_fen: components["schemas"]["Money"];
+            /** @description Eligible subtotal of this cart, fen. */
+            eligible_subtotal_fen: components["schemas"]["Money"];
+            /** @description Face value, fen. */
+            face_value_fen: components["schemas"]["Money"];
+            /** @description Minimum spend, fen. */
+            min_spend_fen: components["schemas"]["Money"];
+            /** @description Usable on this cart. */
+            usable: boolean;
+        };
+        /**
+         * @description Where a coupon stands.
+         * @enum {string}
+         */
+        CouponStatus: "available" | "held" | "used" | "expired";
         /** @description A new certificate (supplier staff); pending until an operator verifies it. */
         CreateCertificate: {
             /**
@@ -1145,6 +2172,24 @@ export interface components {
             parent_code?: string | null;
             /** @description 脱贫县. */
             poverty_lifted?: boolean;
+        };
+        /** @description One day of statistics. */
+        DayStats: {
+            /**
+             * Format: int64
+             * @description Claimed that day.
+             */
+            claimed: number;
+            /**
+             * Format: date
+             * @description Day (Asia/Shanghai).
+             */
+            day: string;
+            /**
+             * Format: int64
+             * @description Spent that day.
+             */
+            used: number;
         };
         /** @description A reviewer's decision with its reason. */
         Decision: {
@@ -1313,6 +2358,18 @@ export interface components {
             /** @description The user. */
             user: components["schemas"]["UserSummary"];
         };
+        /** @description A verified membership. */
+        Membership: {
+            /** @description Member number. */
+            member_no: string;
+            /** @description Union name. */
+            union_name: string;
+            /**
+             * Format: int64
+             * @description Union.
+             */
+            union_org_id: number;
+        };
         /**
          * Format: int64
          * @description An amount of money in fen (CNY minor units). May be negative (refunds, adjustments).
@@ -1348,6 +2405,136 @@ export interface components {
             /** @description Notifications. */
             items: components["schemas"]["Notification"][];
         };
+        /** @description An order. */
+        Order: {
+            /** @description Shipping address. */
+            address: components["schemas"]["AddressView"];
+            /** @description Paid, fen. */
+            amount_due_fen: components["schemas"]["Money"];
+            /** @description Why cancelled. */
+            cancel_reason?: string | null;
+            /**
+             * Format: date-time
+             * @description Cancelled.
+             */
+            cancelled_at?: string | null;
+            /** @description Carrier. */
+            carrier?: string | null;
+            /**
+             * Format: date-time
+             * @description Completed.
+             */
+            completed_at?: string | null;
+            /**
+             * Format: date-time
+             * @description Placed.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Received.
+             */
+            delivered_at?: string | null;
+            /** @description Coupon discount, fen. */
+            discount_fen: components["schemas"]["Money"];
+            /**
+             * Format: int64
+             * @description Id.
+             */
+            id: number;
+            /** @description Sum, fen. */
+            items_total_fen: components["schemas"]["Money"];
+            /** @description Lines. */
+            lines: components["schemas"]["OrderLine"][];
+            /** @description Order number. */
+            order_no: string;
+            /**
+             * Format: date-time
+             * @description Paid.
+             */
+            paid_at?: string | null;
+            /**
+             * Format: int64
+             * @description Payment.
+             */
+            payment_id: number;
+            /** @description Refunded, fen. */
+            refunded_fen: components["schemas"]["Money"];
+            /**
+             * Format: date-time
+             * @description Shipped.
+             */
+            shipped_at?: string | null;
+            /** @description Status. */
+            status: components["schemas"]["OrderStatus"];
+            /** @description Supplier name. */
+            supplier_name: string;
+            /**
+             * Format: int64
+             * @description Supplier.
+             */
+            supplier_org_id: number;
+            /** @description Tracking number. */
+            tracking_no?: string | null;
+        };
+        /** @description A line of an order. */
+        OrderLine: {
+            /** @description Counted as an assistance purchase (frozen at purchase). */
+            assistance_eligible: boolean;
+            /** @description Certificate numbers valid at purchase. */
+            cert_numbers: string[];
+            /** @description Coupon share, fen. */
+            discount_fen: components["schemas"]["Money"];
+            /**
+             * Format: int64
+             * @description Line id.
+             */
+            id: number;
+            /** @description Line total, fen. */
+            line_total_fen: components["schemas"]["Money"];
+            /** @description Origin county (frozen). */
+            origin_county_code: string;
+            /**
+             * Format: int64
+             * @description Product.
+             */
+            product_id: number;
+            /** @description Product name at purchase. */
+            product_name: string;
+            /**
+             * Format: int32
+             * @description Quantity.
+             */
+            quantity: number;
+            /** @description Paid back, fen. */
+            refunded_fen: components["schemas"]["Money"];
+            /**
+             * Format: int32
+             * @description Units refunded.
+             */
+            refunded_qty: number;
+            /**
+             * Format: int64
+             * @description SKU.
+             */
+            sku_id: number;
+            /** @description Spec at purchase. */
+            spec: string;
+            /** @description Unit price, fen. */
+            unit_price_fen: components["schemas"]["Money"];
+        };
+        /** @description A page of orders. */
+        OrderPage: {
+            /** @description Orders, newest first. */
+            items: components["schemas"]["Order"][];
+            /** @description Next page. */
+            next_cursor?: string | null;
+        };
+        /**
+         * @description Where an order stands.
+         * @enum {string}
+         */
+        OrderStatus: "pending_payment" | "paid" | "shipped" | "delivered" | "completed" | "cancelled" | "refunded";
         /** @description An organisation. */
         Org: {
             category?: components["schemas"]["BudgetCategory"] | null;
@@ -1482,6 +2669,51 @@ export interface components {
         PairingList: {
             /** @description Pairings. */
             items: components["schemas"]["Pairing"][];
+        };
+        /**
+         * @description A way to pay.
+         * @enum {string}
+         */
+        PayMethod: "card" | "alipay" | "wechat_pay";
+        /** @description Payment of a statement. */
+        PayStatement: {
+            /** @description Bank voucher (回单) reference. */
+            bank_voucher_ref: string;
+        };
+        /**
+         * @description Where a payment stands.
+         * @enum {string}
+         */
+        PaymentStatus: "pending" | "succeeded" | "expired";
+        /** @description A payment as the payer sees it. */
+        PaymentView: {
+            /** @description Amount, fen. */
+            amount_fen: components["schemas"]["Money"];
+            /** @description For the browser to confirm with the provider (Stripe client secret). */
+            client_secret?: string | null;
+            /** @description Coupon discount, fen. */
+            discount_fen: components["schemas"]["Money"];
+            /**
+             * Format: date-time
+             * @description Pay before.
+             */
+            expires_at: string;
+            /**
+             * Format: int64
+             * @description Payment id.
+             */
+            id: number;
+            /**
+             * Format: date-time
+             * @description Paid.
+             */
+            paid_at?: string | null;
+            /** @description `stripe` or `test`. */
+            provider: string;
+            /** @description Status. */
+            status: components["schemas"]["PaymentStatus"];
+            /** @description The offline test provider: no money moves. */
+            test_mode: boolean;
         };
         /** @description A quantity price tier. */
         PriceTier: {
@@ -1634,6 +2866,88 @@ export interface components {
          * @enum {string}
          */
         Programme: "east_west" | "old_revolutionary" | "in_province";
+        /** @description Prices, coupon and totals of the cart, as checkout would charge them. */
+        Quote: {
+            /** @description To pay, fen. */
+            amount_due_fen: components["schemas"]["Money"];
+            /**
+             * Format: int64
+             * @description Coupon applied.
+             */
+            coupon_id?: number | null;
+            /** @description Coupons of the member for this cart, best first. */
+            coupons: components["schemas"]["CouponOption"][];
+            /** @description Discount, fen. */
+            discount_fen: components["schemas"]["Money"];
+            /** @description Per supplier. */
+            groups: components["schemas"]["QuoteGroup"][];
+            /** @description Sum, fen. */
+            items_total_fen: components["schemas"]["Money"];
+            /** @description Some price changed since it was put in the cart. */
+            prices_changed: boolean;
+            /** @description Problems that stop checkout (out of stock, no longer for sale, minimum quantity). */
+            problems: string[];
+            /**
+             * Format: int64
+             * @description The coupon giving the largest discount.
+             */
+            suggested_coupon_id?: number | null;
+        };
+        /** @description One supplier's part of a checkout. */
+        QuoteGroup: {
+            /** @description To pay, fen. */
+            amount_due_fen: components["schemas"]["Money"];
+            /** @description Coupon share, fen. */
+            discount_fen: components["schemas"]["Money"];
+            /** @description Sum, fen. */
+            items_total_fen: components["schemas"]["Money"];
+            /** @description Lines. */
+            lines: components["schemas"]["QuoteLine"][];
+            /** @description Supplier name. */
+            supplier_name: string;
+            /**
+             * Format: int64
+             * @description Supplier.
+             */
+            supplier_org_id: number;
+        };
+        /** @description One line of a quote. */
+        QuoteLine: {
+            /** @description Price when added to the cart, fen. */
+            added_price_fen: components["schemas"]["Money"];
+            /** @description Counts as an assistance purchase today. */
+            assistance_eligible: boolean;
+            /** @description Within the coupon's scope. */
+            coupon_eligible: boolean;
+            /** @description Coupon share, fen. */
+            discount_fen: components["schemas"]["Money"];
+            /** @description Line total, fen. */
+            line_total_fen: components["schemas"]["Money"];
+            /** @description Product name. */
+            product_name: string;
+            /**
+             * Format: int32
+             * @description Quantity.
+             */
+            quantity: number;
+            /**
+             * Format: int64
+             * @description SKU.
+             */
+            sku_id: number;
+            /** @description Spec. */
+            spec: string;
+            /** @description Unit price now, fen. */
+            unit_price_fen: components["schemas"]["Money"];
+        };
+        /** @description What the member is about to buy. */
+        QuoteRequest: {
+            /**
+             * Format: int64
+             * @description Coupon to apply (else the best one is suggested, not applied).
+             */
+            coupon_id?: number | null;
+        };
         /** @description Readiness of each dependency. */
         Readiness: {
             /** @description `ok` or the error. */
@@ -1643,6 +2957,70 @@ export interface components {
             /** @description `ok` or `unavailable`. */
             status: string;
         };
+        /** @description A refund. */
+        Refund: {
+            /** @description Paid back, fen (known once approved). */
+            amount_fen: components["schemas"]["Money"];
+            /** @description The coupon went back to the member's wallet. */
+            coupon_returned: boolean;
+            /**
+             * Format: date-time
+             * @description Asked.
+             */
+            created_at: string;
+            /** @description Supplier's reason. */
+            decision_reason?: string | null;
+            /** @description Coupon value returned to the union, fen. */
+            discount_fen: components["schemas"]["Money"];
+            /**
+             * Format: int64
+             * @description Id.
+             */
+            id: number;
+            /** @description Lines and units. */
+            lines: components["schemas"]["RefundLineRequest"][];
+            /**
+             * Format: int64
+             * @description Order.
+             */
+            order_id: number;
+            /** @description Photos. */
+            photos: string[];
+            /** @description Why. */
+            reason: string;
+            /** @description Status. */
+            status: components["schemas"]["RefundStatus"];
+        };
+        /** @description A supplier's decision on a refund. */
+        RefundDecision: {
+            /** @description Why (required to reject). */
+            reason?: string | null;
+            /** @description The goods came back (or were never shipped): put them back in stock. */
+            restock?: boolean;
+        };
+        /** @description Lines to refund. */
+        RefundLineRequest: {
+            /**
+             * Format: int64
+             * @description Order line.
+             */
+            line_id: number;
+            /**
+             * Format: int32
+             * @description Units.
+             */
+            quantity: number;
+        };
+        /** @description Refunds. */
+        RefundList: {
+            /** @description Refunds, newest first. */
+            items: components["schemas"]["Refund"][];
+        };
+        /**
+         * @description Where a refund stands.
+         * @enum {string}
+         */
+        RefundStatus: "requested" | "rejected" | "processing" | "succeeded" | "failed";
         /** @description A region with its assistance flags. */
         Region: {
             /** @description GB/T 2260 code (or an internal `X…` code). */
@@ -1710,6 +3088,15 @@ export interface components {
              */
             user_id: number;
         };
+        /** @description A refund request. */
+        RequestRefund: {
+            /** @description Lines and units. */
+            lines: components["schemas"]["RefundLineRequest"][];
+            /** @description Photo hashes (from `/api/media/images`). */
+            photos?: string[];
+            /** @description Why. */
+            reason: string;
+        };
         /** @description A reviewer's decision. */
         ReviewDecision: {
             /** @description Why (required to reject). */
@@ -1726,6 +3113,131 @@ export interface components {
             org: components["schemas"]["OrgRef"];
             /** @description The role. */
             role: components["schemas"]["Role"];
+        };
+        /** @description A roster import run. */
+        RosterImport: {
+            /**
+             * Format: date-time
+             * @description Started.
+             */
+            created_at: string;
+            /** @description A dry run reports only. */
+            dry_run: boolean;
+            /**
+             * Format: int64
+             * @description Rows with problems.
+             */
+            error_rows: number;
+            /** @description Problems (first 1,000): line, field, reason. */
+            errors: components["schemas"]["RowError"][];
+            /** @description File name. */
+            filename: string;
+            /**
+             * Format: date-time
+             * @description Finished.
+             */
+            finished_at?: string | null;
+            /**
+             * Format: int64
+             * @description Id.
+             */
+            id: number;
+            /**
+             * Format: int64
+             * @description Members added.
+             */
+            inserted: number;
+            /**
+             * Format: int64
+             * @description Members no longer on the roster (they lose the right to claim).
+             */
+            left_members: number;
+            /**
+             * Format: int64
+             * @description Rows processed so far (progress).
+             */
+            processed_rows: number;
+            /** @description `pending`, `running`, `done`, `failed`. */
+            status: string;
+            /**
+             * Format: int64
+             * @description Data rows read.
+             */
+            total_rows: number;
+            /**
+             * Format: int64
+             * @description Union.
+             */
+            union_org_id: number;
+            /**
+             * Format: int64
+             * @description Members updated.
+             */
+            updated: number;
+            /**
+             * Format: int64
+             * @description Valid rows.
+             */
+            valid_rows: number;
+        };
+        /** @description A roster entry (phone masked). */
+        RosterMember: {
+            /**
+             * Format: int64
+             * @description Id.
+             */
+            id: number;
+            /** @description Member number. */
+            member_no: string;
+            /** @description Name, masked. */
+            name_masked: string;
+            /** @description Phone, masked. */
+            phone_masked: string;
+            /** @description Segment. */
+            segment?: string | null;
+            /** @description `active` or `left`. */
+            status: string;
+            /** @description Linked to a verified account. */
+            verified: boolean;
+            /** @description Work unit. */
+            work_unit: string;
+        };
+        /** @description A page of the roster. */
+        RosterPage: {
+            /** @description Members. */
+            items: components["schemas"]["RosterMember"][];
+            /** @description Next page. */
+            next_cursor?: string | null;
+            /**
+             * Format: int64
+             * @description Active members in all.
+             */
+            total_active: number;
+        };
+        /** @description One bad row. */
+        RowError: {
+            /** @description Column. */
+            field: string;
+            /**
+             * Format: int64
+             * @description Line number in the file (the header is line 1).
+             */
+            line: number;
+            /** @description What is wrong. */
+            reason: string;
+        };
+        /** @description Which products a coupon applies to. Empty lists mean "no restriction". */
+        Scope: {
+            /** @description Only products that count as assistance purchases (消费帮扶产品). */
+            assistance_only?: boolean;
+            /** @description Only products of these categories (ids, top level or second level). */
+            categories?: number[];
+            /** @description Only products from these regions (county or city codes). */
+            regions?: string[];
+            /** @description Only products of these suppliers. */
+            suppliers?: number[];
+            /** @description Only products of these zones (slugs). */
+            zones?: string[];
         };
         /** @description One of the user's sessions. */
         SessionInfo: {
@@ -1761,12 +3273,32 @@ export interface components {
             /** @description Sessions, newest first. */
             items: components["schemas"]["SessionInfo"][];
         };
+        /** @description Sets the quantity of a SKU in the cart (0 removes it). */
+        SetCartItem: {
+            /**
+             * Format: int32
+             * @description Quantity (0-999).
+             */
+            quantity: number;
+        };
         /** @description Suspends or reactivates an organisation (operators). */
         SetOrgStatus: {
             /** @description Why (required; recorded in the audit log). */
             reason: string;
             /** @description New status. */
             status: components["schemas"]["OrgStatus"];
+        };
+        /**
+         * @description Where a settlement statement stands.
+         * @enum {string}
+         */
+        SettlementStatus: "draft" | "reviewed" | "approved" | "paid";
+        /** @description Shipping details. */
+        Ship: {
+            /** @description Carrier, e.g. 顺丰速运. */
+            carrier: string;
+            /** @description Tracking number. */
+            tracking_no: string;
         };
         /**
          * @description A SKU in a product editor. With `id`, an existing SKU is changed; without, one is added.
@@ -1838,6 +3370,59 @@ export interface components {
          * @enum {string}
          */
         SortBy: "relevance" | "price_asc" | "price_desc" | "sales" | "newest";
+        /** @description A settlement statement. */
+        Statement: {
+            /**
+             * Format: date-time
+             * @description Approved by the union.
+             */
+            approved_at?: string | null;
+            /** @description Bank voucher reference. */
+            bank_voucher_ref?: string | null;
+            /**
+             * Format: int64
+             * @description Campaign.
+             */
+            campaign_id: number;
+            /** @description Campaign name. */
+            campaign_name: string;
+            /**
+             * Format: int64
+             * @description Coupons redeemed at this supplier.
+             */
+            coupon_count: number;
+            /**
+             * Format: int64
+             * @description Id.
+             */
+            id: number;
+            /**
+             * Format: date-time
+             * @description Paid.
+             */
+            paid_at?: string | null;
+            /** @description Coupon value redeemed, net of refunds, fen. */
+            redeemed_fen: components["schemas"]["Money"];
+            /**
+             * Format: date-time
+             * @description Reviewed by the operator.
+             */
+            reviewed_at?: string | null;
+            /** @description Status. */
+            status: components["schemas"]["SettlementStatus"];
+            /** @description Supplier name. */
+            supplier_name: string;
+            /**
+             * Format: int64
+             * @description Supplier.
+             */
+            supplier_org_id: number;
+        };
+        /** @description Statements. */
+        StatementList: {
+            /** @description Statements. */
+            items: components["schemas"]["Statement"][];
+        };
         /** @description A stock change: either a new level or a difference. */
         StockChange: {
             /**
@@ -2027,6 +3612,23 @@ export interface components {
             phone_masked?: string | null;
             /** @description Username, if any. */
             username?: string | null;
+        };
+        /**
+         * @description How long a coupon is valid.
+         * @enum {string}
+         */
+        ValidityKind: "fixed" | "relative";
+        /** @description Membership verification: member number and phone as on the roster. */
+        VerifyMembership: {
+            /** @description Member number (会员号). */
+            member_no: string;
+            /** @description Phone on the roster. */
+            phone: string;
+        };
+        /** @description What the webhook did. */
+        WebhookAck: {
+            /** @description `applied`, `duplicate` or `ignored`. */
+            outcome: string;
         };
         /** @description A zone (专馆/专区). */
         Zone: {
@@ -2335,6 +3937,335 @@ export interface operations {
             };
         };
     };
+    get_campaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description campaign */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_campaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description campaign */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancel_campaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description campaign */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    claim: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description retry-safe key */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /** @description campaign */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": unknown;
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Coupon"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    publish_campaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description campaign */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_statements: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description campaign */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    generate_statements: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description campaign */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_statements: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description campaign */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    campaign_stats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description campaign */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignStats"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     categories: {
         parameters: {
             query?: never;
@@ -2350,6 +4281,109 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CategoryTree"];
+                };
+            };
+        };
+    };
+    place: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description retry-safe key */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckoutRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Checkout"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    quote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuoteRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Quote"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_checkout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description payment */
+                payment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Checkout"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2623,6 +4657,213 @@ export interface operations {
             };
         };
     };
+    get_cart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_cart_item: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description SKU */
+                sku_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetCartItem"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    claim_center: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClaimCenter"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    my_coupons: {
+        parameters: {
+            query?: {
+                /** @description Only this status. */
+                status?: components["schemas"]["CouponStatus"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CouponList"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    verify_membership: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyMembership"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Membership"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    my_orders: {
+        parameters: {
+            query?: {
+                /** @description Only this status. */
+                status?: components["schemas"]["OrderStatus"];
+                /** @description Page cursor. */
+                cursor?: string;
+                /** @description Page size. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPage"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     upload_image: {
         parameters: {
             query?: never;
@@ -2654,6 +4895,200 @@ export interface operations {
                 };
             };
             /** @description image_unsupported_format, image_trailing_data, image_dimensions_too_large, image_undecodable, image_too_large */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description order */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    receive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description order */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    order_refunds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description order */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    request_refund: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description order */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestRefund"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Refund"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ship: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description order */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Ship"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3253,6 +5688,172 @@ export interface operations {
             };
         };
     };
+    stripe_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": string;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAck"];
+                };
+            };
+            /** @description webhook_signature_invalid, webhook_timestamp_stale, webhook_malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_payment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description payment */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancel_payment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description payment */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    retry_intent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description payment */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    test_complete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description payment */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_products: {
         parameters: {
             query?: {
@@ -3388,6 +5989,58 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    decide_refund: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description refund */
+                id: number;
+                /** @description approve or reject */
+                action: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefundDecision"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Refund"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3758,6 +6411,96 @@ export interface operations {
             };
         };
     };
+    get_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description import id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterImport"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    step_statement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description statement */
+                id: number;
+                /** @description review, approve or pay */
+                action: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PayStatement"] | null;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Statement"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list: {
         parameters: {
             query?: {
@@ -3902,6 +6645,43 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    supplier_orders: {
+        parameters: {
+            query?: {
+                /** @description Only this status. */
+                status?: components["schemas"]["OrderStatus"];
+                /** @description Page cursor. */
+                cursor?: string;
+                /** @description Page size. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description supplier */
+                org_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPage"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4086,6 +6866,69 @@ export interface operations {
             };
         };
     };
+    supplier_refunds: {
+        parameters: {
+            query?: {
+                /** @description Only this status. */
+                status?: components["schemas"]["RefundStatus"];
+            };
+            header?: never;
+            path: {
+                /** @description supplier */
+                org_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    supplier_statements: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description supplier */
+                org_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     transition: {
         parameters: {
             query?: never;
@@ -4130,6 +6973,196 @@ export interface operations {
             };
             /** @description invalid_state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_campaigns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description union */
+                union_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignList"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_campaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description union */
+                union_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_roster: {
+        parameters: {
+            query?: {
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description union */
+                union_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterPage"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description union */
+                union_id: number;
+            };
+            cookie?: never;
+        };
+        /** @description fields `file` and `dry_run` */
+        requestBody?: {
+            content: {
+                "multipart/form-data": unknown;
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterImport"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

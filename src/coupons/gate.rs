@@ -1,0 +1,267 @@
+//! The fast gate in front of coupon claims: one atomic Lua script in Redis decides whether a
+//! claim may go to the database (coupons left today, member under the limits). The database
+//! stays the truth (a conditional update on the drop, unique constraints on the member's
+//! coupons): whatever Redis says, nothing is over-issued. When Redis lost its keys (flush,
+//! restart), the gate rebuilds them from the database; when the database refuses a claim the
+//! gate let through, the gate is corrected to the database's numbers.
+
+use redis::aio::ConnectionManager;
+
+/// What the gate says about one claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    /// Try it in the database.
+    Pass,
+    /// The member holds the campaign's limit.
+    Limit,
+    /// The member reached today's limit.
+    DailyLimit,
+    /// Today's drop is gone.
+    SoldOut,
+}
+
+/// How the database answered a claim the gate passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbAnswer {
+    /// Issued.
+    Claimed,
+    /// The drop is sold out in the database.
+    SoldOut,
+    /// The member already holds `count` coupons (the limit).
+    Limit {
+        /// The member's coupons in the database.
+        count: i64,
+    },
+    /// The member reached today's limit.
+    DailyLimit {
+        /// The member's coupons of today in the database.
+        count: i64,
+    },
+    /// Something else went wrong; undo the gate's counting.
+    Failed,
+}
+
+/// Keys expire two days after a drop, whatever happens.
+const TTL_SECS: i64 = 2 * 24 * 3600;
+
+const SCRIPT: &str = r"
+local left = redis.call('GET', KEYS[1])
+if not left then return 'init' end
+local m = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+if m >= tonumber(ARGV[2]) then return 'limit' end
+local d = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0')
+if d >= tonumber(ARGV[3]) then return 'daily' end
+if tonumber(left) <= 0 then return 'sold_out' end
+redis.call('DECR', KEYS[1])
+redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+redis.call('EXPIRE', KEYS[3], ARGV[4])
+return 'ok'
+";
+
+/// The keys of one drop.
+#[derive(Debug, Clone)]
+pub struct DropKeys {
+    left: String,
+    members: String,
+    daily: String,
+}
+
+impl DropKeys {
+    /// Keys of campaign `campaign_id`'s drop of `day` (`YYYY-MM-DD`).
+    #[must_use]
+    pub fn new(prefix: &str, campaign_id: i64, day: &str) -> Self {
+        DropKeys {
+            left: format!("{prefix}cg:{campaign_id}:{day}:left"),
+            members: format!("{prefix}cg:{campaign_id}:members"),
+            daily: format!("{prefix}cg:{campaign_id}:{day}:daily"),
+        }
+    }
+}
+
+/// The Redis gate; without Redis every claim passes (the database alone decides).
+#[derive(Clone)]
+pub struct ClaimGate {
+    redis: Option<(ConnectionManager, String)>,
+}
+
+impl std::fmt::Debug for ClaimGate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClaimGate")
+            .field("redis", &self.redis.is_some())
+            .finish()
+    }
+}
+
+impl ClaimGate {
+    /// A gate over Redis (with its key prefix), or none.
+    #[must_use]
+    pub fn new(redis: Option<(ConnectionManager, String)>) -> Self {
+        ClaimGate { redis }
+    }
+
+    /// The keys of a drop, if there is a Redis.
+    #[must_use]
+    pub fn keys(&self, campaign_id: i64, day: &str) -> Option<DropKeys> {
+        self.redis
+            .as_ref()
+            .map(|(_, prefix)| DropKeys::new(prefix, campaign_id, day))
+    }
+
+    /// Decides a claim. `left_in_db` is called when Redis lost the drop's counter (it must read
+    /// the database: quantity minus claimed). Redis errors let the claim through.
+    pub async fn check<F, Fut>(
+        &self,
+        keys: &DropKeys,
+        user_id: i64,
+        limit: i32,
+        daily_limit: i32,
+        left_in_db: F,
+    ) -> Gate
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Option<i64>>,
+    {
+        let Some((conn, _)) = &self.redis else {
+            return Gate::Pass;
+        };
+        let script = redis::Script::new(SCRIPT);
+        for _ in 0..3 {
+            let mut c = conn.clone();
+            let answer: redis::RedisResult<String> = script
+                .key(&keys.left)
+                .key(&keys.members)
+                .key(&keys.daily)
+                .arg(user_id)
+                .arg(limit)
+                .arg(daily_limit)
+                .arg(TTL_SECS)
+                .invoke_async(&mut c)
+                .await;
+            match answer.as_deref() {
+                Ok("ok") => return Gate::Pass,
+                Ok("limit") => return Gate::Limit,
+                Ok("daily") => return Gate::DailyLimit,
+                Ok("sold_out") => return Gate::SoldOut,
+                Ok("init") => {
+                    let Some(left) = left_in_db().await else {
+                        return Gate::Pass;
+                    };
+                    let set: redis::RedisResult<()> = redis::cmd("SET")
+                        .arg(&keys.left)
+                        .arg(left.max(0))
+                        .arg("NX")
+                        .arg("EX")
+                        .arg(TTL_SECS)
+                        .query_async(&mut c)
+                        .await;
+                    if set.is_err() {
+                        return Gate::Pass;
+                    }
+                }
+                Ok(other) => {
+                    tracing::warn!(answer = other, "unexpected claim gate answer");
+                    return Gate::Pass;
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "claim gate unavailable; the database decides");
+                    return Gate::Pass;
+                }
+            }
+        }
+        Gate::Pass
+    }
+
+    /// After the database answered a claim the gate passed: keeps or corrects the gate.
+    pub async fn settle(&self, keys: &DropKeys, user_id: i64, answer: DbAnswer) {
+        let Some((conn, _)) = &self.redis else { return };
+        let mut c = conn.clone();
+        let mut pipe = redis::pipe();
+        match answer {
+            DbAnswer::Claimed => return,
+            DbAnswer::SoldOut => {
+                // The database has none left: so has the gate.
+                pipe.cmd("SET").arg(&keys.left).arg(0).arg("XX").ignore();
+                pipe.cmd("HINCRBY")
+                    .arg(&keys.members)
+                    .arg(user_id)
+                    .arg(-1)
+                    .ignore();
+                pipe.cmd("HINCRBY")
+                    .arg(&keys.daily)
+                    .arg(user_id)
+                    .arg(-1)
+                    .ignore();
+            }
+            DbAnswer::Limit { count } => {
+                pipe.cmd("INCR").arg(&keys.left).ignore();
+                pipe.cmd("HSET")
+                    .arg(&keys.members)
+                    .arg(user_id)
+                    .arg(count)
+                    .ignore();
+                pipe.cmd("HINCRBY")
+                    .arg(&keys.daily)
+                    .arg(user_id)
+                    .arg(-1)
+                    .ignore();
+            }
+            DbAnswer::DailyLimit { count } => {
+                pipe.cmd("INCR").arg(&keys.left).ignore();
+                pipe.cmd("HINCRBY")
+                    .arg(&keys.members)
+                    .arg(user_id)
+                    .arg(-1)
+                    .ignore();
+                pipe.cmd("HSET")
+                    .arg(&keys.daily)
+                    .arg(user_id)
+                    .arg(count)
+                    .ignore();
+            }
+            DbAnswer::Failed => {
+                pipe.cmd("INCR").arg(&keys.left).ignore();
+                pipe.cmd("HINCRBY")
+                    .arg(&keys.members)
+                    .arg(user_id)
+                    .arg(-1)
+                    .ignore();
+                pipe.cmd("HINCRBY")
+                    .arg(&keys.daily)
+                    .arg(user_id)
+                    .arg(-1)
+                    .ignore();
+            }
+        }
+        let done: redis::RedisResult<()> = pipe.query_async(&mut c).await;
+        if let Err(err) = done {
+            tracing::warn!(error = %err, "claim gate correction failed");
+        }
+    }
+
+    /// Coupons left according to the gate (tests and the claim center).
+    pub async fn left(&self, keys: &DropKeys) -> Option<i64> {
+        let (conn, _) = self.redis.as_ref()?;
+        let mut c = conn.clone();
+        redis::cmd("GET")
+            .arg(&keys.left)
+            .query_async::<Option<i64>>(&mut c)
+            .await
+            .ok()
+            .flatten()
+    }
+
+    /// The gate's count of a member's coupons (tests).
+    pub async fn member_count(&self, keys: &DropKeys, user_id: i64) -> Option<i64> {
+        let (conn, _) = self.redis.as_ref()?;
+        let mut c = conn.clone();
+        redis::cmd("HGET")
+            .arg(&keys.members)
+            .arg(user_id)
+            .query_async::<Option<i64>>(&mut c)
+            .await
+            .ok()
+            .flatten()
+    }
+}

@@ -1,0 +1,697 @@
+//! The union member roster: import from CSV or XLSX (a dry run reports every bad row first;
+//! the import writes all valid rows in one transaction; members missing from the file lose the
+//! right to claim), progress for large files, and membership verification by member number and
+//! phone.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Cursor;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::{Deserialize, Serialize};
+
+use super::dto::{Membership, RosterImport, RosterMember, RosterPage, RowError, VerifyMembership};
+use crate::app::AppState;
+use crate::audit::{self, AuditEvent};
+use crate::auth::authz::{self, OrgAction};
+use crate::auth::{Actor, OrgKind, Role};
+use crate::db::begin_write;
+use crate::domain::{Phone, mask_name, mask_phone};
+use crate::entities::{member_roster, organizations, roster_imports, user_roles};
+use crate::error::{AppError, FieldErrors};
+use crate::extract::{Cursor as PageCursor, PageParams};
+use crate::ratelimit::Decision;
+use crate::worker::{JobOptions, JobRegistry, enqueue};
+
+/// Job kind.
+pub const JOB: &str = "roster.import";
+/// Largest accepted roster file.
+pub const MAX_FILE_BYTES: usize = 50 * 1024 * 1024;
+/// Rows written per statement.
+const CHUNK: usize = 1000;
+
+/// A valid roster row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// Member number.
+    pub member_no: String,
+    /// Name.
+    pub name: String,
+    /// Phone (11 digits).
+    pub phone: String,
+    /// Work unit.
+    pub work_unit: String,
+    /// Segment.
+    pub segment: Option<String>,
+}
+
+/// What reading a file gave.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// Valid rows.
+    pub rows: Vec<Row>,
+    /// Problems.
+    pub errors: Vec<RowError>,
+    /// Data rows read.
+    pub total: u64,
+}
+
+fn column_of(header: &str) -> Option<&'static str> {
+    match header
+        .trim()
+        .trim_start_matches('\u{feff}')
+        .to_lowercase()
+        .as_str()
+    {
+        "姓名" | "name" => Some("name"),
+        "手机号" | "手机" | "电话" | "phone" | "mobile" => Some("phone"),
+        "会员号" | "会员编号" | "member_no" | "member number" => Some("member_no"),
+        "工作单位" | "单位" | "work_unit" | "work unit" => Some("work_unit"),
+        "人群" | "分组" | "segment" => Some("segment"),
+        _ => None,
+    }
+}
+
+/// Reads the rows of a CSV (UTF-8) or XLSX file and checks each.
+///
+/// # Errors
+/// 422 when the file is neither, or lacks a required column.
+pub fn parse(bytes: &[u8]) -> Result<Parsed, AppError> {
+    let table: Vec<Vec<String>> = if bytes.starts_with(b"PK\x03\x04") {
+        read_xlsx(bytes)?
+    } else {
+        let text = std::str::from_utf8(bytes).map_err(|_| {
+            FieldErrors::single(
+                "file",
+                "roster_encoding",
+                "请使用 UTF-8 编码的 CSV 或 XLSX 文件 / use a UTF-8 CSV or an XLSX file",
+            )
+        })?;
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let mut table = Vec::new();
+        for rec in reader.records() {
+            let rec = rec.map_err(|e| {
+                FieldErrors::single(
+                    "file",
+                    "roster_csv",
+                    format!("CSV 格式有误 / malformed CSV: {e}"),
+                )
+            })?;
+            table.push(rec.iter().map(str::to_owned).collect());
+        }
+        table
+    };
+    let Some(header) = table.first() else {
+        return Err(FieldErrors::single(
+            "file",
+            "roster_empty",
+            "文件为空 / the file is empty",
+        ));
+    };
+    let columns: Vec<Option<&str>> = header.iter().map(|h| column_of(h)).collect();
+    let index = |name: &str| columns.iter().position(|c| *c == Some(name));
+    let (Some(i_no), Some(i_name), Some(i_phone), Some(i_unit)) = (
+        index("member_no"),
+        index("name"),
+        index("phone"),
+        index("work_unit"),
+    ) else {
+        return Err(FieldErrors::single(
+            "file",
+            "roster_columns",
+            "表头须包含：会员号、姓名、手机号、工作单位（人群可选）/ header needs member_no, name, phone, work_unit (segment optional)",
+        ));
+    };
+    let i_seg = index("segment");
+    let mut parsed = Parsed::default();
+    let mut seen_no: HashSet<String> = HashSet::new();
+    let mut seen_phone: HashSet<String> = HashSet::new();
+    for (i, record) in table.iter().enumerate().skip(1) {
+        let line = i as u64 + 1;
+        let cell = |j: usize| {
+            record
+                .get(j)
+                .map(|s| s.trim().to_owned())
+                .unwrap_or_default()
+        };
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        parsed.total += 1;
+        let mut bad = |field: &str, reason: &str| {
+            parsed.errors.push(RowError {
+                line,
+                field: field.to_owned(),
+                reason: reason.to_owned(),
+            })
+        };
+        let member_no = cell(i_no);
+        let name = cell(i_name);
+        let phone_text = cell(i_phone);
+        let work_unit = cell(i_unit);
+        let segment = i_seg.map(cell).filter(|s| !s.is_empty());
+        let mut ok = true;
+        if member_no.is_empty()
+            || member_no.chars().count() > 32
+            || !member_no
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            bad(
+                "member_no",
+                "会员号应为1-32位字母、数字或- / 1-32 letters, digits or -",
+            );
+            ok = false;
+        } else if !seen_no.insert(member_no.clone()) {
+            bad(
+                "member_no",
+                "会员号在文件中重复 / duplicate member number in the file",
+            );
+            ok = false;
+        }
+        if name.is_empty() || name.chars().count() > 50 {
+            bad("name", "姓名应为1-50个字符 / 1-50 characters");
+            ok = false;
+        }
+        let phone = Phone::parse(&phone_text).ok();
+        match &phone {
+            None => {
+                bad("phone", "手机号格式不正确 / not a mainland mobile number");
+                ok = false;
+            }
+            Some(p) if !seen_phone.insert(p.as_str().to_owned()) => {
+                bad("phone", "手机号在文件中重复 / duplicate phone in the file");
+                ok = false;
+            }
+            Some(_) => {}
+        }
+        if work_unit.is_empty() || work_unit.chars().count() > 100 {
+            bad("work_unit", "工作单位应为1-100个字符 / 1-100 characters");
+            ok = false;
+        }
+        if segment.as_ref().is_some_and(|s| s.chars().count() > 30) {
+            bad("segment", "人群应不超过30个字符 / at most 30 characters");
+            ok = false;
+        }
+        if let (true, Some(phone)) = (ok, phone) {
+            parsed.rows.push(Row {
+                member_no,
+                name,
+                phone: phone.as_str().to_owned(),
+                work_unit,
+                segment,
+            });
+        }
+    }
+    Ok(parsed)
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, AppError> {
+    use calamine::{Reader, open_workbook_auto_from_rs};
+    let mut book = open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).map_err(|e| {
+        FieldErrors::single(
+            "file",
+            "roster_xlsx",
+            format!("无法读取 XLSX 文件 / unreadable XLSX: {e}"),
+        )
+    })?;
+    let sheet = book
+        .worksheet_range_at(0)
+        .ok_or_else(|| {
+            FieldErrors::single(
+                "file",
+                "roster_empty",
+                "工作簿没有工作表 / the workbook has no sheet",
+            )
+        })?
+        .map_err(|e| {
+            FieldErrors::single(
+                "file",
+                "roster_xlsx",
+                format!("无法读取工作表 / unreadable sheet: {e}"),
+            )
+        })?;
+    Ok(sheet
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|c| match c {
+                    calamine::Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
+                        format!("{}", *f as i64)
+                    }
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect())
+}
+
+fn to_dto(r: roster_imports::Model) -> RosterImport {
+    RosterImport {
+        errors: r
+            .errors
+            .as_deref()
+            .and_then(|e| serde_json::from_str(e).ok())
+            .unwrap_or_default(),
+        id: r.id,
+        union_org_id: r.union_org_id,
+        status: r.status,
+        dry_run: r.dry_run,
+        filename: r.filename,
+        total_rows: r.total_rows,
+        processed_rows: r.processed_rows,
+        valid_rows: r.valid_rows,
+        error_rows: r.error_rows,
+        inserted: r.inserted,
+        updated: r.updated,
+        left_members: r.left_members,
+        created_at: r.created_at,
+        finished_at: r.finished_at,
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Payload {
+    import_id: i64,
+}
+
+/// Starts an import (or a dry run) of an uploaded roster file; a background job does the work
+/// and records its progress.
+///
+/// # Errors
+/// 404/403; 413 for files over 50 MB; 422 for an empty file.
+pub async fn start(
+    state: &AppState,
+    actor: &Actor,
+    union_id: i64,
+    filename: Option<String>,
+    bytes: Bytes,
+    dry_run: bool,
+) -> Result<RosterImport, AppError> {
+    authz::authorize_org_role(actor, union_id, &[Role::UnionAdmin])?;
+    let org = organizations::Entity::find_by_id(union_id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if org.kind != OrgKind::Union.as_str() {
+        return Err(AppError::NotFound);
+    }
+    if bytes.is_empty() {
+        return Err(FieldErrors::single(
+            "file",
+            "roster_empty",
+            "文件为空 / the file is empty",
+        ));
+    }
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(AppError::PayloadTooLarge);
+    }
+    let key = crate::media::store_document(state, bytes).await?;
+    let txn = begin_write(&state.db).await?;
+    let row = roster_imports::ActiveModel {
+        union_org_id: Set(union_id),
+        status: Set("pending".into()),
+        dry_run: Set(dry_run),
+        file_key: Set(key),
+        filename: Set(filename
+            .unwrap_or_else(|| "roster".into())
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(120)
+            .collect()),
+        total_rows: Set(0),
+        processed_rows: Set(0),
+        valid_rows: Set(0),
+        error_rows: Set(0),
+        inserted: Set(0),
+        updated: Set(0),
+        left_members: Set(0),
+        errors: Set(None),
+        created_by: Set(Some(actor.user_id)),
+        created_at: Set(Utc::now()),
+        finished_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    enqueue(
+        &txn,
+        JOB,
+        Payload { import_id: row.id },
+        JobOptions {
+            max_attempts: Some(2),
+            ..JobOptions::default()
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(to_dto(row))
+}
+
+/// An import run, with live progress.
+///
+/// # Errors
+/// 404 for strangers.
+pub async fn get(state: &AppState, actor: &Actor, id: i64) -> Result<RosterImport, AppError> {
+    authz::require_any_role(actor, &[Role::UnionAdmin, Role::Operator])?;
+    let row = roster_imports::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    authz::authorize_org_role(actor, row.union_org_id, &[Role::UnionAdmin])?;
+    let mut dto = to_dto(row);
+    if dto.status != "done"
+        && dto.status != "failed"
+        && let Some(n) = state.coupons.progress(&format!("roster:{id}")).await
+    {
+        dto.processed_rows = n;
+        dto.status = "running".into();
+    }
+    Ok(dto)
+}
+
+async fn run(state: &AppState, txn: &DatabaseTransaction, import_id: i64) -> anyhow::Result<()> {
+    let Some(imp) = roster_imports::Entity::find_by_id(import_id)
+        .one(txn)
+        .await?
+    else {
+        return Ok(());
+    };
+    if imp.status == "done" {
+        return Ok(());
+    }
+    let bytes = crate::media::read_document(state, &imp.file_key)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let started: DateTime<Utc> = Utc::now();
+    let mut active = imp.clone().into_active_model();
+    let parsed = match parse(&bytes) {
+        Ok(p) => p,
+        Err(e) => {
+            let reason = match &e {
+                AppError::Validation(f) => serde_json::to_value(f)
+                    .ok()
+                    .and_then(|v| v["file"][0]["message"].as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                other => other.to_string(),
+            };
+            active.status = Set("failed".into());
+            active.errors = Set(Some(serde_json::to_string(&vec![RowError {
+                line: 1,
+                field: "file".into(),
+                reason,
+            }])?));
+            active.finished_at = Set(Some(Utc::now()));
+            active.update(txn).await?;
+            return Ok(());
+        }
+    };
+    active.total_rows = Set(i64::try_from(parsed.total)?);
+    active.valid_rows = Set(i64::try_from(parsed.rows.len())?);
+    active.error_rows = Set(i64::try_from(parsed.errors.len())?);
+    let shown: Vec<&RowError> = parsed.errors.iter().take(1000).collect();
+    active.errors = Set(Some(serde_json::to_string(&shown)?));
+    let existing: HashMap<String, String> = member_roster::Entity::find()
+        .select_only()
+        .column(member_roster::Column::MemberNo)
+        .column(member_roster::Column::Status)
+        .filter(member_roster::Column::UnionOrgId.eq(imp.union_org_id))
+        .into_tuple::<(String, String)>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .collect();
+    let inserted = parsed
+        .rows
+        .iter()
+        .filter(|r| !existing.contains_key(&r.member_no))
+        .count();
+    active.inserted = Set(i64::try_from(inserted)?);
+    active.updated = Set(i64::try_from(parsed.rows.len() - inserted)?);
+    let in_file: HashSet<&str> = parsed.rows.iter().map(|r| r.member_no.as_str()).collect();
+    let leaving = existing
+        .iter()
+        .filter(|(no, st)| st.as_str() == "active" && !in_file.contains(no.as_str()))
+        .count();
+    active.left_members = Set(i64::try_from(leaving)?);
+    if !imp.dry_run {
+        // All valid rows in this one transaction: nothing partial is ever visible.
+        let progress_key = format!("roster:{import_id}");
+        for (n, chunk) in parsed.rows.chunks(CHUNK).enumerate() {
+            let rows: Vec<member_roster::ActiveModel> = chunk
+                .iter()
+                .map(|r| member_roster::ActiveModel {
+                    union_org_id: Set(imp.union_org_id),
+                    member_no: Set(r.member_no.clone()),
+                    name: Set(r.name.clone()),
+                    phone: Set(r.phone.clone()),
+                    work_unit: Set(r.work_unit.clone()),
+                    segment: Set(r.segment.clone()),
+                    status: Set("active".into()),
+                    user_id: Set(None),
+                    created_at: Set(started),
+                    updated_at: Set(started),
+                    ..Default::default()
+                })
+                .collect();
+            member_roster::Entity::insert_many(rows)
+                .on_conflict(
+                    OnConflict::columns([
+                        member_roster::Column::UnionOrgId,
+                        member_roster::Column::MemberNo,
+                    ])
+                    .update_columns([
+                        member_roster::Column::Name,
+                        member_roster::Column::Phone,
+                        member_roster::Column::WorkUnit,
+                        member_roster::Column::Segment,
+                        member_roster::Column::Status,
+                        member_roster::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+                )
+                .exec_without_returning(txn)
+                .await?;
+            state
+                .coupons
+                .set_progress(
+                    &progress_key,
+                    i64::try_from((n + 1) * CHUNK)
+                        .unwrap_or(i64::MAX)
+                        .min(i64::try_from(parsed.rows.len())?),
+                )
+                .await;
+        }
+        member_roster::Entity::update_many()
+            .col_expr(member_roster::Column::Status, Expr::value("left"))
+            .col_expr(member_roster::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(member_roster::Column::UnionOrgId.eq(imp.union_org_id))
+            .filter(member_roster::Column::Status.eq("active"))
+            .filter(member_roster::Column::UpdatedAt.lt(started))
+            .exec(txn)
+            .await?;
+        audit::record(
+            txn,
+            None,
+            AuditEvent::new("roster.import", "organization", imp.union_org_id).after(serde_json::json!({
+                "import_id": import_id, "inserted": inserted, "updated": parsed.rows.len() - inserted, "left": leaving, "by": imp.created_by
+            })),
+        )
+        .await?;
+    }
+    active.processed_rows = Set(i64::try_from(parsed.total)?);
+    active.status = Set("done".into());
+    active.finished_at = Set(Some(Utc::now()));
+    active.update(txn).await?;
+    Ok(())
+}
+
+/// Registers the import job.
+pub fn register(registry: &mut JobRegistry) {
+    registry.register(JOB, |state, payload, txn| async move {
+        let p: Payload = serde_json::from_value(payload)?;
+        run(&state, &txn, p.import_id).await?;
+        Ok(txn)
+    });
+}
+
+/// The roster of a union, phones and names masked.
+///
+/// # Errors
+/// 404/403.
+pub async fn list(
+    state: &AppState,
+    actor: &Actor,
+    union_id: i64,
+    page: PageParams,
+) -> Result<RosterPage, AppError> {
+    authz::authorize_org(actor, union_id, OrgAction::WithRole(&[Role::UnionAdmin]))?;
+    let limit = page.limit();
+    let mut q = member_roster::Entity::find()
+        .filter(member_roster::Column::UnionOrgId.eq(union_id))
+        .order_by_asc(member_roster::Column::Id)
+        .limit(limit);
+    if let Some(PageCursor(after)) = page.cursor()? {
+        q = q.filter(member_roster::Column::Id.gt(after));
+    }
+    let items: Vec<RosterMember> = q
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|m| RosterMember {
+            id: m.id,
+            member_no: m.member_no,
+            name_masked: mask_name(&m.name),
+            phone_masked: mask_phone(&m.phone),
+            work_unit: m.work_unit,
+            segment: m.segment,
+            status: m.status,
+            verified: m.user_id.is_some(),
+        })
+        .collect();
+    let next_cursor = PageCursor::next(&items, limit, |m| m.id);
+    let total_active = member_roster::Entity::find()
+        .filter(member_roster::Column::UnionOrgId.eq(union_id))
+        .filter(member_roster::Column::Status.eq("active"))
+        .count(&state.db)
+        .await?;
+    Ok(RosterPage {
+        items,
+        next_cursor,
+        total_active,
+    })
+}
+
+/// Verifies the actor as a union member: the member number and phone must match an active
+/// roster entry not yet claimed by another account. Grants the `member` role of that union.
+///
+/// # Errors
+/// 422 `membership_not_found` (same answer whatever did not match); 409 when the entry belongs
+/// to another account; 429 after five attempts a minute.
+pub async fn verify(
+    state: &AppState,
+    actor: &Actor,
+    req: VerifyMembership,
+) -> Result<Membership, AppError> {
+    if let Decision::Limited(wait) = state
+        .limiter
+        .hit(
+            &format!("verify:{}", actor.user_id),
+            5,
+            std::time::Duration::from_secs(60),
+        )
+        .await
+    {
+        return Err(AppError::RateLimited {
+            retry_after_secs: wait.as_secs().max(1),
+        });
+    }
+    let not_found = || {
+        FieldErrors::single(
+            "member_no",
+            "membership_not_found",
+            "会员号与手机号不匹配 / member number and phone do not match",
+        )
+    };
+    let phone = Phone::parse(&req.phone).map_err(|_| not_found())?;
+    let txn = begin_write(&state.db).await?;
+    let entry = member_roster::Entity::find()
+        .filter(member_roster::Column::MemberNo.eq(req.member_no.trim()))
+        .filter(member_roster::Column::Phone.eq(phone.as_str()))
+        .filter(member_roster::Column::Status.eq("active"))
+        .one(&txn)
+        .await?
+        .ok_or_else(not_found)?;
+    match entry.user_id {
+        Some(uid) if uid != actor.user_id => {
+            return Err(AppError::conflict(
+                "membership_taken",
+                "该会员已绑定其他账号 / this membership belongs to another account",
+            ));
+        }
+        _ => {}
+    }
+    let union = organizations::Entity::find_by_id(entry.union_org_id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut active = entry.clone().into_active_model();
+    active.user_id = Set(Some(actor.user_id));
+    active.updated_at = Set(Utc::now());
+    active.update(&txn).await?;
+    user_roles::Entity::insert(user_roles::ActiveModel {
+        user_id: Set(actor.user_id),
+        org_id: Set(union.id),
+        role: Set(Role::Member.as_str().to_owned()),
+        granted_by: Set(None),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([
+            user_roles::Column::UserId,
+            user_roles::Column::OrgId,
+            user_roles::Column::Role,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        Some(actor),
+        AuditEvent::new("membership.verify", "user", actor.user_id)
+            .after(serde_json::json!({"union": union.id})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Membership {
+        union_org_id: union.id,
+        union_name: union.name,
+        member_no: entry.member_no,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_rows_are_checked_with_line_numbers() {
+        let csv = "会员号,姓名,手机号,工作单位,人群\nA001,张三,13800001111,福田区某局,new_member\nA002,,13800001112,某局,\nA001,李四,13800001113,某局,\nA004,王五,12345,某局,\nA005,赵六,13800001111,,\n\nA006,钱七,+86 138-0000-1116,某校,\n";
+        let p = parse(csv.as_bytes()).expect("parses");
+        assert_eq!(p.total, 6);
+        assert_eq!(p.rows.len(), 2);
+        assert_eq!(p.rows[1].phone, "13800001116");
+        let lines: Vec<(u64, &str)> = p
+            .errors
+            .iter()
+            .map(|e| (e.line, e.field.as_str()))
+            .collect();
+        assert_eq!(
+            lines,
+            vec![
+                (3, "name"),
+                (4, "member_no"),
+                (5, "phone"),
+                (6, "phone"),
+                (6, "work_unit")
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_columns_are_refused() {
+        assert!(parse("name,phone\n张三,13800001111\n".as_bytes()).is_err());
+        assert!(parse(b"\xff\xfe\x00garbage").is_err());
+    }
+}

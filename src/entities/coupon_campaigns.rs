@@ -1,0 +1,41 @@
+//! `coupon_campaigns`: a union's coupon campaign.
+use sea_orm::entity::prelude::*;
+
+/// One row of `coupon_campaigns`.
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "coupon_campaigns")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub union_org_id: i64,
+    pub name: String,
+    pub face_value_fen: i64,
+    pub min_spend_fen: i64,
+    pub total_quantity: i64,
+    pub budget_fen: i64,
+    pub per_member_limit: i32,
+    pub per_member_daily_limit: i32,
+    pub audience_kind: String,
+    #[sea_orm(column_type = "Text")]
+    pub audience_values: String,
+    pub claim_mode: String,
+    pub daily_quantity: Option<i64>,
+    pub drop_time: Option<String>,
+    pub rollover: bool,
+    pub validity_kind: String,
+    pub valid_from: Option<Date>,
+    pub valid_to: Option<Date>,
+    pub valid_days: Option<i32>,
+    #[sea_orm(column_type = "Text")]
+    pub scope: String,
+    pub starts_on: Date,
+    pub ends_on: Date,
+    pub status: String,
+    pub issued_count: i64,
+    pub created_by: Option<i64>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

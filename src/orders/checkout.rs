@@ -1,0 +1,748 @@
+//! The cart and checkout. Checkout splits the cart into one order per supplier under one
+//! payment, re-prices from current data, checks stock, works out the coupon, and in one
+//! transaction reserves stock (conditional decrements in SKU order, so locks are always taken
+//! in the same order), holds the coupon (a conditional update: a coupon is held once however
+//! many checkouts race), writes the orders with their lines' assistance status frozen, and
+//! schedules the expiry of the unpaid orders. The payment provider is called only after commit.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Duration, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder,
+};
+
+use super::dto::{
+    Address, Cart, CartLine, Checkout, CheckoutRequest, CouponOption, Quote, QuoteGroup, QuoteLine,
+    SetCartItem,
+};
+use super::model::{OrderStatus, PaymentStatus};
+use super::pricing::{self, Applied, PricedLine, Terms};
+use crate::app::AppState;
+use crate::auth::{Actor, Role, authz};
+use crate::catalog::model::{ProductStatus, ZoneRule};
+use crate::catalog::read::{self, Loaded};
+use crate::coupons::model::CouponStatus;
+use crate::db::begin_write;
+use crate::domain::{Phone, mask_phone};
+use crate::entities::{
+    cart_items, coupon_campaigns, coupons, order_lines, orders, payments, product_skus, regions,
+    zones,
+};
+use crate::error::{AppError, FieldErrors};
+use crate::money::Money;
+use crate::worker::{JobOptions, enqueue};
+
+/// Roles that shop.
+pub const SHOPPERS: &[Role] = &[Role::Member];
+
+/// The cart joined with current data.
+struct Prepared {
+    lines: Vec<(cart_items::Model, product_skus::Model, PricedLine)>,
+    loaded: Loaded,
+    problems: Vec<String>,
+    /// Some problem is a shortage of stock.
+    short: bool,
+}
+
+async fn prepare(conn: &impl ConnectionTrait, user_id: i64) -> Result<Prepared, AppError> {
+    let items = cart_items::Entity::find()
+        .filter(cart_items::Column::UserId.eq(user_id))
+        .order_by_asc(cart_items::Column::SkuId)
+        .all(conn)
+        .await?;
+    let skus: HashMap<i64, product_skus::Model> = product_skus::Entity::find()
+        .filter(product_skus::Column::Id.is_in(items.iter().map(|i| i.sku_id).collect::<Vec<_>>()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let mut product_ids: Vec<i64> = skus.values().map(|s| s.product_id).collect();
+    product_ids.sort_unstable();
+    product_ids.dedup();
+    let loaded = read::load(conn, &product_ids, false).await?;
+    let today = crate::time::business_date(Utc::now());
+    let mut lines = Vec::new();
+    let mut problems = Vec::new();
+    let mut short = false;
+    for item in items {
+        let Some(sku) = skus.get(&item.sku_id).cloned() else {
+            continue;
+        };
+        let Some(p) = loaded.products.iter().find(|p| p.id == sku.product_id) else {
+            continue;
+        };
+        if p.status != ProductStatus::Listed.as_str() || !sku.active {
+            problems.push(format!(
+                "「{}」已下架 / {} is no longer for sale",
+                p.name, p.name
+            ));
+        } else if sku.stock < i64::from(item.quantity) {
+            short = true;
+            problems.push(format!(
+                "「{} {}」库存不足（剩 {}）/ only {} left",
+                p.name, sku.spec, sku.stock, sku.stock
+            ));
+        }
+        if item.quantity < sku.min_order_qty {
+            problems.push(format!(
+                "「{} {}」起订量为 {} / minimum order {}",
+                p.name, sku.spec, sku.min_order_qty, sku.min_order_qty
+            ));
+        }
+        let facts = loaded.facts(p).evaluate(today);
+        let priced = PricedLine {
+            sku_id: sku.id,
+            product_id: p.id,
+            supplier_org_id: p.supplier_org_id,
+            quantity: item.quantity,
+            unit_price: Money::from_fen(sku.price_fen),
+            assistance: facts.eligible,
+            region_codes: loaded
+                .region_path(&p.origin_county_code)
+                .iter()
+                .map(|r| r.code.clone())
+                .collect(),
+            category_ids: loaded
+                .category_path(p.category_id)
+                .iter()
+                .map(|c| c.id)
+                .collect(),
+            programmes: loaded.facts(p).programmes_on(today),
+            cert_kinds: facts.cert_kinds.clone(),
+        };
+        lines.push((item, sku, priced));
+    }
+    if lines.is_empty() {
+        problems.push("购物车是空的 / the cart is empty".into());
+    }
+    Ok(Prepared {
+        lines,
+        loaded,
+        problems,
+        short,
+    })
+}
+
+async fn terms_of(
+    conn: &impl ConnectionTrait,
+    coupon: &coupons::Model,
+) -> Result<(Terms, coupon_campaigns::Model), AppError> {
+    let campaign = coupon_campaigns::Entity::find_by_id(coupon.campaign_id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let scope = crate::coupons::campaigns::scope_of(&campaign);
+    let zone_rules = if scope.zones.is_empty() {
+        vec![]
+    } else {
+        zones::Entity::find()
+            .filter(zones::Column::Slug.is_in(scope.zones.clone()))
+            .all(conn)
+            .await?
+            .into_iter()
+            .filter_map(|z| Some((ZoneRule::parse(&z.rule_kind)?, z.rule_value)))
+            .collect()
+    };
+    Ok((
+        Terms {
+            face_value: Money::from_fen(coupon.face_value_fen),
+            min_spend: Money::from_fen(coupon.min_spend_fen),
+            scope,
+            zone_rules,
+        },
+        campaign,
+    ))
+}
+
+async fn usable_coupons(
+    conn: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<Vec<coupons::Model>, AppError> {
+    let now = Utc::now();
+    Ok(coupons::Entity::find()
+        .filter(coupons::Column::UserId.eq(user_id))
+        .filter(coupons::Column::Status.eq(CouponStatus::Available.as_str()))
+        .filter(coupons::Column::ValidFrom.lte(now))
+        .filter(coupons::Column::ValidUntil.gt(now))
+        .order_by_asc(coupons::Column::ValidUntil)
+        .all(conn)
+        .await?)
+}
+
+/// The member's cart at today's prices.
+///
+/// # Errors
+/// 403 for non-members.
+pub async fn cart(state: &AppState, actor: &Actor) -> Result<Cart, AppError> {
+    authz::require_any_role(actor, SHOPPERS)?;
+    let prepared = prepare(&state.db, actor.user_id).await?;
+    let today = crate::time::business_date(Utc::now());
+    let mut lines: Vec<CartLine> = prepared
+        .lines
+        .iter()
+        .filter_map(|(item, sku, priced)| {
+            let p = prepared
+                .loaded
+                .products
+                .iter()
+                .find(|p| p.id == sku.product_id)?;
+            let card = prepared.loaded.card(p, today);
+            Some(CartLine {
+                sku_id: sku.id,
+                product_id: p.id,
+                product_name: p.name.clone(),
+                spec: sku.spec.clone(),
+                image: card.image,
+                supplier_org_id: p.supplier_org_id,
+                supplier_name: card.supplier.name,
+                quantity: item.quantity,
+                unit_price_fen: priced.unit_price,
+                added_price_fen: Money::from_fen(item.added_price_fen),
+                price_changed: item.added_price_fen != sku.price_fen,
+                stock: sku.stock,
+                available: p.status == ProductStatus::Listed.as_str() && sku.active,
+                assistance_eligible: priced.assistance,
+            })
+        })
+        .collect();
+    lines.sort_by_key(|l| (l.supplier_org_id, l.sku_id));
+    let total_fen = lines
+        .iter()
+        .filter(|l| l.available)
+        .map(|l| {
+            l.unit_price_fen
+                .checked_mul(i64::from(l.quantity))
+                .unwrap_or(Money::ZERO)
+        })
+        .sum();
+    Ok(Cart { lines, total_fen })
+}
+
+/// Sets the quantity of a SKU in the cart; 0 removes it.
+///
+/// # Errors
+/// 403; 404 for SKUs not for sale; 422 for a bad quantity.
+pub async fn set_item(
+    state: &AppState,
+    actor: &Actor,
+    sku_id: i64,
+    req: SetCartItem,
+) -> Result<Cart, AppError> {
+    authz::require_any_role(actor, SHOPPERS)?;
+    if !(0..=999).contains(&req.quantity) {
+        return Err(FieldErrors::single(
+            "quantity",
+            "out_of_range",
+            "数量应为0-999 / 0 to 999",
+        ));
+    }
+    if req.quantity == 0 {
+        cart_items::Entity::delete_many()
+            .filter(cart_items::Column::UserId.eq(actor.user_id))
+            .filter(cart_items::Column::SkuId.eq(sku_id))
+            .exec(&state.db)
+            .await?;
+        return cart(state, actor).await;
+    }
+    let sku = product_skus::Entity::find_by_id(sku_id)
+        .one(&state.db)
+        .await?
+        .filter(|s| s.active)
+        .ok_or(AppError::NotFound)?;
+    let listed = crate::entities::products::Entity::find_by_id(sku.product_id)
+        .one(&state.db)
+        .await?
+        .is_some_and(|p| p.status == ProductStatus::Listed.as_str());
+    if !listed {
+        return Err(AppError::NotFound);
+    }
+    let count = cart_items::Entity::find()
+        .filter(cart_items::Column::UserId.eq(actor.user_id))
+        .all(&state.db)
+        .await?
+        .len();
+    let exists = cart_items::Entity::find_by_id((actor.user_id, sku_id))
+        .one(&state.db)
+        .await?;
+    match exists {
+        Some(item) => {
+            let mut a: cart_items::ActiveModel = item.into();
+            a.quantity = Set(req.quantity);
+            a.updated_at = Set(Utc::now());
+            a.update(&state.db).await?;
+        }
+        None => {
+            if count >= 50 {
+                return Err(AppError::conflict(
+                    "cart_full",
+                    "购物车最多50种商品 / at most 50 items in the cart",
+                ));
+            }
+            cart_items::ActiveModel {
+                user_id: Set(actor.user_id),
+                sku_id: Set(sku_id),
+                quantity: Set(req.quantity),
+                added_price_fen: Set(sku.price_fen),
+                updated_at: Set(Utc::now()),
+            }
+            .insert(&state.db)
+            .await?;
+        }
+    }
+    cart(state, actor).await
+}
+
+fn build_quote(
+    prepared: &Prepared,
+    applied: Option<&Applied>,
+    coupon_id: Option<i64>,
+    options: Vec<CouponOption>,
+) -> Quote {
+    let mut groups: BTreeMap<i64, QuoteGroup> = BTreeMap::new();
+    for (i, (item, sku, priced)) in prepared.lines.iter().enumerate() {
+        let p = prepared
+            .loaded
+            .products
+            .iter()
+            .find(|p| p.id == sku.product_id);
+        let share = applied.map_or(Money::ZERO, |a| a.shares[i]);
+        let group = groups
+            .entry(priced.supplier_org_id)
+            .or_insert_with(|| QuoteGroup {
+                supplier_org_id: priced.supplier_org_id,
+                supplier_name: p
+                    .map(|p| {
+                        prepared
+                            .loaded
+                            .card(p, crate::time::business_date(Utc::now()))
+                            .supplier
+                            .name
+                    })
+                    .unwrap_or_default(),
+                lines: vec![],
+                items_total_fen: Money::ZERO,
+                discount_fen: Money::ZERO,
+                amount_due_fen: Money::ZERO,
+            });
+        group.items_total_fen += priced.total();
+        group.discount_fen += share;
+        group.amount_due_fen += priced.total() - share;
+        group.lines.push(QuoteLine {
+            sku_id: sku.id,
+            product_name: p.map(|p| p.name.clone()).unwrap_or_default(),
+            spec: sku.spec.clone(),
+            quantity: item.quantity,
+            unit_price_fen: priced.unit_price,
+            added_price_fen: Money::from_fen(item.added_price_fen),
+            line_total_fen: priced.total(),
+            discount_fen: share,
+            assistance_eligible: priced.assistance,
+            coupon_eligible: applied.is_some_and(|a| a.covered[i]),
+        });
+    }
+    let groups: Vec<QuoteGroup> = groups.into_values().collect();
+    let items_total_fen = groups.iter().map(|g| g.items_total_fen).sum();
+    let discount_fen = groups.iter().map(|g| g.discount_fen).sum();
+    Quote {
+        amount_due_fen: groups.iter().map(|g| g.amount_due_fen).sum(),
+        items_total_fen,
+        discount_fen,
+        coupon_id,
+        suggested_coupon_id: options.iter().find(|o| o.usable).map(|o| o.coupon_id),
+        coupons: options,
+        prices_changed: prepared
+            .lines
+            .iter()
+            .any(|(item, sku, _)| item.added_price_fen != sku.price_fen),
+        problems: prepared.problems.clone(),
+        groups,
+    }
+}
+
+async fn coupon_options(
+    conn: &impl ConnectionTrait,
+    user_id: i64,
+    lines: &[PricedLine],
+) -> Result<Vec<CouponOption>, AppError> {
+    let mut out = Vec::new();
+    for c in usable_coupons(conn, user_id).await? {
+        let (terms, campaign) = terms_of(conn, &c).await?;
+        let a = pricing::apply(lines, &terms);
+        out.push(CouponOption {
+            coupon_id: c.id,
+            campaign_name: campaign.name,
+            face_value_fen: terms.face_value,
+            min_spend_fen: terms.min_spend,
+            eligible_subtotal_fen: a.eligible_subtotal,
+            discount_fen: a.discount,
+            usable: a.discount.fen() > 0,
+        });
+    }
+    out.sort_by(|a, b| {
+        b.discount_fen
+            .cmp(&a.discount_fen)
+            .then(a.coupon_id.cmp(&b.coupon_id))
+    });
+    Ok(out)
+}
+
+/// Prices the cart with an optional coupon, and lists the member's coupons for it (best first).
+///
+/// # Errors
+/// 403; 404 for someone else's coupon.
+pub async fn quote(
+    state: &AppState,
+    actor: &Actor,
+    coupon_id: Option<i64>,
+) -> Result<Quote, AppError> {
+    authz::require_any_role(actor, SHOPPERS)?;
+    let prepared = prepare(&state.db, actor.user_id).await?;
+    let priced: Vec<PricedLine> = prepared.lines.iter().map(|(_, _, p)| p.clone()).collect();
+    let options = coupon_options(&state.db, actor.user_id, &priced).await?;
+    let applied = match coupon_id {
+        None => None,
+        Some(id) => {
+            let c = coupons::Entity::find_by_id(id)
+                .one(&state.db)
+                .await?
+                .filter(|c| c.user_id == actor.user_id)
+                .ok_or(AppError::NotFound)?;
+            let (terms, _) = terms_of(&state.db, &c).await?;
+            Some(pricing::apply(&priced, &terms))
+        }
+    };
+    Ok(build_quote(&prepared, applied.as_ref(), coupon_id, options))
+}
+
+async fn check_address(conn: &impl ConnectionTrait, a: &Address) -> Result<String, AppError> {
+    let mut e = FieldErrors::new();
+    if !(1..=30).contains(&a.recipient.trim().chars().count()) {
+        e.add(
+            "address.recipient",
+            "name_length",
+            "收货人应为1-30个字符 / 1-30 characters",
+        );
+    }
+    e.check("address.phone", Phone::parse(&a.phone));
+    if !(4..=120).contains(&a.detail.trim().chars().count()) {
+        e.add(
+            "address.detail",
+            "detail_length",
+            "详细地址应为4-120个字符 / 4-120 characters",
+        );
+    }
+    let mut names = Vec::new();
+    let province = regions::Entity::find_by_id(a.province_code.clone())
+        .one(conn)
+        .await?;
+    let city = regions::Entity::find_by_id(a.city_code.clone())
+        .one(conn)
+        .await?;
+    match (&province, &city) {
+        (Some(p), Some(c))
+            if p.level == "province" && c.parent_code.as_deref() == Some(p.code.as_str()) =>
+        {
+            names.push(p.name.clone());
+            names.push(c.name.clone());
+            let children = regions::Entity::find()
+                .filter(regions::Column::ParentCode.eq(c.code.clone()))
+                .all(conn)
+                .await?;
+            match &a.district_code {
+                Some(d) => match children.iter().find(|r| &r.code == d) {
+                    Some(r) => names.push(r.name.clone()),
+                    None => e.add(
+                        "address.district_code",
+                        "unknown_region",
+                        "区县不属于该城市 / not a district of the city",
+                    ),
+                },
+                None if !children.is_empty() => e.add(
+                    "address.district_code",
+                    "required",
+                    "请选择区县 / choose a district",
+                ),
+                None => {}
+            }
+        }
+        _ => e.add(
+            "address.city_code",
+            "unknown_region",
+            "省市不匹配 / province and city do not match",
+        ),
+    }
+    e.into_result()?;
+    Ok(names.join(" "))
+}
+
+/// Places the orders of the cart under one payment. Idempotent per `checkout_key`.
+///
+/// # Errors
+/// 403; 409 `checkout_problems`, `price_changed`, `out_of_stock`, `coupon_unavailable`,
+/// `coupon_not_applicable`; 422 for a bad address.
+#[tracing::instrument(skip_all, fields(user_id = actor.user_id))]
+pub async fn place(
+    state: &AppState,
+    actor: &Actor,
+    req: CheckoutRequest,
+    checkout_key: Option<String>,
+) -> Result<Checkout, AppError> {
+    authz::require_any_role(actor, SHOPPERS)?;
+    let region_names = check_address(&state.db, &req.address).await?;
+    let now = Utc::now();
+    let provider = state.payments.provider.name();
+    let txn = begin_write(&state.db).await?;
+    let prepared = prepare(&txn, actor.user_id).await?;
+    if !prepared.problems.is_empty() {
+        let code = if prepared.short {
+            "out_of_stock"
+        } else {
+            "checkout_problems"
+        };
+        return Err(AppError::Conflict {
+            code,
+            message: prepared.problems.join("；"),
+        });
+    }
+    let priced: Vec<PricedLine> = prepared.lines.iter().map(|(_, _, p)| p.clone()).collect();
+    let (applied, coupon, campaign) = match req.coupon_id {
+        None => (None, None, None),
+        Some(id) => {
+            let c = coupons::Entity::find_by_id(id)
+                .one(&txn)
+                .await?
+                .filter(|c| c.user_id == actor.user_id)
+                .ok_or(AppError::NotFound)?;
+            let (terms, campaign) = terms_of(&txn, &c).await?;
+            let a = pricing::apply(&priced, &terms);
+            if a.discount.fen() == 0 {
+                return Err(AppError::conflict(
+                    "coupon_not_applicable",
+                    "该券不适用于购物车中的商品或未达门槛 / the coupon does not apply to this cart",
+                ));
+            }
+            (Some(a), Some(c), Some(campaign))
+        }
+    };
+    let items_total: Money = priced.iter().map(PricedLine::total).sum();
+    let discount = applied.as_ref().map_or(Money::ZERO, |a| a.discount);
+    let amount_due = items_total - discount;
+    if amount_due != req.expected_amount_fen {
+        return Err(AppError::Conflict {
+            code: "price_changed",
+            message: format!(
+                "价格已变化，应付 {amount_due}，请确认后再下单 / prices changed: {amount_due} is now due"
+            ),
+        });
+    }
+    let payment = payments::ActiveModel {
+        user_id: Set(actor.user_id),
+        amount_fen: Set(amount_due.fen()),
+        currency: Set("CNY".into()),
+        provider: Set(provider.to_owned()),
+        provider_ref: Set(None),
+        client_secret: Set(None),
+        status: Set(PaymentStatus::Pending.as_str().to_owned()),
+        attempt: Set(0),
+        coupon_id: Set(coupon.as_ref().map(|c| c.id)),
+        discount_fen: Set(discount.fen()),
+        checkout_key: Set(checkout_key),
+        created_at: Set(now),
+        updated_at: Set(now),
+        paid_at: Set(None),
+        expires_at: Set(now + Duration::minutes(Ord::max(state.config.payment_timeout_minutes, 1))),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| {
+        if crate::error::is_unique_violation(&e, "uq_payments_user_checkout_key") {
+            AppError::conflict(
+                "checkout_in_progress",
+                "该下单请求已处理 / this checkout was already placed",
+            )
+        } else {
+            e.into()
+        }
+    })?;
+    // Stock, in SKU order (the cart is read in that order), each decrement conditional.
+    for (item, sku, _) in &prepared.lines {
+        let taken = product_skus::Entity::update_many()
+            .col_expr(
+                product_skus::Column::Stock,
+                Expr::col(product_skus::Column::Stock).sub(i64::from(item.quantity)),
+            )
+            .filter(product_skus::Column::Id.eq(sku.id))
+            .filter(product_skus::Column::Active.eq(true))
+            .filter(Expr::col(product_skus::Column::Stock).gte(i64::from(item.quantity)))
+            .exec(&txn)
+            .await?;
+        if taken.rows_affected != 1 {
+            return Err(AppError::conflict(
+                "out_of_stock",
+                format!("「{}」库存不足 / out of stock", sku.spec),
+            ));
+        }
+    }
+    if let Some(c) = &coupon {
+        let held = coupons::Entity::update_many()
+            .col_expr(
+                coupons::Column::Status,
+                Expr::value(CouponStatus::Held.as_str()),
+            )
+            .col_expr(coupons::Column::PaymentId, Expr::value(Some(payment.id)))
+            .col_expr(coupons::Column::UpdatedAt, Expr::value(now))
+            .filter(coupons::Column::Id.eq(c.id))
+            .filter(coupons::Column::UserId.eq(actor.user_id))
+            .filter(coupons::Column::Status.eq(CouponStatus::Available.as_str()))
+            .filter(coupons::Column::ValidUntil.gt(now))
+            .exec(&txn)
+            .await?;
+        if held.rows_affected != 1 {
+            return Err(AppError::conflict(
+                "coupon_unavailable",
+                "该券已被使用或已过期 / the coupon is no longer available",
+            ));
+        }
+    }
+    let today = crate::time::business_date(now);
+    let address = serde_json::json!({
+        "recipient": req.address.recipient.trim(), "phone": Phone::parse(&req.address.phone).map(String::from).unwrap_or_default(),
+        "province_code": req.address.province_code, "city_code": req.address.city_code, "district_code": req.address.district_code,
+        "region": region_names, "detail": req.address.detail.trim(),
+    });
+    let mut by_supplier: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+    for (i, (_, _, p)) in prepared.lines.iter().enumerate() {
+        by_supplier.entry(p.supplier_org_id).or_default().push(i);
+    }
+    let mut order_ids = Vec::new();
+    for (n, (supplier, idx)) in by_supplier.iter().enumerate() {
+        let total: Money = idx.iter().map(|i| prepared.lines[*i].2.total()).sum();
+        let disc: Money = idx
+            .iter()
+            .map(|i| applied.as_ref().map_or(Money::ZERO, |a| a.shares[*i]))
+            .sum();
+        let order = orders::ActiveModel {
+            order_no: Set(format!(
+                "BF{}{:08}{:02}",
+                today.format("%Y%m%d"),
+                payment.id,
+                n + 1
+            )),
+            kind: Set("member".into()),
+            payment_id: Set(payment.id),
+            buyer_user_id: Set(actor.user_id),
+            supplier_org_id: Set(*supplier),
+            union_org_id: Set(campaign.as_ref().map(|c| c.union_org_id)),
+            campaign_id: Set(campaign.as_ref().map(|c| c.id)),
+            status: Set(OrderStatus::PendingPayment.as_str().to_owned()),
+            items_total_fen: Set(total.fen()),
+            discount_fen: Set(disc.fen()),
+            amount_due_fen: Set((total - disc).fen()),
+            refunded_fen: Set(0),
+            address: Set(address.to_string()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        for i in idx {
+            let (item, sku, p) = &prepared.lines[*i];
+            let product = prepared
+                .loaded
+                .products
+                .iter()
+                .find(|x| x.id == p.product_id)
+                .ok_or(AppError::NotFound)?;
+            let e = prepared.loaded.assistance(product, today);
+            order_lines::ActiveModel {
+                order_id: Set(order.id),
+                sku_id: Set(sku.id),
+                product_id: Set(p.product_id),
+                product_name: Set(product.name.clone()),
+                spec: Set(sku.spec.clone()),
+                unit_price_fen: Set(p.unit_price.fen()),
+                quantity: Set(item.quantity),
+                line_total_fen: Set(p.total().fen()),
+                discount_fen: Set(applied.as_ref().map_or(0, |a| a.shares[*i].fen())),
+                refunded_qty: Set(0),
+                refunded_fen: Set(0),
+                refunded_discount_fen: Set(0),
+                assistance_eligible: Set(e.eligible),
+                origin_county_code: Set(product.origin_county_code.clone()),
+                supplier_approved: Set(e.supplier_approved),
+                cert_numbers: Set(
+                    serde_json::to_string(&e.cert_numbers).unwrap_or_else(|_| "[]".into())
+                ),
+                pairing_id: Set(e.pairing.as_ref().map(|x| x.id)),
+                helper_code: Set(e.pairing.as_ref().map(|x| x.helper_code.clone())),
+                programme: Set(e.pairing.as_ref().map(|x| x.programme.as_str().to_owned())),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+        order_ids.push(order.id);
+    }
+    cart_items::Entity::delete_many()
+        .filter(cart_items::Column::UserId.eq(actor.user_id))
+        .filter(
+            cart_items::Column::SkuId.is_in(
+                prepared
+                    .lines
+                    .iter()
+                    .map(|(_, s, _)| s.id)
+                    .collect::<Vec<_>>(),
+            ),
+        )
+        .exec(&txn)
+        .await?;
+    enqueue(
+        &txn,
+        super::lifecycle::EXPIRE_JOB,
+        serde_json::json!({"payment_id": payment.id}),
+        JobOptions {
+            run_at: Some(payment.expires_at),
+            unique_key: Some(format!("expire-payment:{}", payment.id)),
+            max_attempts: Some(10),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    tracing::info!(
+        payment_id = payment.id,
+        orders = order_ids.len(),
+        amount = amount_due.fen(),
+        "checkout placed"
+    );
+    if amount_due.fen() == 0 {
+        // Fully covered by the coupon: nothing to collect.
+        super::lifecycle::complete_payment(
+            state,
+            payment.id,
+            "coupon",
+            &format!("coupon:{}", payment.id),
+        )
+        .await?;
+    } else {
+        crate::payments::start(state, payment.id).await?;
+    }
+    super::views::checkout(state, actor, payment.id).await
+}
+
+/// The masked form of a stored address.
+#[must_use]
+pub fn address_view(stored: &str) -> super::dto::AddressView {
+    let v: serde_json::Value = serde_json::from_str(stored).unwrap_or_default();
+    super::dto::AddressView {
+        recipient: v["recipient"].as_str().unwrap_or_default().to_owned(),
+        phone_masked: mask_phone(v["phone"].as_str().unwrap_or_default()),
+        region: v["region"].as_str().unwrap_or_default().to_owned(),
+        detail: v["detail"].as_str().unwrap_or_default().to_owned(),
+    }
+}

@@ -1,0 +1,295 @@
+//! HTTP handlers of the orders context.
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::dto::{
+    Cart, Checkout, CheckoutRequest, Order, OrderPage, OrderQuery, PayStatement, Quote,
+    QuoteRequest, Refund, RefundDecision, RefundList, RefundQuery, RequestRefund, SetCartItem,
+    Ship, Statement, StatementList,
+};
+use super::settlement::{self, Step};
+use super::{checkout, lifecycle, refunds, views};
+use crate::app::AppState;
+use crate::auth::Actor;
+use crate::error::{AppError, ErrorBody};
+use crate::extract::{AppJson, AppPath, AppQuery};
+use crate::idempotency::IdempotentJson;
+
+/// The member's cart at today's prices.
+#[utoipa::path(get, path = "/api/me/cart", tag = "orders", responses((status = 200, body = Cart), (status = 403, body = ErrorBody)))]
+pub async fn get_cart(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> Result<AppJson<Cart>, AppError> {
+    Ok(AppJson(checkout::cart(&state, &actor).await?))
+}
+
+/// Sets a SKU's quantity in the cart (0 removes it).
+#[utoipa::path(put, path = "/api/me/cart/items/{sku_id}", tag = "orders", request_body = SetCartItem, params(("sku_id" = i64, Path, description = "SKU")),
+    responses((status = 200, body = Cart), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_cart_item(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(sku_id): AppPath<i64>,
+    AppJson(req): AppJson<SetCartItem>,
+) -> Result<AppJson<Cart>, AppError> {
+    Ok(AppJson(
+        checkout::set_item(&state, &actor, sku_id, req).await?,
+    ))
+}
+
+/// Prices the cart as checkout would, with a coupon or the suggestion of the best one.
+#[utoipa::path(post, path = "/api/checkout/quote", tag = "orders", request_body = QuoteRequest, responses((status = 200, body = Quote), (status = 403, body = ErrorBody)))]
+pub async fn quote(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppJson(req): AppJson<QuoteRequest>,
+) -> Result<AppJson<Quote>, AppError> {
+    Ok(AppJson(
+        checkout::quote(&state, &actor, req.coupon_id).await?,
+    ))
+}
+
+/// Places one order per supplier under one payment. Send `Idempotency-Key`: a retry gets the
+/// same checkout. 409: `price_changed`, `out_of_stock`, `coupon_unavailable`,
+/// `coupon_not_applicable`, `checkout_problems`.
+#[utoipa::path(post, path = "/api/checkout", tag = "orders", request_body = CheckoutRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "retry-safe key")),
+    responses((status = 201, body = Checkout), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn place(
+    State(state): State<AppState>,
+    actor: Actor,
+    headers: axum::http::HeaderMap,
+    req: IdempotentJson<CheckoutRequest>,
+) -> Result<Response, AppError> {
+    let key = headers
+        .get(crate::idempotency::IDEMPOTENCY_KEY)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    req.run(&state, &actor, "POST /api/checkout", |body| async {
+        let done = checkout::place(&state, &actor, body, key).await?;
+        Ok((StatusCode::CREATED, AppJson(done)).into_response())
+    })
+    .await
+}
+
+/// A checkout's payment and orders (its buyer).
+#[utoipa::path(get, path = "/api/checkouts/{payment_id}", tag = "orders", params(("payment_id" = i64, Path, description = "payment")),
+    responses((status = 200, body = Checkout), (status = 404, body = ErrorBody)))]
+pub async fn get_checkout(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+) -> Result<AppJson<Checkout>, AppError> {
+    Ok(AppJson(views::checkout(&state, &actor, id).await?))
+}
+
+/// The member's orders.
+#[utoipa::path(get, path = "/api/me/orders", tag = "orders", params(OrderQuery), responses((status = 200, body = OrderPage), (status = 403, body = ErrorBody)))]
+pub async fn my_orders(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppQuery(q): AppQuery<OrderQuery>,
+) -> Result<AppJson<OrderPage>, AppError> {
+    let (items, next_cursor) = views::mine(&state, &actor, q).await?;
+    Ok(AppJson(OrderPage { items, next_cursor }))
+}
+
+/// One order (its buyer, its supplier, operators).
+#[utoipa::path(get, path = "/api/orders/{id}", tag = "orders", params(("id" = i64, Path, description = "order")), responses((status = 200, body = Order), (status = 404, body = ErrorBody)))]
+pub async fn get_order(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+) -> Result<AppJson<Order>, AppError> {
+    Ok(AppJson(views::one(&state, &actor, id).await?))
+}
+
+/// A supplier's orders.
+#[utoipa::path(get, path = "/api/suppliers/{org_id}/orders", tag = "orders", params(("org_id" = i64, Path, description = "supplier"), OrderQuery),
+    responses((status = 200, body = OrderPage), (status = 404, body = ErrorBody)))]
+pub async fn supplier_orders(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(org_id): AppPath<i64>,
+    AppQuery(q): AppQuery<OrderQuery>,
+) -> Result<AppJson<OrderPage>, AppError> {
+    let (items, next_cursor) = views::for_supplier(&state, &actor, org_id, q).await?;
+    Ok(AppJson(OrderPage { items, next_cursor }))
+}
+
+/// The supplier ships an order.
+#[utoipa::path(post, path = "/api/orders/{id}/ship", tag = "orders", request_body = Ship, params(("id" = i64, Path, description = "order")),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn ship(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+    AppJson(req): AppJson<Ship>,
+) -> Result<StatusCode, AppError> {
+    lifecycle::ship(&state, &actor, id, req.carrier, req.tracking_no).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The member confirms receipt.
+#[utoipa::path(post, path = "/api/orders/{id}/receive", tag = "orders", params(("id" = i64, Path, description = "order")),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn receive(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+) -> Result<StatusCode, AppError> {
+    lifecycle::receive(&state, &actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Refunds of an order.
+#[utoipa::path(get, path = "/api/orders/{id}/refunds", tag = "orders", params(("id" = i64, Path, description = "order")),
+    responses((status = 200, body = RefundList), (status = 404, body = ErrorBody)))]
+pub async fn order_refunds(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+) -> Result<AppJson<RefundList>, AppError> {
+    Ok(AppJson(RefundList {
+        items: refunds::of_order(&state, &actor, id).await?,
+    }))
+}
+
+/// The member asks for a refund.
+#[utoipa::path(post, path = "/api/orders/{id}/refunds", tag = "orders", request_body = RequestRefund, params(("id" = i64, Path, description = "order")),
+    responses((status = 201, body = Refund), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn request_refund(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+    AppJson(req): AppJson<RequestRefund>,
+) -> Result<(StatusCode, AppJson<Refund>), AppError> {
+    Ok((
+        StatusCode::CREATED,
+        AppJson(refunds::request(&state, &actor, id, req).await?),
+    ))
+}
+
+/// A supplier's refund requests (default `status=requested`).
+#[utoipa::path(get, path = "/api/suppliers/{org_id}/refunds", tag = "orders", params(("org_id" = i64, Path, description = "supplier"), RefundQuery),
+    responses((status = 200, body = RefundList), (status = 404, body = ErrorBody)))]
+pub async fn supplier_refunds(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(org_id): AppPath<i64>,
+    AppQuery(q): AppQuery<RefundQuery>,
+) -> Result<AppJson<RefundList>, AppError> {
+    Ok(AppJson(RefundList {
+        items: refunds::for_supplier(&state, &actor, org_id, q).await?,
+    }))
+}
+
+/// The supplier approves (`approve`) or rejects (`reject`) a refund.
+#[utoipa::path(post, path = "/api/refunds/{id}/{action}", tag = "orders", request_body = RefundDecision,
+    params(("id" = i64, Path, description = "refund"), ("action" = String, Path, description = "approve or reject")),
+    responses((status = 200, body = Refund), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn decide_refund(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath((id, action)): AppPath<(i64, String)>,
+    AppJson(d): AppJson<RefundDecision>,
+) -> Result<AppJson<Refund>, AppError> {
+    match action.as_str() {
+        "approve" => Ok(AppJson(
+            refunds::approve(&state, &actor, id, d.restock).await?,
+        )),
+        "reject" => Ok(AppJson(
+            refunds::reject(&state, &actor, id, d.reason).await?,
+        )),
+        _ => Err(AppError::RouteNotFound),
+    }
+}
+
+/// Settlement statements of a campaign.
+#[utoipa::path(get, path = "/api/campaigns/{id}/settlements", tag = "orders", params(("id" = i64, Path, description = "campaign")),
+    responses((status = 200, body = StatementList), (status = 404, body = ErrorBody)))]
+pub async fn list_statements(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+) -> Result<AppJson<StatementList>, AppError> {
+    Ok(AppJson(StatementList {
+        items: settlement::list(&state, &actor, id).await?,
+    }))
+}
+
+/// Computes (or recomputes) a campaign's draft statements.
+#[utoipa::path(post, path = "/api/campaigns/{id}/settlements", tag = "orders", params(("id" = i64, Path, description = "campaign")),
+    responses((status = 200, body = StatementList), (status = 404, body = ErrorBody)))]
+pub async fn generate_statements(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+) -> Result<AppJson<StatementList>, AppError> {
+    Ok(AppJson(StatementList {
+        items: settlement::generate(&state, &actor, id).await?,
+    }))
+}
+
+/// A campaign's statements as an XLSX file.
+#[utoipa::path(get, path = "/api/campaigns/{id}/settlements.xlsx", tag = "orders", params(("id" = i64, Path, description = "campaign")),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 404, body = ErrorBody)))]
+pub async fn export_statements(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+) -> Result<Response, AppError> {
+    let bytes = settlement::export(&state, &actor, id).await?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"settlement-{id}.xlsx\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// A supplier's statements.
+#[utoipa::path(get, path = "/api/suppliers/{org_id}/settlements", tag = "orders", params(("org_id" = i64, Path, description = "supplier")),
+    responses((status = 200, body = StatementList), (status = 404, body = ErrorBody)))]
+pub async fn supplier_statements(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(org_id): AppPath<i64>,
+) -> Result<AppJson<StatementList>, AppError> {
+    Ok(AppJson(StatementList {
+        items: settlement::for_supplier(&state, &actor, org_id).await?,
+    }))
+}
+
+/// Moves a statement on: `review` (operators), `approve` (the union), `pay` (the union, with
+/// the bank voucher).
+#[utoipa::path(post, path = "/api/settlements/{id}/{action}", tag = "orders", request_body = Option<PayStatement>,
+    params(("id" = i64, Path, description = "statement"), ("action" = String, Path, description = "review, approve or pay")),
+    responses((status = 200, body = Statement), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn step_statement(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath((id, action)): AppPath<(i64, String)>,
+    AppJson(body): AppJson<Option<PayStatement>>,
+) -> Result<AppJson<Statement>, AppError> {
+    let step = match action.as_str() {
+        "review" => Step::Review,
+        "approve" => Step::Approve,
+        "pay" => Step::Pay,
+        _ => return Err(AppError::RouteNotFound),
+    };
+    Ok(AppJson(
+        settlement::step(&state, &actor, id, step, body.map(|b| b.bank_voucher_ref)).await?,
+    ))
+}

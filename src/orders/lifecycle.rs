@@ -1,0 +1,440 @@
+//! Order state changes. Each is one transition guarded by the current state (a conditional
+//! update), so it can be called twice, from the webhook and the browser, or by two instances,
+//! with one effect.
+
+use chrono::{Duration, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+
+use super::model::{OrderStatus, PaymentStatus};
+use crate::app::AppState;
+use crate::audit::{self, AuditEvent};
+use crate::auth::{Actor, Role, authz};
+use crate::coupons::model::CouponStatus;
+use crate::db::begin_write;
+use crate::entities::{coupons, order_lines, orders, payments, product_skus, products};
+use crate::error::{AppError, FieldErrors};
+use crate::worker::{JobOptions, JobRegistry, enqueue};
+
+/// Job: release an unpaid payment's stock and coupon once it is overdue.
+pub const EXPIRE_JOB: &str = "orders.expire_payment";
+/// Job: complete a shipped order after the return window.
+pub const AUTO_COMPLETE_JOB: &str = "orders.auto_complete";
+
+/// What completing a payment did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completion {
+    /// Pending -> succeeded now.
+    Completed,
+    /// It was already succeeded: nothing to do.
+    AlreadyDone,
+    /// It had expired (stock and coupon released) before the money arrived: refund it.
+    ArrivedTooLate,
+}
+
+/// Marks a payment succeeded and its orders paid, the coupon used: once. `source` names who
+/// reported it (`webhook`, `test`, `reconcile`, `coupon`); `event` is recorded in the audit.
+///
+/// # Errors
+/// Database errors.
+pub async fn complete_payment(
+    state: &AppState,
+    payment_id: i64,
+    source: &str,
+    event: &str,
+) -> Result<Completion, AppError> {
+    let txn = begin_write(&state.db).await?;
+    let outcome = complete_in(&txn, payment_id, source, event).await?;
+    txn.commit().await?;
+    if outcome == Completion::ArrivedTooLate {
+        tracing::warn!(payment_id, "money arrived after expiry; refunding in full");
+    }
+    Ok(outcome)
+}
+
+/// [`complete_payment`] inside the caller's transaction.
+///
+/// # Errors
+/// Database errors.
+pub async fn complete_in(
+    txn: &DatabaseTransaction,
+    payment_id: i64,
+    source: &str,
+    event: &str,
+) -> Result<Completion, AppError> {
+    let now = Utc::now();
+    let moved = payments::Entity::update_many()
+        .col_expr(
+            payments::Column::Status,
+            Expr::value(PaymentStatus::Succeeded.as_str()),
+        )
+        .col_expr(payments::Column::PaidAt, Expr::value(Some(now)))
+        .col_expr(payments::Column::UpdatedAt, Expr::value(now))
+        .filter(payments::Column::Id.eq(payment_id))
+        .filter(payments::Column::Status.eq(PaymentStatus::Pending.as_str()))
+        .exec(txn)
+        .await?;
+    if moved.rows_affected != 1 {
+        let p = payments::Entity::find_by_id(payment_id)
+            .one(txn)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        return Ok(if p.status == PaymentStatus::Succeeded.as_str() {
+            Completion::AlreadyDone
+        } else {
+            Completion::ArrivedTooLate
+        });
+    }
+    orders::Entity::update_many()
+        .col_expr(
+            orders::Column::Status,
+            Expr::value(OrderStatus::Paid.as_str()),
+        )
+        .col_expr(orders::Column::PaidAt, Expr::value(Some(now)))
+        .col_expr(orders::Column::UpdatedAt, Expr::value(now))
+        .filter(orders::Column::PaymentId.eq(payment_id))
+        .filter(orders::Column::Status.eq(OrderStatus::PendingPayment.as_str()))
+        .exec(txn)
+        .await?;
+    coupons::Entity::update_many()
+        .col_expr(
+            coupons::Column::Status,
+            Expr::value(CouponStatus::Used.as_str()),
+        )
+        .col_expr(coupons::Column::UsedAt, Expr::value(Some(now)))
+        .col_expr(coupons::Column::UpdatedAt, Expr::value(now))
+        .filter(coupons::Column::PaymentId.eq(payment_id))
+        .filter(coupons::Column::Status.eq(CouponStatus::Held.as_str()))
+        .exec(txn)
+        .await?;
+    // Sales counts (shown on cards; the documents follow at the next change of the product).
+    let lines = order_lines::Entity::find()
+        .inner_join(orders::Entity)
+        .filter(orders::Column::PaymentId.eq(payment_id))
+        .all(txn)
+        .await?;
+    for l in &lines {
+        products::Entity::update_many()
+            .col_expr(
+                products::Column::SalesCount,
+                Expr::col(products::Column::SalesCount).add(i64::from(l.quantity)),
+            )
+            .filter(products::Column::Id.eq(l.product_id))
+            .exec(txn)
+            .await?;
+    }
+    audit::record(
+        txn,
+        None,
+        AuditEvent::new("payment.succeeded", "payment", payment_id)
+            .after(serde_json::json!({"source": source, "event": event})),
+    )
+    .await?;
+    Ok(Completion::Completed)
+}
+
+/// Releases an unpaid payment: orders cancelled, stock back, coupon back (or expired if past
+/// its validity). Only once, and only while still pending.
+///
+/// # Errors
+/// Database errors.
+pub async fn release_in(
+    txn: &DatabaseTransaction,
+    payment_id: i64,
+    reason: &str,
+) -> Result<bool, AppError> {
+    let now = Utc::now();
+    let moved = payments::Entity::update_many()
+        .col_expr(
+            payments::Column::Status,
+            Expr::value(PaymentStatus::Expired.as_str()),
+        )
+        .col_expr(payments::Column::UpdatedAt, Expr::value(now))
+        .filter(payments::Column::Id.eq(payment_id))
+        .filter(payments::Column::Status.eq(PaymentStatus::Pending.as_str()))
+        .exec(txn)
+        .await?;
+    if moved.rows_affected != 1 {
+        return Ok(false);
+    }
+    let lines = order_lines::Entity::find()
+        .inner_join(orders::Entity)
+        .filter(orders::Column::PaymentId.eq(payment_id))
+        .all(txn)
+        .await?;
+    let mut skus: Vec<(i64, i32)> = lines.iter().map(|l| (l.sku_id, l.quantity)).collect();
+    skus.sort_unstable();
+    for (sku, qty) in skus {
+        product_skus::Entity::update_many()
+            .col_expr(
+                product_skus::Column::Stock,
+                Expr::col(product_skus::Column::Stock).add(i64::from(qty)),
+            )
+            .filter(product_skus::Column::Id.eq(sku))
+            .exec(txn)
+            .await?;
+    }
+    orders::Entity::update_many()
+        .col_expr(
+            orders::Column::Status,
+            Expr::value(OrderStatus::Cancelled.as_str()),
+        )
+        .col_expr(orders::Column::CancelledAt, Expr::value(Some(now)))
+        .col_expr(
+            orders::Column::CancelReason,
+            Expr::value(Some(reason.to_owned())),
+        )
+        .col_expr(orders::Column::UpdatedAt, Expr::value(now))
+        .filter(orders::Column::PaymentId.eq(payment_id))
+        .filter(orders::Column::Status.eq(OrderStatus::PendingPayment.as_str()))
+        .exec(txn)
+        .await?;
+    return_coupon(txn, payment_id).await?;
+    audit::record(
+        txn,
+        None,
+        AuditEvent::new("payment.released", "payment", payment_id).reason(Some(reason.to_owned())),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Gives a held or used coupon of a payment back to its member (available while still valid,
+/// expired otherwise). Returns whether a coupon was returned to the wallet.
+///
+/// # Errors
+/// Database errors.
+pub async fn return_coupon(txn: &DatabaseTransaction, payment_id: i64) -> Result<bool, AppError> {
+    let now = Utc::now();
+    let back = coupons::Entity::update_many()
+        .col_expr(
+            coupons::Column::Status,
+            Expr::value(CouponStatus::Available.as_str()),
+        )
+        .col_expr(coupons::Column::PaymentId, Expr::value(Option::<i64>::None))
+        .col_expr(
+            coupons::Column::UsedAt,
+            Expr::value(Option::<chrono::DateTime<Utc>>::None),
+        )
+        .col_expr(coupons::Column::UpdatedAt, Expr::value(now))
+        .filter(coupons::Column::PaymentId.eq(payment_id))
+        .filter(
+            coupons::Column::Status
+                .is_in([CouponStatus::Held.as_str(), CouponStatus::Used.as_str()]),
+        )
+        .filter(coupons::Column::ValidUntil.gt(now))
+        .exec(txn)
+        .await?;
+    coupons::Entity::update_many()
+        .col_expr(
+            coupons::Column::Status,
+            Expr::value(CouponStatus::Expired.as_str()),
+        )
+        .col_expr(coupons::Column::UpdatedAt, Expr::value(now))
+        .filter(coupons::Column::PaymentId.eq(payment_id))
+        .filter(
+            coupons::Column::Status
+                .is_in([CouponStatus::Held.as_str(), CouponStatus::Used.as_str()]),
+        )
+        .exec(txn)
+        .await?;
+    Ok(back.rows_affected > 0)
+}
+
+/// The member cancels an unpaid checkout.
+///
+/// # Errors
+/// 404 unless it is theirs; 409 once paid or released.
+pub async fn cancel(state: &AppState, actor: &Actor, payment_id: i64) -> Result<(), AppError> {
+    let p = payments::Entity::find_by_id(payment_id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    authz::require_self(actor, p.user_id)?;
+    let txn = begin_write(&state.db).await?;
+    if !release_in(&txn, payment_id, "cancelled_by_member").await? {
+        return Err(AppError::conflict(
+            "invalid_state",
+            "订单已支付或已取消 / already paid or cancelled",
+        ));
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn load_order_for(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+    supplier: bool,
+) -> Result<orders::Model, AppError> {
+    let o = orders::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if supplier {
+        authz::authorize_org_role(
+            actor,
+            o.supplier_org_id,
+            &[Role::SupplierAdmin, Role::SupplierStaff],
+        )?;
+    } else {
+        authz::require_self(actor, o.buyer_user_id)?;
+    }
+    Ok(o)
+}
+
+/// The supplier ships a paid order.
+///
+/// # Errors
+/// 404/403; 409 unless paid; 422 without carrier or tracking number.
+pub async fn ship(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    carrier: String,
+    tracking_no: String,
+) -> Result<(), AppError> {
+    let o = load_order_for(&state.db, actor, id, true).await?;
+    let mut e = FieldErrors::new();
+    if !(2..=30).contains(&carrier.trim().chars().count()) {
+        e.add(
+            "carrier",
+            "name_length",
+            "快递公司应为2-30个字符 / 2-30 characters",
+        );
+    }
+    if !(4..=40).contains(&tracking_no.trim().len()) {
+        e.add(
+            "tracking_no",
+            "tracking_format",
+            "运单号应为4-40位 / 4-40 characters",
+        );
+    }
+    e.into_result()?;
+    let now = Utc::now();
+    let txn = begin_write(&state.db).await?;
+    let moved = orders::Entity::update_many()
+        .col_expr(
+            orders::Column::Status,
+            Expr::value(OrderStatus::Shipped.as_str()),
+        )
+        .col_expr(
+            orders::Column::Carrier,
+            Expr::value(Some(carrier.trim().to_owned())),
+        )
+        .col_expr(
+            orders::Column::TrackingNo,
+            Expr::value(Some(tracking_no.trim().to_owned())),
+        )
+        .col_expr(orders::Column::ShippedAt, Expr::value(Some(now)))
+        .col_expr(orders::Column::UpdatedAt, Expr::value(now))
+        .filter(orders::Column::Id.eq(o.id))
+        .filter(orders::Column::Status.eq(OrderStatus::Paid.as_str()))
+        .exec(&txn)
+        .await?;
+    if moved.rows_affected != 1 {
+        return Err(AppError::conflict(
+            "invalid_state",
+            "只有已支付的订单可以发货 / only paid orders ship",
+        ));
+    }
+    enqueue(
+        &txn,
+        AUTO_COMPLETE_JOB,
+        serde_json::json!({"order_id": o.id}),
+        JobOptions {
+            run_at: Some(now + Duration::days(Ord::max(state.config.auto_complete_days, 1))),
+            unique_key: Some(format!("auto-complete:{}", o.id)),
+            ..JobOptions::default()
+        },
+    )
+    .await?;
+    audit::record(
+        &txn,
+        Some(actor),
+        AuditEvent::new("order.ship", "order", o.id)
+            .after(serde_json::json!({"carrier": carrier, "tracking_no": tracking_no})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The member confirms receipt.
+///
+/// # Errors
+/// 404 unless theirs; 409 unless shipped.
+pub async fn receive(state: &AppState, actor: &Actor, id: i64) -> Result<(), AppError> {
+    let o = load_order_for(&state.db, actor, id, false).await?;
+    let now = Utc::now();
+    let moved = orders::Entity::update_many()
+        .col_expr(
+            orders::Column::Status,
+            Expr::value(OrderStatus::Delivered.as_str()),
+        )
+        .col_expr(orders::Column::DeliveredAt, Expr::value(Some(now)))
+        .col_expr(orders::Column::UpdatedAt, Expr::value(now))
+        .filter(orders::Column::Id.eq(o.id))
+        .filter(orders::Column::Status.eq(OrderStatus::Shipped.as_str()))
+        .exec(&state.db)
+        .await?;
+    if moved.rows_affected != 1 {
+        return Err(AppError::conflict(
+            "invalid_state",
+            "只有已发货的订单可以确认收货 / only shipped orders can be received",
+        ));
+    }
+    Ok(())
+}
+
+/// Registers the order jobs.
+pub fn register(registry: &mut JobRegistry) {
+    registry.register_plain(EXPIRE_JOB, |state, payload| async move {
+        let payment_id = payload["payment_id"].as_i64().unwrap_or_default();
+        let Some(p) = payments::Entity::find_by_id(payment_id)
+            .one(&state.db)
+            .await?
+        else {
+            return Ok(());
+        };
+        if p.status != PaymentStatus::Pending.as_str() {
+            return Ok(());
+        }
+        // The member may have paid at the last minute while the webhook is late: ask first.
+        if let Some(r) = &p.provider_ref
+            && let Ok(crate::payments::provider::IntentStatus::Succeeded) =
+                state.payments.provider.intent_status(r).await
+        {
+            complete_payment(&state, payment_id, "expiry_check", r)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            return Ok(());
+        }
+        let txn = begin_write(&state.db).await?;
+        release_in(&txn, payment_id, "payment_timeout")
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        txn.commit().await?;
+        Ok(())
+    });
+    registry.register(AUTO_COMPLETE_JOB, |_state, payload, txn| async move {
+        let order_id = payload["order_id"].as_i64().unwrap_or_default();
+        let now = Utc::now();
+        orders::Entity::update_many()
+            .col_expr(
+                orders::Column::Status,
+                Expr::value(OrderStatus::Completed.as_str()),
+            )
+            .col_expr(orders::Column::CompletedAt, Expr::value(Some(now)))
+            .col_expr(orders::Column::UpdatedAt, Expr::value(now))
+            .filter(orders::Column::Id.eq(order_id))
+            .filter(orders::Column::Status.is_in([
+                OrderStatus::Shipped.as_str(),
+                OrderStatus::Delivered.as_str(),
+            ]))
+            .exec(&txn)
+            .await?;
+        Ok(txn)
+    });
+}

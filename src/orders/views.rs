@@ -1,0 +1,206 @@
+//! Orders as members, suppliers and operators see them (a fixed number of queries per page).
+
+use std::collections::HashMap;
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use super::checkout::address_view;
+use super::dto::{Checkout, Order, OrderLine, OrderQuery, PaymentView};
+use super::model::{OrderStatus, PaymentStatus};
+use crate::app::AppState;
+use crate::auth::{Actor, Role, authz};
+use crate::entities::{order_lines, orders, organizations, payments};
+use crate::error::AppError;
+use crate::extract::{Cursor, PageParams};
+use crate::money::Money;
+
+/// Builds the API shape of orders: three queries whatever their number.
+///
+/// # Errors
+/// Database errors.
+pub async fn to_dtos(
+    conn: &impl ConnectionTrait,
+    rows: Vec<orders::Model>,
+) -> Result<Vec<Order>, AppError> {
+    let ids: Vec<i64> = rows.iter().map(|o| o.id).collect();
+    let mut lines: HashMap<i64, Vec<OrderLine>> = HashMap::new();
+    for l in order_lines::Entity::find()
+        .filter(order_lines::Column::OrderId.is_in(ids))
+        .order_by_asc(order_lines::Column::Id)
+        .all(conn)
+        .await?
+    {
+        lines.entry(l.order_id).or_default().push(OrderLine {
+            id: l.id,
+            sku_id: l.sku_id,
+            product_id: l.product_id,
+            product_name: l.product_name,
+            spec: l.spec,
+            unit_price_fen: Money::from_fen(l.unit_price_fen),
+            quantity: l.quantity,
+            line_total_fen: Money::from_fen(l.line_total_fen),
+            discount_fen: Money::from_fen(l.discount_fen),
+            refunded_qty: l.refunded_qty,
+            refunded_fen: Money::from_fen(l.refunded_fen),
+            assistance_eligible: l.assistance_eligible,
+            origin_county_code: l.origin_county_code,
+            cert_numbers: serde_json::from_str(&l.cert_numbers).unwrap_or_default(),
+        });
+    }
+    let names: HashMap<i64, String> = organizations::Entity::find()
+        .filter(
+            organizations::Column::Id
+                .is_in(rows.iter().map(|o| o.supplier_org_id).collect::<Vec<_>>()),
+        )
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|o| Order {
+            lines: lines.remove(&o.id).unwrap_or_default(),
+            supplier_name: names.get(&o.supplier_org_id).cloned().unwrap_or_default(),
+            id: o.id,
+            order_no: o.order_no,
+            payment_id: o.payment_id,
+            supplier_org_id: o.supplier_org_id,
+            status: OrderStatus::parse(&o.status).unwrap_or(OrderStatus::Cancelled),
+            items_total_fen: Money::from_fen(o.items_total_fen),
+            discount_fen: Money::from_fen(o.discount_fen),
+            amount_due_fen: Money::from_fen(o.amount_due_fen),
+            refunded_fen: Money::from_fen(o.refunded_fen),
+            address: address_view(&o.address),
+            carrier: o.carrier,
+            tracking_no: o.tracking_no,
+            created_at: o.created_at,
+            paid_at: o.paid_at,
+            shipped_at: o.shipped_at,
+            delivered_at: o.delivered_at,
+            completed_at: o.completed_at,
+            cancelled_at: o.cancelled_at,
+            cancel_reason: o.cancel_reason,
+        })
+        .collect())
+}
+
+/// The payment and orders of a checkout (its buyer).
+///
+/// # Errors
+/// 404 unless theirs.
+pub async fn checkout(
+    state: &AppState,
+    actor: &Actor,
+    payment_id: i64,
+) -> Result<Checkout, AppError> {
+    let p = payments::Entity::find_by_id(payment_id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    authz::require_self(actor, p.user_id)?;
+    let rows = orders::Entity::find()
+        .filter(orders::Column::PaymentId.eq(payment_id))
+        .order_by_asc(orders::Column::Id)
+        .all(&state.db)
+        .await?;
+    Ok(Checkout {
+        payment: PaymentView {
+            id: p.id,
+            amount_fen: Money::from_fen(p.amount_fen),
+            discount_fen: Money::from_fen(p.discount_fen),
+            status: PaymentStatus::parse(&p.status).unwrap_or(PaymentStatus::Pending),
+            test_mode: state.payments.provider.is_test(),
+            provider: p.provider,
+            client_secret: p.client_secret,
+            expires_at: p.expires_at,
+            paid_at: p.paid_at,
+        },
+        orders: to_dtos(&state.db, rows).await?,
+    })
+}
+
+async fn page(
+    state: &AppState,
+    filter: sea_orm::Condition,
+    q: OrderQuery,
+) -> Result<(Vec<Order>, Option<String>), AppError> {
+    let params = PageParams {
+        cursor: q.cursor,
+        limit: q.limit,
+    };
+    let limit = params.limit();
+    let mut query = orders::Entity::find()
+        .filter(filter)
+        .order_by_desc(orders::Column::Id)
+        .limit(limit);
+    if let Some(s) = q.status {
+        query = query.filter(orders::Column::Status.eq(s.as_str()));
+    }
+    if let Some(Cursor(before)) = params.cursor()? {
+        query = query.filter(orders::Column::Id.lt(before));
+    }
+    let items = to_dtos(&state.db, query.all(&state.db).await?).await?;
+    let next = Cursor::next(&items, limit, |o| o.id);
+    Ok((items, next))
+}
+
+/// The member's own orders.
+///
+/// # Errors
+/// 403 for non-members.
+pub async fn mine(
+    state: &AppState,
+    actor: &Actor,
+    q: OrderQuery,
+) -> Result<(Vec<Order>, Option<String>), AppError> {
+    authz::require_any_role(actor, &[Role::Member])?;
+    page(
+        state,
+        sea_orm::Condition::all().add(orders::Column::BuyerUserId.eq(actor.user_id)),
+        q,
+    )
+    .await
+}
+
+/// A supplier's orders (its staff, operators).
+///
+/// # Errors
+/// 404/403.
+pub async fn for_supplier(
+    state: &AppState,
+    actor: &Actor,
+    org_id: i64,
+    q: OrderQuery,
+) -> Result<(Vec<Order>, Option<String>), AppError> {
+    authz::authorize_org_role(actor, org_id, &[Role::SupplierAdmin, Role::SupplierStaff])?;
+    page(
+        state,
+        sea_orm::Condition::all().add(orders::Column::SupplierOrgId.eq(org_id)),
+        q,
+    )
+    .await
+}
+
+/// One order: its buyer, its supplier's staff, operators.
+///
+/// # Errors
+/// 404 for anyone else.
+pub async fn one(state: &AppState, actor: &Actor, id: i64) -> Result<Order, AppError> {
+    let o = orders::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let allowed = o.buyer_user_id == actor.user_id
+        || actor.is_operator()
+        || actor
+            .roles_in(o.supplier_org_id)
+            .any(|r| matches!(r, Role::SupplierAdmin | Role::SupplierStaff));
+    if !allowed {
+        return Err(AppError::NotFound);
+    }
+    to_dtos(&state.db, vec![o])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)
+}

@@ -1,0 +1,82 @@
+// The shipping address form: client-side checks that mirror the server's (so that a member
+// hears about a typo at once), and the request body. Field names are the API's
+// (`address.phone`), so that server and local errors show in the same place.
+import type { ShippingAddress } from '@/api/types'
+
+export interface AddressForm {
+  recipient: string
+  phone: string
+  province_code: string
+  city_code: string
+  district_code: string
+  detail: string
+}
+
+export function emptyAddress(): AddressForm {
+  return { recipient: '', phone: '', province_code: '', city_code: '', district_code: '', detail: '' }
+}
+
+const chars = (s: string) => [...s.trim()].length
+
+/** A mainland mobile number as the server reads it: spaces, dashes, +86 / 86 allowed. */
+export function normalizePhone(text: string): string | null {
+  let d = text.trim().replace(/^\+/, '').replace(/[\s-]/g, '')
+  if (d.length === 13 && d.startsWith('86')) d = d.slice(2)
+  return /^1[3-9]\d{9}$/.test(d) ? d : null
+}
+
+/**
+ * Problems with the form, field -> i18n key (empty when fine). `districtRequired`: the chosen
+ * city has districts, so one must be picked.
+ */
+export function validateAddress(a: AddressForm, districtRequired: boolean): Record<string, string> {
+  const out: Record<string, string> = {}
+  const r = chars(a.recipient)
+  if (r === 0) out['address.recipient'] = 'address.errors.recipientRequired'
+  else if (r > 30) out['address.recipient'] = 'address.errors.recipientLength'
+  if (a.phone.trim() === '') out['address.phone'] = 'address.errors.phoneRequired'
+  else if (!normalizePhone(a.phone)) out['address.phone'] = 'address.errors.phoneFormat'
+  if (!a.province_code) out['address.province_code'] = 'address.errors.regionRequired'
+  else if (!a.city_code) out['address.city_code'] = 'address.errors.regionRequired'
+  else if (districtRequired && !a.district_code) out['address.district_code'] = 'address.errors.districtRequired'
+  const d = chars(a.detail)
+  if (d === 0) out['address.detail'] = 'address.errors.detailRequired'
+  else if (d < 4 || d > 120) out['address.detail'] = 'address.errors.detailLength'
+  return out
+}
+
+/** The API's Address (trimmed; the phone as digits; no district when the city has none). */
+export function toShippingAddress(a: AddressForm): ShippingAddress {
+  return {
+    recipient: a.recipient.trim(),
+    phone: normalizePhone(a.phone) ?? a.phone.trim(),
+    province_code: a.province_code,
+    city_code: a.city_code,
+    district_code: a.district_code || null,
+    detail: a.detail.trim(),
+  }
+}
+
+const ADDRESS_KEY = 'bangfu.lastAddress'
+
+/** The last address used at checkout, remembered on this device (the API stores no address book). */
+export function loadLastAddress(): AddressForm | null {
+  try {
+    const raw = globalThis.localStorage?.getItem(ADDRESS_KEY)
+    if (!raw) return null
+    const v = JSON.parse(raw) as Partial<AddressForm>
+    const e = emptyAddress()
+    for (const k of Object.keys(e) as (keyof AddressForm)[]) if (typeof v[k] === 'string') e[k] = v[k]
+    return e
+  } catch {
+    return null
+  }
+}
+
+export function saveLastAddress(a: AddressForm): void {
+  try {
+    globalThis.localStorage?.setItem(ADDRESS_KEY, JSON.stringify(a))
+  } catch {
+    // storage unavailable
+  }
+}

@@ -12,7 +12,7 @@ use super::dto::{Campaign, CampaignInput};
 use super::model::{AudienceKind, CampaignStatus, ClaimMode, Scope, ValidityKind};
 use crate::app::AppState;
 use crate::audit::{self, AuditEvent};
-use crate::auth::authz::{self, OrgAction};
+use crate::auth::authz;
 use crate::auth::{Actor, OrgKind, Role};
 use crate::db::begin_write;
 use crate::entities::{categories, coupon_campaigns, organizations, regions, zones};
@@ -444,7 +444,7 @@ pub async fn list_for_union(
     actor: &Actor,
     union_id: i64,
 ) -> Result<Vec<Campaign>, AppError> {
-    authz::authorize_org(actor, union_id, OrgAction::WithRole(ADMIN))?;
+    authz::authorize_org_role(actor, union_id, ADMIN)?;
     let today = crate::time::business_date(Utc::now());
     Ok(coupon_campaigns::Entity::find()
         .filter(coupon_campaigns::Column::UnionOrgId.eq(union_id))

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::dto::{Membership, RosterImport, RosterMember, RosterPage, RowError, VerifyMembership};
 use crate::app::AppState;
 use crate::audit::{self, AuditEvent};
-use crate::auth::authz::{self, OrgAction};
+use crate::auth::authz;
 use crate::auth::{Actor, OrgKind, Role};
 use crate::db::begin_write;
 use crate::domain::{Phone, mask_name, mask_phone};
@@ -533,7 +533,7 @@ pub async fn list(
     union_id: i64,
     page: PageParams,
 ) -> Result<RosterPage, AppError> {
-    authz::authorize_org(actor, union_id, OrgAction::WithRole(&[Role::UnionAdmin]))?;
+    authz::authorize_org_role(actor, union_id, &[Role::UnionAdmin])?;
     let limit = page.limit();
     let mut q = member_roster::Entity::find()
         .filter(member_roster::Column::UnionOrgId.eq(union_id))

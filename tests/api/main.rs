@@ -15,5 +15,7 @@ mod openapi;
 mod ops;
 mod orgs;
 mod regions;
+mod roster;
 mod search;
 mod storm;
+mod stripe;

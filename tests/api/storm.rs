@@ -85,18 +85,18 @@ async fn storm(
                 s => panic!("unexpected {s}: {}", String::from_utf8_lossy(&body)),
             }
             // Flush Redis once, a quarter of the way through.
-            if done.fetch_add(1, Ordering::SeqCst) == 500 {
-                if let Some(url) = flush {
-                    let client = redis::Client::open(url).expect("client");
-                    let mut c = client
-                        .get_multiplexed_async_connection()
-                        .await
-                        .expect("conn");
-                    let _: () = redis::cmd("FLUSHALL")
-                        .query_async(&mut c)
-                        .await
-                        .expect("flush");
-                }
+            if done.fetch_add(1, Ordering::SeqCst) == 500
+                && let Some(url) = flush
+            {
+                let client = redis::Client::open(url).expect("client");
+                let mut c = client
+                    .get_multiplexed_async_connection()
+                    .await
+                    .expect("conn");
+                let _: () = redis::cmd("FLUSHALL")
+                    .query_async(&mut c)
+                    .await
+                    .expect("flush");
             }
         }));
     }

@@ -144,6 +144,30 @@ export function fieldErrorsOf(e: unknown): Record<string, FieldError[]> {
 }
 
 /**
+ * Codes with their own friendly text (`errors.codes.<code>`) instead of the server's message:
+ * the refusals of coupons, checkout, membership verification and refunds.
+ */
+export const FRIENDLY_ERROR_CODES = [
+  'coupon_limit_reached',
+  'coupon_daily_limit_reached',
+  'coupon_sold_out',
+  'coupon_not_started',
+  'coupon_campaign_ended',
+  'coupon_not_eligible',
+  'coupon_direct_only',
+  'price_changed',
+  'out_of_stock',
+  'coupon_unavailable',
+  'coupon_not_applicable',
+  'checkout_problems',
+  'checkout_in_progress',
+  'membership_taken',
+  'refund_open',
+] as const
+
+const isFriendly = (code: string) => (FRIENDLY_ERROR_CODES as readonly string[]).includes(code)
+
+/**
  * Text to show a person. Well-known codes get friendly, localised text; otherwise the server's
  * own message is shown, with the request id so that support can find it in the logs.
  */
@@ -164,6 +188,7 @@ export function describeError(e: unknown, tr: Translator): string {
     case 'forbidden':
       return localizeServerText(err.message, localeOf(tr)) || t('errors.forbidden')
     default: {
+      if (isFriendly(err.code)) return t(`errors.codes.${err.code}`)
       const text = localizeServerText(err.message, localeOf(tr)) || (err.status >= 500 ? t('errors.server') : t('errors.unknown', { status: err.status }))
       return err.requestId ? `${text} (${t('errors.request_id')}: ${err.requestId})` : text
     }

@@ -21,6 +21,14 @@ export function uploadDocument(orgId: number, kind: DocumentKind, file: File): P
   return unwrap(api.POST('/api/orgs/{org_id}/documents', { params: { path: { org_id: orgId } }, body: form, bodySerializer: asIs }))
 }
 
+/** POST /api/unions/{union_id}/roster/imports (fields `file`, `dry_run`): starts an import (202). */
+export function uploadRoster(unionId: number, file: File, dryRun: boolean) {
+  const form = new FormData()
+  form.append('file', file, file.name)
+  form.append('dry_run', dryRun ? 'true' : 'false')
+  return unwrap(api.POST('/api/unions/{union_id}/roster/imports', { params: { path: { union_id: unionId } }, body: form as never, bodySerializer: asIs }))
+}
+
 /** Image upload failures the server names (422 `details.fields.file[].code`, or 413). */
 export const IMAGE_ERROR_CODES = [
   'image_unsupported_format',

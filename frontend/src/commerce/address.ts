@@ -57,25 +57,30 @@ export function toShippingAddress(a: AddressForm): ShippingAddress {
   }
 }
 
-const ADDRESS_KEY = 'bangfu.lastAddress'
+const REGION_KEY = 'bangfu.lastRegion'
+type RegionCodes = Pick<AddressForm, 'province_code' | 'city_code' | 'district_code'>
 
-/** The last address used at checkout, remembered on this device (the API stores no address book). */
-export function loadLastAddress(): AddressForm | null {
+/**
+ * The region last chosen at checkout, remembered on this device to save the three pickers next
+ * time. Only the region codes: name, phone and street stay off the device.
+ */
+export function loadLastRegion(): RegionCodes | null {
   try {
-    const raw = globalThis.localStorage?.getItem(ADDRESS_KEY)
+    const raw = globalThis.localStorage?.getItem(REGION_KEY)
     if (!raw) return null
-    const v = JSON.parse(raw) as Partial<AddressForm>
-    const e = emptyAddress()
-    for (const k of Object.keys(e) as (keyof AddressForm)[]) if (typeof v[k] === 'string') e[k] = v[k]
-    return e
+    const v = JSON.parse(raw) as Partial<RegionCodes>
+    const ok = (x: unknown) => typeof x === 'string' && /^\d{0,12}$/.test(x)
+    if (!ok(v.province_code) || !ok(v.city_code) || !ok(v.district_code)) return null
+    return { province_code: v.province_code!, city_code: v.city_code!, district_code: v.district_code! }
   } catch {
     return null
   }
 }
 
-export function saveLastAddress(a: AddressForm): void {
+export function saveLastRegion(a: AddressForm): void {
   try {
-    globalThis.localStorage?.setItem(ADDRESS_KEY, JSON.stringify(a))
+    const codes: RegionCodes = { province_code: a.province_code, city_code: a.city_code, district_code: a.district_code }
+    globalThis.localStorage?.setItem(REGION_KEY, JSON.stringify(codes))
   } catch {
     // storage unavailable
   }

@@ -31,6 +31,13 @@ const routes: RouteRecordRaw[] = [
       { path: 'coupons', name: 'member-coupons', component: () => import('@/pages/member/MemberCoupons.vue'), meta: { title: 'member.tabs.coupons' } },
       { path: 'cart', name: 'member-cart', component: () => import('@/pages/member/MemberCart.vue'), meta: { title: 'member.tabs.cart' } },
       { path: 'mine', name: 'member-mine', component: () => import('@/pages/member/MemberMine.vue'), meta: { title: 'member.tabs.mine' } },
+      { path: 'wallet', name: 'member-wallet', component: () => import('@/pages/member/MemberWallet.vue'), meta: { title: 'wallet.title' } },
+      { path: 'membership', name: 'member-membership', component: () => import('@/pages/member/MemberMembership.vue'), meta: { title: 'membership.title' } },
+      { path: 'checkout', name: 'member-checkout', component: () => import('@/pages/member/MemberCheckout.vue'), meta: { title: 'checkout.title' } },
+      { path: 'pay/:id(\\d+)', name: 'member-payment', component: () => import('@/pages/member/MemberPayment.vue'), props: (r) => ({ id: Number(r.params.id) }), meta: { title: 'payment.title' } },
+      { path: 'orders', name: 'member-orders', component: () => import('@/pages/member/MemberOrders.vue'), meta: { title: 'orders.title' } },
+      { path: 'orders/:id(\\d+)', name: 'member-order', component: () => import('@/pages/member/MemberOrderDetail.vue'), props: (r) => ({ id: Number(r.params.id) }), meta: { title: 'orders.detail' } },
+      { path: 'orders/:id(\\d+)/refund', name: 'member-refund', component: () => import('@/pages/member/MemberRefund.vue'), props: (r) => ({ id: Number(r.params.id) }), meta: { title: 'refunds.request' } },
     ],
   },
   // The shop and the traceability page are public (Vant, phone first): no login needed to browse.

@@ -47,7 +47,7 @@ export const AREA_ROLES = {
 export interface NavItem {
   to: string
   label: string // i18n key
-  icon: 'home' | 'org' | 'map' | 'audit' | 'form' | 'cert' | 'goods' | 'bell' | 'supplier' | 'zone'
+  icon: 'home' | 'org' | 'map' | 'audit' | 'form' | 'cert' | 'goods' | 'bell' | 'supplier' | 'zone' | 'people' | 'coupon' | 'money' | 'ship' | 'refund'
 }
 
 /** Sections of the back office a role may use. */
@@ -62,10 +62,15 @@ export function navFor(role: Role): NavItem[] {
         { to: '/admin/review/certificates', label: 'nav.reviewCertificates', icon: 'cert' },
         { to: '/admin/review/products', label: 'nav.reviewProducts', icon: 'goods' },
         { to: '/admin/zones', label: 'nav.zones', icon: 'zone' },
+        { to: '/admin/settlements', label: 'nav.settlementReview', icon: 'money' },
         { to: '/admin/audit', label: 'nav.audit', icon: 'audit' },
       ]
     case 'union_admin':
-      return [{ to: '/union', label: 'nav.unionOverview', icon: 'home' }]
+      return [
+        { to: '/union', label: 'nav.unionOverview', icon: 'home' },
+        { to: '/union/roster', label: 'nav.unionRoster', icon: 'people' },
+        { to: '/union/campaigns', label: 'nav.unionCampaigns', icon: 'coupon' },
+      ]
     case 'unit_admin':
     case 'buyer':
     case 'approver':
@@ -77,6 +82,9 @@ export function navFor(role: Role): NavItem[] {
         { to: '/supplier/application', label: 'nav.supplierApplication', icon: 'form' },
         { to: '/supplier/certificates', label: 'nav.supplierCertificates', icon: 'cert' },
         { to: '/supplier/products', label: 'nav.supplierProducts', icon: 'goods' },
+        { to: '/supplier/orders', label: 'nav.supplierOrders', icon: 'ship' },
+        { to: '/supplier/refunds', label: 'nav.supplierRefunds', icon: 'refund' },
+        { to: '/supplier/settlements', label: 'nav.supplierSettlements', icon: 'money' },
         { to: '/supplier/notifications', label: 'nav.supplierNotifications', icon: 'bell' },
       ]
     case 'regulator':

@@ -58,6 +58,7 @@ describe('role -> home', () => {
       '/admin/review/certificates',
       '/admin/review/products',
       '/admin/zones',
+      '/admin/settlements',
       '/admin/audit',
     ])
     for (const r of ALL_ROLES.filter((r) => r !== 'operator')) {

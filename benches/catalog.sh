@@ -43,11 +43,11 @@ for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:18990/bare" >/dev/null && br
 
 results="$work/results.txt"
 : >"$results"
-run() { # name url [script]
-  local name=$1 url=$2 script=${3:-}
+run() { # name url [script] [warm-up seconds]
+  local name=$1 url=$2 script=${3:-} warm=${4:-2}
   local args=(-t2 -c64 -d"${SECS}s" --latency)
   [ -n "$script" ] && args+=(-s "$script")
-  wrk "${args[@]}" -d2s "$url" >/dev/null 2>&1 || true   # warm up (and fill caches)
+  wrk "${args[@]}" -d"${warm}s" "$url" >/dev/null 2>&1 || true   # warm up (and fill caches)
   local out
   out=$(wrk "${args[@]}" "$url")
   local rps p50 p99 errors
@@ -60,7 +60,7 @@ run() { # name url [script]
 echo "name	req/s	p50	p99	non-2xx"
 run bare_axum "http://127.0.0.1:18990/bare"
 run list_cached "http://127.0.0.1:18901/api/products?limit=20"
-run detail_cached "http://127.0.0.1:18901" benches/wrk/rotate_detail.lua
+run detail_cached "http://127.0.0.1:18901" benches/wrk/rotate_detail.lua 8
 run search_filters_uncached "http://127.0.0.1:18902" benches/wrk/search.lua
 run detail_uncached_seaorm "http://127.0.0.1:18902" benches/wrk/rotate_detail.lua
 run raw_sqlx_pk "http://127.0.0.1:18990" benches/wrk/rotate_pk.lua

@@ -158,6 +158,14 @@ pub struct Config {
     )]
     pub login_window_secs: u64,
 
+    /// Coupon claims allowed per member in 10 seconds.
+    #[arg(long, env = "BANGFU_CLAIM_MAX_PER_MEMBER", default_value_t = 10, global = true)]
+    pub claim_max_per_member: u32,
+
+    /// Coupon claims allowed per client address in 10 seconds.
+    #[arg(long, env = "BANGFU_CLAIM_MAX_PER_IP", default_value_t = 200, global = true)]
+    pub claim_max_per_ip: u32,
+
     /// Run the background worker inside `serve` (turn off when running `bangfu worker`
     /// processes separately).
     #[arg(long, env = "BANGFU_EMBEDDED_WORKER", default_value_t = true, action = clap::ArgAction::Set, global = true)]

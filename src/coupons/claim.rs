@@ -24,10 +24,6 @@ use crate::entities::{coupon_campaigns, coupon_drops, coupons, member_roster, or
 use crate::error::{AppError, is_unique_violation};
 use crate::ratelimit::Decision;
 
-/// Claims per member per window, and per client address.
-const MEMBER_CLAIMS_PER_10S: u32 = 10;
-const IP_CLAIMS_PER_10S: u32 = 200;
-
 fn sold_out() -> AppError {
     AppError::conflict(
         "coupon_sold_out",
@@ -176,9 +172,9 @@ pub async fn claim(
     for (key, limit) in [
         (
             format!("claim:user:{}", actor.user_id),
-            MEMBER_CLAIMS_PER_10S,
+            state.config.claim_max_per_member,
         ),
-        (format!("claim:ip:{ip}"), IP_CLAIMS_PER_10S),
+        (format!("claim:ip:{ip}"), state.config.claim_max_per_ip),
     ] {
         if let Decision::Limited(wait) = state.limiter.hit(&key, limit, window).await {
             return Err(AppError::RateLimited {

@@ -15,6 +15,9 @@ import {
   ZONE_RULES,
 } from '@/catalog/enums'
 import { IMAGE_ERROR_CODES } from '@/api/upload'
+import { FRIENDLY_ERROR_CODES } from '@/api/errors'
+import { CLAIM_ERROR_CODES, CLAIM_STATES } from '@/commerce/claim'
+import { CAMPAIGN_STATUSES, COUPON_STATUSES, ORDER_STATUSES, PAYMENT_STATUSES, REFUND_STATUSES, SETTLEMENT_STATUSES } from '@/commerce/orders'
 
 // The source text of every module (Vite's glob import, also in vitest).
 const SOURCES = import.meta.glob(['/src/**/*.vue', '/src/**/*.ts', '!/src/**/*.d.ts', '!/src/locales/**'], {
@@ -65,6 +68,17 @@ describe('message keys', () => {
       ...SORTS.map((k) => `sorts.${k}`),
       ...IMAGE_ERROR_CODES.map((k) => `media.errors.${k}`),
       ...['empty', 'format', 'decimals', 'too_large'].map((k) => `money.${k}`),
+      ...FRIENDLY_ERROR_CODES.map((k) => `errors.codes.${k}`),
+      ...CLAIM_STATES.map((k) => `claim.button.${k}`),
+      ...CLAIM_ERROR_CODES.map((k) => `claim.outcome.${k}`),
+      ...ORDER_STATUSES.map((k) => `orderStatuses.${k}`),
+      ...REFUND_STATUSES.map((k) => `refundStatuses.${k}`),
+      ...[...PAYMENT_STATUSES, 'cancelled'].map((k) => `paymentStatuses.${k}`),
+      ...SETTLEMENT_STATUSES.map((k) => `settlementStatuses.${k}`),
+      ...COUPON_STATUSES.map((k) => `couponStatuses.${k}`),
+      ...CAMPAIGN_STATUSES.map((k) => `campaignStatuses.${k}`),
+      ...['pending', 'running', 'done', 'failed'].map((k) => `roster.statuses.${k}`),
+      ...['province', 'city', 'district'].map((k) => `address.${k}`),
     ]
     expect(need.filter((k) => !keys.has(k))).toEqual([])
   })

@@ -159,11 +159,21 @@ pub struct Config {
     pub login_window_secs: u64,
 
     /// Coupon claims allowed per member in 10 seconds.
-    #[arg(long, env = "BANGFU_CLAIM_MAX_PER_MEMBER", default_value_t = 10, global = true)]
+    #[arg(
+        long,
+        env = "BANGFU_CLAIM_MAX_PER_MEMBER",
+        default_value_t = 10,
+        global = true
+    )]
     pub claim_max_per_member: u32,
 
     /// Coupon claims allowed per client address in 10 seconds.
-    #[arg(long, env = "BANGFU_CLAIM_MAX_PER_IP", default_value_t = 200, global = true)]
+    #[arg(
+        long,
+        env = "BANGFU_CLAIM_MAX_PER_IP",
+        default_value_t = 200,
+        global = true
+    )]
     pub claim_max_per_ip: u32,
 
     /// Run the background worker inside `serve` (turn off when running `bangfu worker`

@@ -145,6 +145,17 @@ pub enum AppError {
         /// Human-readable message.
         message: String,
     },
+    /// 409 with a context-specific code and facts in `details` (e.g. `price_changed` with the
+    /// new amount).
+    #[error("{message}")]
+    ConflictWith {
+        /// Stable snake_case code.
+        code: &'static str,
+        /// Human-readable message.
+        message: String,
+        /// Facts for the client.
+        details: Value,
+    },
     /// 413 `payload_too_large`: the body is over the limit.
     #[error("payload too large")]
     PayloadTooLarge,
@@ -209,7 +220,7 @@ impl AppError {
             AppError::NotFound | AppError::RouteNotFound => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Timeout => StatusCode::REQUEST_TIMEOUT,
-            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::Conflict { .. } | AppError::ConflictWith { .. } => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -225,6 +236,7 @@ impl AppError {
             AppError::Validation(_) => "validation_failed",
             AppError::BadRequest { code, .. }
             | AppError::Conflict { code, .. }
+            | AppError::ConflictWith { code, .. }
             | AppError::Denied { code, .. } => code,
             AppError::InvalidBody { code, .. } => code,
             AppError::Unauthenticated => "unauthenticated",
@@ -251,6 +263,7 @@ impl AppError {
             AppError::BadRequest { message, .. }
             | AppError::Conflict { message, .. }
             | AppError::Denied { message, .. }
+            | AppError::ConflictWith { message, .. }
             | AppError::InvalidBody { message, .. } => message.clone(),
             AppError::Unauthenticated => "请先登录 / please log in".into(),
             AppError::InvalidCredentials => "账号或密码错误 / wrong login or password".into(),
@@ -278,6 +291,7 @@ impl AppError {
         match self {
             AppError::Validation(fields) => Some(serde_json::json!({ "fields": fields })),
             AppError::BadRequest { details, .. } => details.clone(),
+            AppError::ConflictWith { details, .. } => Some(details.clone()),
             _ => None,
         }
     }

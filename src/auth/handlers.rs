@@ -69,7 +69,7 @@ pub async fn login(
 
 /// Ends the current session and clears the cookie.
 #[utoipa::path(post, path = "/api/auth/logout", tag = "auth",
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, description = "csrf_rejected", body = ErrorBody)))]
+    responses((status = 204, description = "Done; no content"), (status = 401, body = ErrorBody), (status = 403, description = "csrf_rejected", body = ErrorBody)))]
 pub async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -102,7 +102,7 @@ pub async fn list_sessions(
 /// Revokes one of the user's sessions (e.g. a lost phone).
 #[utoipa::path(delete, path = "/api/auth/sessions/{id}", tag = "auth",
     params(("id" = i64, Path, description = "session id")),
-    responses((status = 204), (status = 404, body = ErrorBody)))]
+    responses((status = 204, description = "Done; no content"), (status = 404, body = ErrorBody)))]
 pub async fn revoke_session(
     State(state): State<AppState>,
     actor: Actor,
@@ -114,7 +114,7 @@ pub async fn revoke_session(
 
 /// Changes the user's password; every other session is revoked.
 #[utoipa::path(post, path = "/api/auth/password", tag = "auth", request_body = ChangePasswordRequest,
-    responses((status = 204), (status = 422, body = ErrorBody)))]
+    responses((status = 204, description = "Done; no content"), (status = 422, body = ErrorBody)))]
 pub async fn change_password(
     State(state): State<AppState>,
     actor: Actor,
@@ -126,7 +126,7 @@ pub async fn change_password(
 
 /// Accepts an invitation by setting a password.
 #[utoipa::path(post, path = "/api/auth/activate", tag = "auth", request_body = ActivateRequest,
-    responses((status = 204), (status = 404, description = "unknown, used or expired token", body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 204, description = "Done; no content"), (status = 404, description = "unknown, used or expired token", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn activate(
     State(state): State<AppState>,
     AppJson(req): AppJson<ActivateRequest>,

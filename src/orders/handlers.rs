@@ -122,7 +122,7 @@ pub async fn supplier_orders(
 
 /// The supplier ships an order.
 #[utoipa::path(post, path = "/api/orders/{id}/ship", tag = "orders", request_body = Ship, params(("id" = i64, Path, description = "order")),
-    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 204, description = "Done; no content"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn ship(
     State(state): State<AppState>,
     actor: Actor,
@@ -135,7 +135,7 @@ pub async fn ship(
 
 /// The member confirms receipt.
 #[utoipa::path(post, path = "/api/orders/{id}/receive", tag = "orders", params(("id" = i64, Path, description = "order")),
-    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 204, description = "Done; no content"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn receive(
     State(state): State<AppState>,
     actor: Actor,
@@ -272,17 +272,34 @@ pub async fn supplier_statements(
     }))
 }
 
+/// The body of a statement step: a voucher for `pay`, nothing otherwise.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepBody {
+    bank_voucher_ref: Option<String>,
+}
+
 /// Moves a statement on: `review` (operators), `approve` (the union), `pay` (the union, with
 /// the bank voucher).
-#[utoipa::path(post, path = "/api/settlements/{id}/{action}", tag = "orders", request_body = Option<PayStatement>,
+#[utoipa::path(post, path = "/api/settlements/{id}/{action}", tag = "orders", request_body(content = Option<PayStatement>, description = "`{\"bank_voucher_ref\": …}` to pay; empty, `{}` or `null` otherwise"),
     params(("id" = i64, Path, description = "statement"), ("action" = String, Path, description = "review, approve or pay")),
     responses((status = 200, body = Statement), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn step_statement(
     State(state): State<AppState>,
     actor: Actor,
     AppPath((id, action)): AppPath<(i64, String)>,
-    AppJson(body): AppJson<Option<PayStatement>>,
+    body: axum::body::Bytes,
 ) -> Result<AppJson<Statement>, AppError> {
+    // Review and approval carry nothing; accept an empty body, `{}` or `null` alike.
+    let body: Option<PayStatement> = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        crate::extract::json_from_bytes::<Option<StepBody>>(&body)?.and_then(|b| {
+            b.bank_voucher_ref.map(|v| PayStatement {
+                bank_voucher_ref: v,
+            })
+        })
+    };
     let step = match action.as_str() {
         "review" => Step::Review,
         "approve" => Step::Approve,

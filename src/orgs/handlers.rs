@@ -119,7 +119,7 @@ pub async fn add_member(
 /// Takes a role away from a staff member (its admins, operators).
 #[utoipa::path(delete, path = "/api/orgs/{id}/members/{user_id}/roles/{role}", tag = "orgs",
     params(("id" = i64, Path, description = "organisation id"), ("user_id" = i64, Path, description = "user id"), ("role" = Role, Path, description = "role")),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 204, description = "Done; no content"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn revoke_role(
     State(state): State<AppState>,
     actor: Actor,

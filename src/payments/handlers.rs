@@ -123,7 +123,7 @@ pub async fn retry_intent(
 
 /// Cancels an unpaid checkout: stock and coupon are released.
 #[utoipa::path(post, path = "/api/payments/{id}/cancel", tag = "payments", params(("id" = i64, Path, description = "payment")),
-    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 204, description = "Done; no content"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn cancel_payment(
     State(state): State<AppState>,
     actor: Actor,

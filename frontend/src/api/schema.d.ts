@@ -3753,6 +3753,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Done; no content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -3828,6 +3829,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Done; no content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -3866,6 +3868,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Done; no content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -3921,6 +3924,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Done; no content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -4947,6 +4951,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Done; no content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -5067,6 +5072,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Done; no content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -5377,6 +5383,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Done; no content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -5762,6 +5769,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Done; no content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -6453,6 +6461,7 @@ export interface operations {
             };
             cookie?: never;
         };
+        /** @description `{"bank_voucher_ref": …}` to pay; empty, `{}` or `null` otherwise */
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PayStatement"] | null;

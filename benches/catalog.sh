@@ -14,8 +14,8 @@ export BENCH_PRODUCTS=${BENCH_PRODUCTS:-10000}
 bash .ci/services
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 
-cargo build --release --bin bangfu
-cargo bench --bench bare_axum --no-run 2>/dev/null
+# One invocation for both, so both scripts share one feature set and nothing is rebuilt.
+cargo build --release --bin bangfu --bench bare_axum
 BARE=$(ls -t target/release/deps/bare_axum-* | grep -v '\.d$' | head -n1)
 
 DB=bangfu_bench

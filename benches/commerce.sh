@@ -15,7 +15,8 @@ DROP=${BENCH_DROP:-5000}
 BUYERS=${BENCH_BUYERS:-30000}
 bash .ci/services
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-cargo build --release --bin bangfu
+# Same invocation as benches/catalog.sh, so neither script rebuilds the other's binary.
+cargo build --release --bin bangfu --bench bare_axum
 
 DB=bangfu_bench_commerce
 PSQL="psql -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 -qAt"
@@ -41,7 +42,7 @@ def rows(prefix, n, path_users, path_tokens):
             w.writerow([f"{prefix}{i}", hmac.new(secret, tok.encode(), hashlib.sha256).hexdigest(), os.urandom(8).hex()])
             t.write(tok + "\n")
 rows("claimer", members, f"{work}/claimers.csv", f"{work}/claimers.tokens")
-rows("buyer", buyers, f"{work}/buyers.csv", f"{work}/buyers.tokens")
+rows("loadbuyer", buyers, f"{work}/buyers.csv", f"{work}/buyers.tokens")
 PY
 $PSQL "$DB" <<SQL
 CREATE TEMP TABLE load(username text, token_hash text, csrf text);
@@ -71,15 +72,15 @@ VALUES ((SELECT id FROM organizations WHERE name = '深圳市总工会（演示�
   'relative', 30, '{"assistance_only":true}', (now() AT TIME ZONE 'Asia/Shanghai')::date, (now() AT TIME ZONE 'Asia/Shanghai')::date + 5, 'scheduled', $BUYERS, now(), now());
 INSERT INTO coupons (campaign_id, user_id, seq, claim_day, day_seq, face_value_fen, min_spend_fen, status, valid_from, valid_until, claimed_at, updated_at)
   SELECT (SELECT id FROM coupon_campaigns WHERE name = '压测下单券'), u.id, 1, current_date, 1, 1000, 0, 'available', now() - interval '1 hour', now() + interval '30 days', now(), now()
-  FROM users u WHERE u.username LIKE 'buyer%';
+  FROM users u WHERE u.username ~ '^loadbuyer[0-9]+$';
 INSERT INTO cart_items (user_id, sku_id, quantity, added_price_fen, updated_at)
-  SELECT u.id, 9, 1, 7900, now() FROM users u WHERE u.username LIKE 'buyer%';
+  SELECT u.id, 9, 1, 7900, now() FROM users u WHERE u.username ~ '^loadbuyer[0-9]+$';
 UPDATE product_skus SET stock = 10000000 WHERE id = 9;
 SQL
 CAMPAIGN_A=$($PSQL "$DB" -c "SELECT id FROM coupon_campaigns WHERE name = '压测券A'")
 CAMPAIGN_B=$($PSQL "$DB" -c "SELECT id FROM coupon_campaigns WHERE name = '压测券B'")
 # Each buyer's coupon id, in the order of the token file.
-$PSQL "$DB" -c "SELECT c.id FROM coupons c JOIN users u ON u.id = c.user_id WHERE u.username LIKE 'buyer%' ORDER BY substring(u.username from 6)::int" >"$work/buyers.coupons"
+$PSQL "$DB" -c "SELECT c.id FROM coupons c JOIN users u ON u.id = c.user_id WHERE u.username ~ '^loadbuyer[0-9]+$' ORDER BY substring(u.username from 10)::int" >"$work/buyers.coupons"
 paste -d' ' "$work/buyers.tokens" "$work/buyers.coupons" >"$work/buyers.txt"
 
 cat >"$work/claim.lua" <<LUA

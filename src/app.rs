@@ -178,7 +178,7 @@ pub async fn build_with_db(
         search: Arc::new(crate::catalog::search::SearchIndex::new()?),
         cache: crate::catalog::cache::CatalogCache::new(
             redis.clone().map(|r| (r, config.redis_prefix.clone())),
-            64 * 1024 * 1024,
+            config.catalog_cache_mb.saturating_mul(1024 * 1024),
         ),
     };
     let state = AppState(Arc::new(App {

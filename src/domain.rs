@@ -237,6 +237,45 @@ impl From<Phone> for String {
     }
 }
 
+/// A login name: 3-32 lowercase letters, digits, `_`, `-` or `.`, starting with a letter.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Username(String);
+
+impl Username {
+    /// Reads a username (trimmed, lower-cased).
+    ///
+    /// # Errors
+    /// [`Invalid`] with code `username_format`.
+    pub fn parse(text: &str) -> Result<Username, Invalid> {
+        let u = text.trim().to_lowercase();
+        let ok = (3..=32).contains(&u.len())
+            && u.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
+            && u.bytes().all(|b| {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-' | b'.')
+            });
+        if ok {
+            Ok(Username(u))
+        } else {
+            Err(Invalid {
+                code: "username_format",
+                message: "用户名为3-32位字母、数字或 _-.，以字母开头 / 3-32 letters, digits, _ - ., starting with a letter",
+            })
+        }
+    }
+
+    /// The username.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<Username> for String {
+    fn from(value: Username) -> String {
+        value.0
+    }
+}
+
 /// Masks a phone number as `138****1234`; anything shorter than 7 characters is fully masked.
 #[must_use]
 pub fn mask_phone(phone: &str) -> String {

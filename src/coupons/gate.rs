@@ -60,6 +60,34 @@ redis.call('EXPIRE', KEYS[3], ARGV[4])
 return 'ok'
 ";
 
+/// Corrects the gate after the database refused (or failed) a claim the gate let through.
+/// ARGV: member, mode (`sold_out`, `limit`, `daily`, `failed`), the database's count, TTL.
+const SETTLE: &str = r"
+local function back(key)
+  local v = tonumber(redis.call('HGET', key, ARGV[1]) or '0')
+  if v > 0 then redis.call('HINCRBY', key, ARGV[1], -1) end
+end
+local function put(key, n)
+  redis.call('HSET', key, ARGV[1], n)
+  redis.call('EXPIRE', key, ARGV[4])
+end
+local function give_back()
+  if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('INCR', KEYS[1]) end
+end
+local mode = ARGV[2]
+if mode == 'sold_out' then
+  if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('SET', KEYS[1], 0, 'KEEPTTL') end
+  back(KEYS[2]); back(KEYS[3])
+elseif mode == 'limit' then
+  give_back(); put(KEYS[2], ARGV[3]); back(KEYS[3])
+elseif mode == 'daily' then
+  give_back(); back(KEYS[2]); put(KEYS[3], ARGV[3])
+else
+  give_back(); back(KEYS[2]); back(KEYS[3])
+end
+return 1
+";
+
 /// The keys of one drop.
 #[derive(Debug, Clone)]
 pub struct DropKeys {
@@ -173,68 +201,29 @@ impl ClaimGate {
         Gate::Pass
     }
 
-    /// After the database answered a claim the gate passed: keeps or corrects the gate.
+    /// After the database answered a claim the gate passed: keeps or corrects the gate. The
+    /// correction is one script, and never counts below zero or recreates a counter Redis
+    /// lost in the meantime (a flush between the check and the answer).
     pub async fn settle(&self, keys: &DropKeys, user_id: i64, answer: DbAnswer) {
         let Some((conn, _)) = &self.redis else { return };
-        let mut c = conn.clone();
-        let mut pipe = redis::pipe();
-        match answer {
+        let (mode, count) = match answer {
             DbAnswer::Claimed => return,
-            DbAnswer::SoldOut => {
-                // The database has none left: so has the gate.
-                pipe.cmd("SET").arg(&keys.left).arg(0).arg("XX").ignore();
-                pipe.cmd("HINCRBY")
-                    .arg(&keys.members)
-                    .arg(user_id)
-                    .arg(-1)
-                    .ignore();
-                pipe.cmd("HINCRBY")
-                    .arg(&keys.daily)
-                    .arg(user_id)
-                    .arg(-1)
-                    .ignore();
-            }
-            DbAnswer::Limit { count } => {
-                pipe.cmd("INCR").arg(&keys.left).ignore();
-                pipe.cmd("HSET")
-                    .arg(&keys.members)
-                    .arg(user_id)
-                    .arg(count)
-                    .ignore();
-                pipe.cmd("HINCRBY")
-                    .arg(&keys.daily)
-                    .arg(user_id)
-                    .arg(-1)
-                    .ignore();
-            }
-            DbAnswer::DailyLimit { count } => {
-                pipe.cmd("INCR").arg(&keys.left).ignore();
-                pipe.cmd("HINCRBY")
-                    .arg(&keys.members)
-                    .arg(user_id)
-                    .arg(-1)
-                    .ignore();
-                pipe.cmd("HSET")
-                    .arg(&keys.daily)
-                    .arg(user_id)
-                    .arg(count)
-                    .ignore();
-            }
-            DbAnswer::Failed => {
-                pipe.cmd("INCR").arg(&keys.left).ignore();
-                pipe.cmd("HINCRBY")
-                    .arg(&keys.members)
-                    .arg(user_id)
-                    .arg(-1)
-                    .ignore();
-                pipe.cmd("HINCRBY")
-                    .arg(&keys.daily)
-                    .arg(user_id)
-                    .arg(-1)
-                    .ignore();
-            }
-        }
-        let done: redis::RedisResult<()> = pipe.query_async(&mut c).await;
+            DbAnswer::SoldOut => ("sold_out", 0),
+            DbAnswer::Limit { count } => ("limit", count),
+            DbAnswer::DailyLimit { count } => ("daily", count),
+            DbAnswer::Failed => ("failed", 0),
+        };
+        let mut c = conn.clone();
+        let done: redis::RedisResult<()> = redis::Script::new(SETTLE)
+            .key(&keys.left)
+            .key(&keys.members)
+            .key(&keys.daily)
+            .arg(user_id)
+            .arg(mode)
+            .arg(count)
+            .arg(TTL_SECS)
+            .invoke_async(&mut c)
+            .await;
         if let Err(err) = done {
             tracing::warn!(error = %err, "claim gate correction failed");
         }

@@ -16,7 +16,7 @@ use crate::audit::{self, AuditEvent};
 use crate::auth::authz::{self, OrgAction};
 use crate::auth::{Actor, BudgetCategory, OrgKind, OrgStatus, Role, UserStatus, session, token};
 use crate::db::begin_write;
-use crate::domain::{Phone, RegionCode, Uscc, mask_phone};
+use crate::domain::{Phone, RegionCode, Uscc, Username, mask_phone};
 use crate::entities::{invitations, organizations, regions, user_roles, users};
 use crate::error::{AppError, DbResultExt, FieldErrors};
 use crate::extract::{Cursor, PageParams};
@@ -459,25 +459,6 @@ pub async fn members(
     Ok((items, next))
 }
 
-fn check_username(errors: &mut FieldErrors, username: &str) -> Option<String> {
-    let u = username.trim().to_lowercase();
-    let ok = (3..=32).contains(&u.len())
-        && u.bytes().all(|b| {
-            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-' | b'.')
-        })
-        && u.bytes().next().is_some_and(|b| b.is_ascii_lowercase());
-    if ok {
-        Some(u)
-    } else {
-        errors.add(
-            "username",
-            "username_format",
-            "用户名为3-32位字母、数字或 _-.，以字母开头 / 3-32 letters, digits, _ - ., starting with a letter",
-        );
-        None
-    }
-}
-
 /// Adds a person to an organisation with a role. An unknown person becomes an invited user
 /// and gets a one-time invitation token.
 ///
@@ -516,7 +497,8 @@ pub async fn add_member(
     let username = req
         .username
         .as_deref()
-        .and_then(|u| check_username(&mut errors, u));
+        .and_then(|u| errors.check("username", Username::parse(u)))
+        .map(String::from);
     let phone = req
         .phone
         .as_deref()

@@ -19,7 +19,7 @@ use crate::audit::{self, AuditEvent};
 use crate::auth::authz::{self, OrgAction};
 use crate::auth::{Actor, OrgKind, OrgStatus, Role, UserStatus, password};
 use crate::db::begin_write;
-use crate::domain::{Phone, RegionCode, Uscc, mask_phone};
+use crate::domain::{Phone, RegionCode, Uscc, Username, mask_phone};
 use crate::entities::{documents, organizations, regions, supplier_profiles, user_roles, users};
 use crate::error::{AppError, DbResultExt, FieldErrors};
 use crate::extract::{Cursor, PageParams};
@@ -165,22 +165,7 @@ pub async fn register(state: &AppState, req: RegisterSupplier) -> Result<Registe
     }
     let uscc = errors.check("uscc", Uscc::parse(&req.uscc));
     let phone = errors.check("contact_phone", Phone::parse(&req.contact_phone));
-    let username = req.username.trim().to_lowercase();
-    let username_ok = (3..=32).contains(&username.len())
-        && username
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_lowercase())
-        && username.bytes().all(|b| {
-            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-' | b'.')
-        });
-    if !username_ok {
-        errors.add(
-            "username",
-            "username_format",
-            "用户名为3-32位字母、数字或 _-.，以字母开头 / 3-32 letters, digits, _ - .",
-        );
-    }
+    let username = errors.check("username", Username::parse(&req.username));
     let contact = req.contact_name.trim().to_owned();
     if !(1..=50).contains(&contact.chars().count()) {
         errors.add(
@@ -205,7 +190,7 @@ pub async fn register(state: &AppState, req: RegisterSupplier) -> Result<Registe
     )
     .await?;
     errors.into_result()?;
-    let (Some(uscc), Some(phone)) = (uscc, phone) else {
+    let (Some(uscc), Some(phone), Some(username)) = (uscc, phone, username) else {
         return Err(AppError::NotFound);
     };
     let hash = password::hash(req.password).await?;
@@ -233,7 +218,7 @@ pub async fn register(state: &AppState, req: RegisterSupplier) -> Result<Registe
         ("uq_organizations_uscc", "uscc"),
     ])?;
     let user = users::ActiveModel {
-        username: Set(Some(username)),
+        username: Set(Some(username.into())),
         phone: Set(Some(phone.as_str().to_owned())),
         display_name: Set(contact.clone()),
         password_hash: Set(Some(hash)),

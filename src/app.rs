@@ -49,6 +49,8 @@ pub struct App {
     pub redis: Option<ConnectionManager>,
     /// Rate limiter (Redis-backed when configured, in-process otherwise).
     pub limiter: RateLimiter,
+    /// Resolved sessions (stamps in Redis when configured).
+    pub sessions: crate::auth::cache::SessionCache,
     /// Prometheus metrics renderer.
     pub metrics: PrometheusHandle,
     /// Key for the keyed hashes of session and invitation tokens.
@@ -181,11 +183,16 @@ pub async fn build_with_db(
             config.catalog_cache_mb.saturating_mul(1024 * 1024),
         ),
     };
+    let sessions = crate::auth::cache::SessionCache::new(
+        redis.clone().map(|r| (r, config.redis_prefix.clone())),
+        200_000,
+    );
     let state = AppState(Arc::new(App {
         config,
         db,
         redis,
         limiter,
+        sessions,
         metrics: crate::ops::metrics_handle(),
         session_key,
         jobs,

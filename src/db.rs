@@ -6,7 +6,7 @@ use std::time::Duration;
 use sea_orm::SqliteTransactionMode;
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, DbErr, TransactionOptions, TransactionTrait,
+    DatabaseTransaction, DbErr, Statement, TransactionOptions, TransactionTrait,
 };
 
 use crate::config::Config;
@@ -61,6 +61,18 @@ where
     } else {
         db.begin().await
     }
+}
+
+/// A raw statement written once with PostgreSQL's `$n` placeholders; on SQLite they become
+/// `?n` (the same numbering). Only for SQL whose text is otherwise the same on both.
+#[must_use]
+pub fn statement(backend: DatabaseBackend, sql: &str, values: Vec<sea_orm::Value>) -> Statement {
+    let sql = if backend == DatabaseBackend::Postgres {
+        sql.to_owned()
+    } else {
+        sql.replace('$', "?")
+    };
+    Statement::from_sql_and_values(backend, sql, values)
 }
 
 /// Applies pending migrations.

@@ -24,14 +24,23 @@ pub struct RateLimiter {
     local: Arc<DashMap<String, (u32, Instant)>>,
 }
 
-/// INCR the key; set its expiry on the first hit; answer the count and the time left.
-const WINDOW_SCRIPT: &str = r"
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
-return {n, ttl}
-";
+/// For each key: INCR it, set its expiry on the first hit, answer the count and the time left.
+static WINDOW_SCRIPT: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
+    redis::Script::new(
+        r"
+local out = {}
+for _, key in ipairs(KEYS) do
+  local n = redis.call('INCR', key)
+  if n == 1 then redis.call('PEXPIRE', key, ARGV[1]) end
+  local ttl = redis.call('PTTL', key)
+  if ttl < 0 then redis.call('PEXPIRE', key, ARGV[1]); ttl = tonumber(ARGV[1]) end
+  out[#out + 1] = n
+  out[#out + 1] = ttl
+end
+return out
+",
+    )
+});
 
 impl RateLimiter {
     /// A limiter backed by Redis (`prefix` namespaces its keys) or, with `None`, by memory.
@@ -45,29 +54,56 @@ impl RateLimiter {
 
     /// Counts one attempt for `key`; more than `limit` attempts in `window` are refused.
     pub async fn hit(&self, key: &str, limit: u32, window: Duration) -> Decision {
+        self.hit_all(&[(key, limit)], window).await
+    }
+
+    /// Counts one attempt against each `(key, limit)` (one round trip to Redis); refused when
+    /// any is over its limit, with the longest wait.
+    pub async fn hit_all(&self, keys: &[(&str, u32)], window: Duration) -> Decision {
         if let Some((conn, prefix)) = &self.redis {
             let mut conn = conn.clone();
-            let script = redis::Script::new(WINDOW_SCRIPT);
             let window_ms = u64::try_from(window.as_millis()).unwrap_or(u64::MAX).max(1);
-            let result: redis::RedisResult<(u32, i64)> = script
-                .key(format!("{prefix}rl:{key}"))
-                .arg(window_ms)
-                .invoke_async(&mut conn)
-                .await;
+            let mut invocation = WINDOW_SCRIPT.prepare_invoke();
+            for (key, _) in keys {
+                invocation.key(format!("{prefix}rl:{key}"));
+            }
+            let result: redis::RedisResult<Vec<i64>> =
+                invocation.arg(window_ms).invoke_async(&mut conn).await;
             match result {
-                Ok((count, ttl_ms)) => {
-                    return if count > limit {
-                        Decision::Limited(Duration::from_millis(u64::try_from(ttl_ms).unwrap_or(0)))
-                    } else {
-                        Decision::Allowed
-                    };
+                Ok(counts) if counts.len() == keys.len() * 2 => {
+                    let mut decision = Decision::Allowed;
+                    for ((_, limit), pair) in keys.iter().zip(counts.chunks(2)) {
+                        if pair[0] > i64::from(*limit) {
+                            let wait = Duration::from_millis(u64::try_from(pair[1]).unwrap_or(0));
+                            decision = match decision {
+                                Decision::Limited(w) if w >= wait => Decision::Limited(w),
+                                _ => Decision::Limited(wait),
+                            };
+                        }
+                    }
+                    return decision;
+                }
+                Ok(other) => {
+                    tracing::warn!(
+                        answers = other.len(),
+                        "unexpected rate limit answer; counting in process"
+                    );
                 }
                 Err(err) => {
                     tracing::warn!(error = %err, "redis rate limit failed; counting in process");
                 }
             }
         }
-        self.hit_local(key, limit, window)
+        let mut decision = Decision::Allowed;
+        for (key, limit) in keys {
+            if let Decision::Limited(wait) = self.hit_local(key, *limit, window) {
+                decision = match decision {
+                    Decision::Limited(w) if w >= wait => Decision::Limited(w),
+                    _ => Decision::Limited(wait),
+                };
+            }
+        }
+        decision
     }
 
     /// Forgets the attempts counted for `key` (e.g. after a successful login).

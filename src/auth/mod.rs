@@ -3,6 +3,7 @@
 
 mod actor;
 pub mod authz;
+pub mod cache;
 mod dto;
 mod handlers;
 pub mod model;

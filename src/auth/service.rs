@@ -154,6 +154,7 @@ async fn me_for(state: &AppState, user: users::Model, csrf_token: String) -> Res
 /// Database errors.
 pub async fn logout(state: &AppState, actor: &Actor) -> Result<(), AppError> {
     session::revoke(&state.db, actor.session_id).await?;
+    state.sessions.user_changed(actor.user_id).await;
     Ok(())
 }
 
@@ -201,6 +202,7 @@ pub async fn revoke_session(
     if !session::revoke(&state.db, owned.id).await? {
         return Err(AppError::NotFound);
     }
+    state.sessions.user_changed(actor.user_id).await;
     Ok(())
 }
 
@@ -241,6 +243,7 @@ pub async fn change_password(
     )
     .await?;
     txn.commit().await?;
+    state.sessions.user_changed(actor.user_id).await;
     Ok(())
 }
 

@@ -67,12 +67,40 @@ pub async fn create(
 }
 
 /// Finds the live session for `token` and the user's roles. `None` when the token is unknown,
-/// expired or revoked, or the user is not active.
+/// expired or revoked, or the user is not active. Served from the session cache (see
+/// [`super::cache`]) when its stamp is current.
 ///
 /// # Errors
 /// Database errors.
 pub async fn resolve(state: &AppState, token: &str) -> Result<Option<Actor>, AppError> {
     let hash = token::keyed_hash(&state.session_key, token);
+    let now = Utc::now();
+    let cache = &state.sessions;
+    let Some(owner) = cache.owner(&hash).await else {
+        let loaded = load(state, &hash).await?;
+        if let Some((actor, _)) = &loaded {
+            cache.remember_owner(&hash, actor.user_id).await;
+        }
+        return Ok(loaded.map(|(a, _)| a));
+    };
+    let stamp = cache.stamp(owner).await;
+    if let Some(stamp) = &stamp
+        && let Some(hit) = cache.get(&hash, stamp, now).await
+    {
+        return Ok(Some(hit.actor.clone()));
+    }
+    let loaded = load(state, &hash).await?;
+    if let (Some(stamp), Some((actor, expires_at))) = (stamp, &loaded) {
+        cache.put(&hash, stamp, actor.clone(), *expires_at).await;
+    }
+    Ok(loaded.map(|(a, _)| a))
+}
+
+/// Reads a live session and its user's roles from the database.
+async fn load(
+    state: &AppState,
+    hash: &str,
+) -> Result<Option<(Actor, chrono::DateTime<Utc>)>, AppError> {
     let now = Utc::now();
     let Some((session, Some(user))) = sessions::Entity::find()
         .filter(sessions::Column::TokenHash.eq(hash))
@@ -99,14 +127,17 @@ pub async fn resolve(state: &AppState, token: &str) -> Result<Option<Actor>, App
             .await?;
     }
     let grants = grants_of(&state.db, user.id).await?;
-    Ok(Some(Actor {
-        user_id: user.id,
-        session_id: session.id,
-        display_name: user.display_name,
-        grants,
-        csrf_token: session.csrf_token,
-        via_cookie: false,
-    }))
+    Ok(Some((
+        Actor {
+            user_id: user.id,
+            session_id: session.id,
+            display_name: user.display_name,
+            grants,
+            csrf_token: session.csrf_token,
+            via_cookie: false,
+        },
+        session.expires_at,
+    )))
 }
 
 /// Every role `user_id` holds, with the organisation's kind, in a stable order. Roles in

@@ -432,6 +432,9 @@ pub async fn set_status(
     )
     .await?;
     txn.commit().await?;
+    // This instance stops serving the cached campaign now; others within a second, and the
+    // claim's write checks the status itself.
+    state.coupons.live.invalidate_all();
     Ok(to_dto(row, today))
 }
 

@@ -9,8 +9,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait,
+    FromQueryResult, PaginatorTrait, QueryFilter,
 };
 
 use super::campaigns::{self, at, effective_status, parse_time};
@@ -19,7 +19,7 @@ use super::gate::{DbAnswer, Gate};
 use super::model::{AudienceKind, CampaignStatus, ClaimMode, CouponStatus};
 use crate::app::AppState;
 use crate::auth::Actor;
-use crate::db::begin_write;
+use crate::db::{begin_write, statement};
 use crate::entities::{coupon_campaigns, coupon_drops, coupons, member_roster, organizations};
 use crate::error::{AppError, is_unique_violation};
 use crate::ratelimit::Decision;
@@ -155,7 +155,58 @@ pub async fn todays_drop(
         .ok_or(AppError::NotFound)
 }
 
+/// A published campaign and, while it runs, today's drop: what the claim path reads on every
+/// request, cached per instance for [`LIVE_TTL`]. A published campaign never changes except
+/// to be cancelled, and the database write re-checks that, so the cache never lets a claim
+/// through that the database would refuse.
+#[derive(Debug)]
+pub struct Live {
+    campaign: coupon_campaigns::Model,
+    drop: Option<coupon_drops::Model>,
+}
+
+/// How long [`Live`] is reused.
+pub const LIVE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+async fn live(
+    state: &AppState,
+    campaign_id: i64,
+    today: NaiveDate,
+) -> Result<std::sync::Arc<Live>, AppError> {
+    if let Some(hit) = state.coupons.live.get(&(campaign_id, today)).await {
+        return Ok(hit);
+    }
+    let campaign = coupon_campaigns::Entity::find_by_id(campaign_id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let status = effective_status(&campaign, today);
+    let drop =
+        if status == CampaignStatus::Running && campaign.claim_mode == ClaimMode::Drop.as_str() {
+            Some(todays_drop(&state.db, &campaign, today).await?)
+        } else {
+            None
+        };
+    let live = std::sync::Arc::new(Live { campaign, drop });
+    if status != CampaignStatus::Draft {
+        state
+            .coupons
+            .live
+            .insert((campaign_id, today), live.clone())
+            .await;
+    }
+    Ok(live)
+}
+
 /// Claims one coupon of a timed drop for the actor.
+///
+/// The order keeps the crowd away from the database: rate limits, the cached campaign, then
+/// (with Redis) the gate, so that once a drop is gone a refusal costs no database read. Only
+/// a claim the gate lets through has its eligibility read and is written. The price is that
+/// a verified member outside the audience (another union, another segment) who tries a
+/// sold-out drop hears "sold out" rather than "not eligible"; the claim center already shows
+/// them as not eligible, and anyone without the member role is told so at once. Without Redis one read
+/// (coupons left, the member's counts) refuses before anything is written.
 ///
 /// # Errors
 /// 404 unknown campaign; 403 `coupon_not_eligible`; 409 `coupon_not_started`,
@@ -169,98 +220,85 @@ pub async fn claim(
     ip: &str,
 ) -> Result<Coupon, AppError> {
     let window = std::time::Duration::from_secs(10);
-    for (key, limit) in [
-        (
-            format!("claim:user:{}", actor.user_id),
-            state.config.claim_max_per_member,
-        ),
-        (format!("claim:ip:{ip}"), state.config.claim_max_per_ip),
-    ] {
-        if let Decision::Limited(wait) = state.limiter.hit(&key, limit, window).await {
-            return Err(AppError::RateLimited {
-                retry_after_secs: wait.as_secs().max(1),
-            });
-        }
+    let user_key = format!("claim:user:{}", actor.user_id);
+    let ip_key = format!("claim:ip:{ip}");
+    let limits = [
+        (user_key.as_str(), state.config.claim_max_per_member),
+        (ip_key.as_str(), state.config.claim_max_per_ip),
+    ];
+    if let Decision::Limited(wait) = state.limiter.hit_all(&limits, window).await {
+        return Err(AppError::RateLimited {
+            retry_after_secs: wait.as_secs().max(1),
+        });
+    }
+    // Only verified members (the member role) can be in any audience; the roster decides the
+    // rest later.
+    if !actor.has_role(crate::auth::model::Role::Member) {
+        return Err(not_eligible());
     }
     let now = Utc::now();
     let today = crate::time::business_date(now);
-    let campaign = coupon_campaigns::Entity::find_by_id(campaign_id)
-        .one(&state.db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    match effective_status(&campaign, today) {
+    let live = live(state, campaign_id, today).await?;
+    let campaign = &live.campaign;
+    match effective_status(campaign, today) {
         CampaignStatus::Running => {}
         CampaignStatus::Scheduled => return Err(not_started()),
         CampaignStatus::Draft => return Err(AppError::NotFound),
         CampaignStatus::Ended | CampaignStatus::Cancelled => return Err(ended()),
     }
-    if campaign.claim_mode != ClaimMode::Drop.as_str() {
+    let Some(drop) = live
+        .drop
+        .as_ref()
+        .filter(|_| campaign.claim_mode == ClaimMode::Drop.as_str())
+    else {
         return Err(AppError::conflict(
             "coupon_direct_only",
             "该券由工会直接发放 / this coupon is issued directly",
         ));
-    }
-    if !eligible(&state.db, &campaign, actor.user_id).await? {
-        return Err(not_eligible());
-    }
-    let drop = todays_drop(&state.db, &campaign, today).await?;
+    };
     if now < drop.opens_at {
         return Err(not_started());
     }
-    let day = today.to_string();
-    let keys = state.coupons.gate.keys(campaign.id, &day);
-    if let Some(keys) = &keys {
-        let db = state.db.clone();
-        let drop_id = drop.id;
-        let gate = state
-            .coupons
-            .gate
-            .check(
-                keys,
-                actor.user_id,
-                campaign.per_member_limit,
-                campaign.per_member_daily_limit,
-                move || {
-                    let db = db.clone();
-                    async move {
-                        coupon_drops::Entity::find_by_id(drop_id)
-                            .one(&db)
-                            .await
-                            .ok()
-                            .flatten()
-                            .map(|d| d.quantity - d.claimed)
-                    }
-                },
-            )
-            .await;
-        match gate {
-            Gate::Pass => {}
-            Gate::Limit => return Err(limit_reached()),
-            Gate::DailyLimit => return Err(daily_limit_reached()),
-            Gate::SoldOut => return Err(sold_out()),
+    let outcome = match state.coupons.gate.keys(campaign.id, &today.to_string()) {
+        Some(keys) => {
+            let outcome = gated(state, &keys, campaign, drop, actor.user_id, now, today).await;
+            let answer = match &outcome {
+                // Issued, or refused by the gate itself: nothing to correct.
+                Ok(_) | Err(Refusal::ByGate(_)) => None,
+                Err(Refusal::SoldOut) => Some(DbAnswer::SoldOut),
+                Err(Refusal::Limit(count)) => Some(DbAnswer::Limit { count: *count }),
+                Err(Refusal::DailyLimit(count)) => Some(DbAnswer::DailyLimit { count: *count }),
+                Err(Refusal::NotEligible | Refusal::Ended | Refusal::Db(_) | Refusal::Error(_)) => {
+                    Some(DbAnswer::Failed)
+                }
+            };
+            if let Some(answer) = answer {
+                state
+                    .coupons
+                    .gate
+                    .settle(&keys, actor.user_id, answer)
+                    .await;
+            }
+            outcome
         }
-    }
-    let outcome = claim_in_db(state, &campaign, &drop, actor.user_id, now, today).await;
-    if let Some(keys) = &keys {
-        let answer = match &outcome {
-            Ok(_) => DbAnswer::Claimed,
-            Err(Refusal::SoldOut) => DbAnswer::SoldOut,
-            Err(Refusal::Limit(count)) => DbAnswer::Limit { count: *count },
-            Err(Refusal::DailyLimit(count)) => DbAnswer::DailyLimit { count: *count },
-            Err(Refusal::Error(_)) => DbAnswer::Failed,
-        };
-        state.coupons.gate.settle(keys, actor.user_id, answer).await;
-    }
+        None => ungated(state, campaign, drop, actor.user_id, now, today).await,
+    };
     match outcome {
         Ok(coupon) => {
             metrics::counter!("bangfu_coupon_claims_total", "outcome" => "claimed").increment(1);
-            Ok(super::wallet::to_dto(coupon, &campaign))
+            Ok(super::wallet::to_dto(coupon, campaign))
         }
         Err(r) => {
             let e = match r {
-                Refusal::SoldOut => sold_out(),
-                Refusal::Limit(_) => limit_reached(),
-                Refusal::DailyLimit(_) => daily_limit_reached(),
+                Refusal::SoldOut | Refusal::ByGate(Gate::SoldOut | Gate::Pass) => sold_out(),
+                Refusal::Limit(_) | Refusal::ByGate(Gate::Limit) => limit_reached(),
+                Refusal::DailyLimit(_) | Refusal::ByGate(Gate::DailyLimit) => daily_limit_reached(),
+                Refusal::NotEligible => not_eligible(),
+                Refusal::Ended => {
+                    state.coupons.live.invalidate(&(campaign_id, today)).await;
+                    ended()
+                }
+                Refusal::Db(e) => e.into(),
                 Refusal::Error(e) => e,
             };
             metrics::counter!("bangfu_coupon_claims_total", "outcome" => e.code()).increment(1);
@@ -269,43 +307,126 @@ pub async fn claim(
     }
 }
 
+/// With Redis: the gate first, then (only for a claim it lets through) eligibility and the
+/// write.
+async fn gated(
+    state: &AppState,
+    keys: &super::gate::DropKeys,
+    campaign: &coupon_campaigns::Model,
+    drop: &coupon_drops::Model,
+    user_id: i64,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<coupons::Model, Refusal> {
+    let db = state.db.clone();
+    let drop_id = drop.id;
+    let gate = state
+        .coupons
+        .gate
+        .check(
+            keys,
+            user_id,
+            campaign.per_member_limit,
+            campaign.per_member_daily_limit,
+            move || {
+                let db = db.clone();
+                async move {
+                    coupon_drops::Entity::find_by_id(drop_id)
+                        .one(&db)
+                        .await
+                        .ok()
+                        .flatten()
+                        .map(|d| d.quantity - d.claimed)
+                }
+            },
+        )
+        .await;
+    if gate != Gate::Pass {
+        return Err(Refusal::ByGate(gate));
+    }
+    if !eligible(&state.db, campaign, user_id).await? {
+        return Err(Refusal::NotEligible);
+    }
+    write(state, campaign, drop, user_id, now, today).await
+}
 enum Refusal {
+    /// The Redis gate refused; nothing was read or written.
+    ByGate(Gate),
     SoldOut,
     Limit(i64),
     DailyLimit(i64),
+    NotEligible,
+    /// Cancelled since the campaign was cached.
+    Ended,
+    Db(sea_orm::DbErr),
     Error(AppError),
 }
 
 impl From<sea_orm::DbErr> for Refusal {
     fn from(e: sea_orm::DbErr) -> Self {
-        Refusal::Error(e.into())
+        Refusal::Db(e)
     }
 }
 
-async fn counts(
+impl From<AppError> for Refusal {
+    fn from(e: AppError) -> Self {
+        Refusal::Error(e)
+    }
+}
+
+/// Where a member stands in a drop, in one read.
+#[derive(Debug, FromQueryResult)]
+struct Standing {
+    left_today: i64,
+    mine: i64,
+    mine_today: i64,
+    campaign_status: String,
+}
+
+async fn standing(
     conn: &impl ConnectionTrait,
+    drop_id: i64,
     campaign_id: i64,
     user_id: i64,
     today: NaiveDate,
-) -> Result<(i64, i64), sea_orm::DbErr> {
-    let all = coupons::Entity::find()
-        .filter(coupons::Column::CampaignId.eq(campaign_id))
-        .filter(coupons::Column::UserId.eq(user_id))
-        .count(conn)
-        .await?;
-    let day = coupons::Entity::find()
-        .filter(coupons::Column::CampaignId.eq(campaign_id))
-        .filter(coupons::Column::UserId.eq(user_id))
-        .filter(coupons::Column::ClaimDay.eq(today))
-        .count(conn)
-        .await?;
-    Ok((
-        i64::try_from(all).unwrap_or(i64::MAX),
-        i64::try_from(day).unwrap_or(i64::MAX),
-    ))
+) -> Result<Standing, Refusal> {
+    let sql = "SELECT d.quantity - d.claimed AS left_today, \
+         (SELECT COUNT(*) FROM coupons c WHERE c.campaign_id = $2 AND c.user_id = $3) AS mine, \
+         (SELECT COUNT(*) FROM coupons c WHERE c.campaign_id = $2 AND c.user_id = $3 \
+            AND c.claim_day = $4) AS mine_today, \
+         (SELECT k.status FROM coupon_campaigns k WHERE k.id = $2) AS campaign_status \
+       FROM coupon_drops d WHERE d.id = $1";
+    let values = vec![
+        drop_id.into(),
+        campaign_id.into(),
+        user_id.into(),
+        today.into(),
+    ];
+    Standing::find_by_statement(statement(conn.get_database_backend(), sql, values))
+        .one(conn)
+        .await?
+        .ok_or(Refusal::Error(AppError::NotFound))
 }
 
-async fn claim_in_db(
+impl Standing {
+    /// Why a claim would be refused now, if it would.
+    fn refusal(&self, campaign: &coupon_campaigns::Model) -> Option<Refusal> {
+        if self.campaign_status == CampaignStatus::Cancelled.as_str() {
+            Some(Refusal::Ended)
+        } else if self.mine >= i64::from(campaign.per_member_limit) {
+            Some(Refusal::Limit(self.mine))
+        } else if self.mine_today >= i64::from(campaign.per_member_daily_limit) {
+            Some(Refusal::DailyLimit(self.mine_today))
+        } else if self.left_today <= 0 {
+            Some(Refusal::SoldOut)
+        } else {
+            None
+        }
+    }
+}
+
+/// Without Redis: one read refuses what it can; eligibility and the write follow.
+async fn ungated(
     state: &AppState,
     campaign: &coupon_campaigns::Model,
     drop: &coupon_drops::Model,
@@ -313,22 +434,125 @@ async fn claim_in_db(
     now: DateTime<Utc>,
     today: NaiveDate,
 ) -> Result<coupons::Model, Refusal> {
-    let txn = begin_write(&state.db).await?;
-    let (all, day) = counts(&txn, campaign.id, user_id, today).await?;
-    if all >= i64::from(campaign.per_member_limit) {
-        return Err(Refusal::Limit(all));
+    let now_standing = standing(&state.db, drop.id, campaign.id, user_id, today).await?;
+    if let Some(refusal) = now_standing.refusal(campaign) {
+        return Err(refusal);
     }
-    if day >= i64::from(campaign.per_member_daily_limit) {
-        return Err(Refusal::DailyLimit(day));
+    if !eligible(&state.db, campaign, user_id).await? {
+        return Err(Refusal::NotEligible);
+    }
+    write(state, campaign, drop, user_id, now, today).await
+}
+
+/// The write that decides. PostgreSQL: one statement takes a coupon from the drop (only while
+/// some are left, the campaign is not cancelled and the member is under both limits), counts
+/// it on the campaign and inserts the member's coupon; the drop's row is locked only for that
+/// statement. SQLite: the same steps in one `BEGIN IMMEDIATE` transaction.
+async fn write(
+    state: &AppState,
+    campaign: &coupon_campaigns::Model,
+    drop: &coupon_drops::Model,
+    user_id: i64,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<coupons::Model, Refusal> {
+    let written = if state.db.get_database_backend() == DatabaseBackend::Postgres {
+        write_pg(state, campaign, drop, user_id, now, today).await
+    } else {
+        write_txn(state, campaign, drop, user_id, now, today).await
+    };
+    match written {
+        Ok(Some(coupon)) => Ok(coupon),
+        // Nothing taken: say why, from what the database holds now.
+        Ok(None) => {
+            let after = standing(&state.db, drop.id, campaign.id, user_id, today).await?;
+            Err(after.refusal(campaign).unwrap_or(Refusal::SoldOut))
+        }
+        // Another claim of the same member won the race for the sequence number.
+        Err(Refusal::Db(e))
+            if is_unique_violation(&e, "uq_coupons_campaign_user_seq")
+                || is_unique_violation(&e, "coupons") =>
+        {
+            let after = standing(&state.db, drop.id, campaign.id, user_id, today).await?;
+            Err(if after.mine >= i64::from(campaign.per_member_limit) {
+                Refusal::Limit(after.mine)
+            } else {
+                Refusal::DailyLimit(after.mine_today)
+            })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn write_pg(
+    state: &AppState,
+    campaign: &coupon_campaigns::Model,
+    drop: &coupon_drops::Model,
+    user_id: i64,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<Option<coupons::Model>, Refusal> {
+    let sql = "WITH d AS ( \
+           UPDATE coupon_drops SET claimed = claimed + 1 \
+           WHERE id = $1 AND claimed < quantity \
+             AND EXISTS (SELECT 1 FROM coupon_campaigns WHERE id = $2 AND status <> 'cancelled') \
+             AND (SELECT COUNT(*) FROM coupons WHERE campaign_id = $2 AND user_id = $3) < $4 \
+             AND (SELECT COUNT(*) FROM coupons WHERE campaign_id = $2 AND user_id = $3 \
+                    AND claim_day = $5) < $6 \
+           RETURNING id), \
+         k AS ( \
+           UPDATE coupon_campaigns SET issued_count = issued_count + 1 \
+           WHERE id = $2 AND EXISTS (SELECT 1 FROM d) RETURNING id) \
+       INSERT INTO coupons (campaign_id, user_id, drop_id, seq, claim_day, day_seq, \
+           face_value_fen, min_spend_fen, status, valid_from, valid_until, claimed_at, updated_at) \
+       SELECT $2, $3, d.id, \
+           (SELECT COUNT(*) FROM coupons WHERE campaign_id = $2 AND user_id = $3) + 1, $5, \
+           (SELECT COUNT(*) FROM coupons WHERE campaign_id = $2 AND user_id = $3 \
+              AND claim_day = $5) + 1, \
+           $7, $8, $9, $10, $11, $12, $12 \
+       FROM d RETURNING *";
+    let (valid_from, valid_until) = campaigns::validity(campaign, now);
+    let values = vec![
+        drop.id.into(),
+        campaign.id.into(),
+        user_id.into(),
+        i64::from(campaign.per_member_limit).into(),
+        today.into(),
+        i64::from(campaign.per_member_daily_limit).into(),
+        campaign.face_value_fen.into(),
+        campaign.min_spend_fen.into(),
+        CouponStatus::Available.as_str().into(),
+        valid_from.into(),
+        valid_until.into(),
+        now.into(),
+    ];
+    Ok(coupons::Entity::find()
+        .from_raw_sql(statement(DatabaseBackend::Postgres, sql, values))
+        .one(&state.db)
+        .await?)
+}
+
+async fn write_txn(
+    state: &AppState,
+    campaign: &coupon_campaigns::Model,
+    drop: &coupon_drops::Model,
+    user_id: i64,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<Option<coupons::Model>, Refusal> {
+    let txn = begin_write(&state.db).await?;
+    let now_standing = standing(&txn, drop.id, campaign.id, user_id, today).await?;
+    if now_standing.refusal(campaign).is_some() {
+        return Ok(None);
     }
     let (valid_from, valid_until) = campaigns::validity(campaign, now);
-    let inserted = coupons::ActiveModel {
+    let coupon = coupons::ActiveModel {
         campaign_id: Set(campaign.id),
         user_id: Set(user_id),
         drop_id: Set(Some(drop.id)),
-        seq: Set(i32::try_from(all + 1).unwrap_or(i32::MAX)),
+        seq: Set(i32::try_from(now_standing.mine + 1).unwrap_or(i32::MAX)),
         claim_day: Set(today),
-        day_seq: Set(i32::try_from(day + 1).unwrap_or(i32::MAX)),
+        day_seq: Set(i32::try_from(now_standing.mine_today + 1).unwrap_or(i32::MAX)),
         face_value_fen: Set(campaign.face_value_fen),
         min_spend_fen: Set(campaign.min_spend_fen),
         status: Set(CouponStatus::Available.as_str().to_owned()),
@@ -341,24 +565,7 @@ async fn claim_in_db(
         ..Default::default()
     }
     .insert(&txn)
-    .await;
-    let coupon = match inserted {
-        Ok(c) => c,
-        // Another claim of the same member won the race for this sequence number.
-        Err(e)
-            if is_unique_violation(&e, "uq_coupons_campaign_user_seq")
-                || is_unique_violation(&e, "coupons") =>
-        {
-            std::mem::drop(txn);
-            let (all, day) = counts(&state.db, campaign.id, user_id, today).await?;
-            return Err(if all >= i64::from(campaign.per_member_limit) {
-                Refusal::Limit(all)
-            } else {
-                Refusal::DailyLimit(day)
-            });
-        }
-        Err(e) => return Err(e.into()),
-    };
+    .await?;
     use sea_orm::sea_query::ExprTrait;
     let taken = coupon_drops::Entity::update_many()
         .col_expr(
@@ -372,7 +579,7 @@ async fn claim_in_db(
         .exec(&txn)
         .await?;
     if taken.rows_affected != 1 {
-        return Err(Refusal::SoldOut);
+        return Ok(None);
     }
     coupon_campaigns::Entity::update_many()
         .col_expr(
@@ -383,7 +590,7 @@ async fn claim_in_db(
         .exec(&txn)
         .await?;
     txn.commit().await?;
-    Ok(coupon)
+    Ok(Some(coupon))
 }
 
 /// How the claim center shows a campaign to a member, and what is left.

@@ -44,7 +44,9 @@ pub enum DbAnswer {
 /// Keys expire two days after a drop, whatever happens.
 const TTL_SECS: i64 = 2 * 24 * 3600;
 
-const SCRIPT: &str = r"
+static SCRIPT: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
+    redis::Script::new(
+        r"
 local left = redis.call('GET', KEYS[1])
 if not left then return 'init' end
 local m = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
@@ -58,11 +60,15 @@ redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
 redis.call('EXPIRE', KEYS[2], ARGV[4])
 redis.call('EXPIRE', KEYS[3], ARGV[4])
 return 'ok'
-";
+",
+    )
+});
 
 /// Corrects the gate after the database refused (or failed) a claim the gate let through.
 /// ARGV: member, mode (`sold_out`, `limit`, `daily`, `failed`), the database's count, TTL.
-const SETTLE: &str = r"
+static SETTLE: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
+    redis::Script::new(
+        r"
 local function back(key)
   local v = tonumber(redis.call('HGET', key, ARGV[1]) or '0')
   if v > 0 then redis.call('HINCRBY', key, ARGV[1], -1) end
@@ -86,7 +92,9 @@ else
   give_back(); back(KEYS[2]); back(KEYS[3])
 end
 return 1
-";
+",
+    )
+});
 
 /// The keys of one drop.
 #[derive(Debug, Clone)]
@@ -154,10 +162,9 @@ impl ClaimGate {
         let Some((conn, _)) = &self.redis else {
             return Gate::Pass;
         };
-        let script = redis::Script::new(SCRIPT);
         for _ in 0..3 {
             let mut c = conn.clone();
-            let answer: redis::RedisResult<String> = script
+            let answer: redis::RedisResult<String> = SCRIPT
                 .key(&keys.left)
                 .key(&keys.members)
                 .key(&keys.daily)
@@ -214,7 +221,7 @@ impl ClaimGate {
             DbAnswer::Failed => ("failed", 0),
         };
         let mut c = conn.clone();
-        let done: redis::RedisResult<()> = redis::Script::new(SETTLE)
+        let done: redis::RedisResult<()> = SETTLE
             .key(&keys.left)
             .key(&keys.members)
             .key(&keys.daily)

@@ -28,6 +28,8 @@ pub struct Coupons {
     pub gate: gate::ClaimGate,
     progress_redis: Option<(ConnectionManagerDebug, String)>,
     progress_local: Arc<DashMap<String, i64>>,
+    /// Published campaigns and today's drops, for the claim path (see [`claim::Live`]).
+    pub(crate) live: moka::future::Cache<(i64, chrono::NaiveDate), Arc<claim::Live>>,
 }
 
 #[derive(Clone)]
@@ -47,6 +49,10 @@ impl Coupons {
             gate: gate::ClaimGate::new(redis.clone()),
             progress_redis: redis.map(|(c, p)| (ConnectionManagerDebug(c), p)),
             progress_local: Arc::new(DashMap::new()),
+            live: moka::future::Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(claim::LIVE_TTL)
+                .build(),
         }
     }
 

@@ -654,6 +654,7 @@ pub async fn verify(
     )
     .await?;
     txn.commit().await?;
+    state.sessions.user_changed(actor.user_id).await;
     Ok(Membership {
         union_org_id: union.id,
         union_name: union.name,

@@ -397,6 +397,8 @@ pub async fn set_status(
     .await?;
     let org = to_dtos(&txn, vec![row]).await?.remove(0);
     txn.commit().await?;
+    // Roles in a suspended organisation stop counting at once, on every instance.
+    state.sessions.all_changed().await;
     Ok(org)
 }
 
@@ -601,6 +603,9 @@ pub async fn add_member(
         .await?;
     }
     txn.commit().await?;
+    if granted > 0 {
+        state.sessions.user_changed(user.id).await;
+    }
     Ok(AddedMember {
         user_id: user.id,
         role: req.role,
@@ -659,6 +664,7 @@ pub async fn revoke_role(
         session::revoke_all(&txn, user_id, None).await?;
     }
     txn.commit().await?;
+    state.sessions.user_changed(user_id).await;
     Ok(())
 }
 

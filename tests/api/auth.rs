@@ -1,7 +1,7 @@
 use axum::http::{Method, StatusCode, header};
 use serde_json::json;
 
-use crate::helpers::{Auth, TestApp, TestOptions};
+use crate::helpers::{Auth, TestApp, TestOptions, TestResponse};
 
 #[tokio::test]
 async fn login_by_username_or_phone_sets_cookie_and_returns_token() {
@@ -406,4 +406,134 @@ async fn invited_user_activates_once_and_logs_in() {
     .expect_error(StatusCode::NOT_FOUND, "not_found");
     let s = app.login_with("new_buyer", "buyer-pass-1").await;
     assert_eq!(s.org_with("buyer"), unit);
+}
+
+/// Sessions are cached per instance; a change on one instance is seen by the other on its
+/// very next request (through Redis on PostgreSQL runs; on SQLite both instances keep their
+/// own counters, so only the single-instance half is asserted there).
+#[tokio::test]
+async fn cached_sessions_follow_logout_and_role_changes_on_every_instance() {
+    let a = TestApp::spawn().await;
+    let shared = a.state.redis.is_some();
+    let b = a.twin().await;
+    let member = a.login("member").await;
+    let buyer = a.login("buyer").await;
+    let admin = a.login("unit_admin").await;
+    let unit = admin.org_with("unit_admin");
+    // Warm both instances' caches (the second request of a token is served from the cache).
+    for app in [&a, &b] {
+        for _ in 0..3 {
+            app.get("/api/me", &member.bearer())
+                .await
+                .expect(StatusCode::OK);
+            app.get("/api/me", &buyer.bearer())
+                .await
+                .expect(StatusCode::OK);
+        }
+    }
+    // A logout on A.
+    a.post("/api/auth/logout", json!({}), &member.bearer())
+        .await
+        .expect(StatusCode::NO_CONTENT);
+    a.get("/api/me", &member.bearer())
+        .await
+        .expect_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    if shared {
+        b.get("/api/me", &member.bearer())
+            .await
+            .expect_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    }
+    // A role granted on A shows on B at once.
+    a.post(
+        &format!("/api/orgs/{unit}/members"),
+        json!({"display_name": "采购员", "username": "buyer", "role": "approver"}),
+        &admin.bearer(),
+    )
+    .await
+    .expect(StatusCode::CREATED);
+    let roles = |r: &TestResponse| {
+        r.body["roles"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|g| g["role"].as_str().map(str::to_owned))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    let on_a = a
+        .get("/api/me", &buyer.bearer())
+        .await
+        .expect(StatusCode::OK);
+    assert!(
+        roles(&on_a).contains(&"approver".to_owned()),
+        "{}",
+        on_a.text
+    );
+    if shared {
+        let on_b = b
+            .get("/api/me", &buyer.bearer())
+            .await
+            .expect(StatusCode::OK);
+        assert!(
+            roles(&on_b).contains(&"approver".to_owned()),
+            "{}",
+            on_b.text
+        );
+    }
+    // Taking the roles away again on A: the buyer loses access everywhere, at once.
+    for role in ["approver", "buyer"] {
+        a.call(
+            Method::DELETE,
+            &format!("/api/orgs/{unit}/members/{}/roles/{role}", buyer.user_id),
+            None,
+            &admin.bearer(),
+        )
+        .await
+        .expect(StatusCode::NO_CONTENT);
+    }
+    a.get("/api/me", &buyer.bearer())
+        .await
+        .expect_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    if shared {
+        b.get("/api/me", &buyer.bearer())
+            .await
+            .expect_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    }
+}
+
+/// Suspending an organisation takes its roles away from cached sessions on every instance.
+#[tokio::test]
+async fn suspending_an_organisation_reaches_cached_sessions() {
+    if crate::helpers::Backend::from_env() != crate::helpers::Backend::Postgres {
+        return; // two instances share counters through Redis, which the PostgreSQL run has
+    }
+    let a = TestApp::spawn().await;
+    let b = a.twin().await;
+    let op = a.login("operator").await;
+    let admin = a.login("unit_admin").await;
+    let unit = admin.org_with("unit_admin");
+    for _ in 0..3 {
+        b.get(&format!("/api/orgs/{unit}/members"), &admin.bearer())
+            .await
+            .expect(StatusCode::OK);
+    }
+    a.post(
+        &format!("/api/orgs/{unit}/status"),
+        json!({"status": "suspended", "reason": "审计"}),
+        &op.bearer(),
+    )
+    .await
+    .expect(StatusCode::OK);
+    let r = b
+        .get(&format!("/api/orgs/{unit}/members"), &admin.bearer())
+        .await;
+    assert!(
+        r.status == StatusCode::FORBIDDEN
+            || r.status == StatusCode::NOT_FOUND
+            || r.status == StatusCode::UNAUTHORIZED,
+        "a suspended unit's admin is refused on the other instance: {} {}",
+        r.status,
+        r.text
+    );
 }

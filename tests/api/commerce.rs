@@ -378,6 +378,54 @@ async fn claim_answers_are_clear() {
 }
 
 #[tokio::test]
+async fn a_campaign_cancelled_on_one_instance_stops_claims_on_another_at_once() {
+    let app = TestApp::spawn().await;
+    let other = app.twin().await;
+    let campaign = drop_campaign(&app, 10, 1000, 0).await;
+    let ms = members(&app, 2).await;
+    // The second instance serves a claim, so it holds the campaign in its claim cache.
+    claim(&other, &Auth::Bearer(ms[0].1.clone()), campaign).await;
+    let admin = app.login("union_admin").await;
+    app.post(
+        &format!("/api/campaigns/{campaign}/cancel"),
+        json!({}),
+        &admin.bearer(),
+    )
+    .await
+    .expect(StatusCode::OK);
+    // Its cached copy still says "running"; the database write refuses all the same.
+    other
+        .post(
+            &format!("/api/campaigns/{campaign}/claim"),
+            json!({}),
+            &Auth::Bearer(ms[1].1.clone()),
+        )
+        .await
+        .expect_error(StatusCode::CONFLICT, "coupon_campaign_ended");
+    let issued = bangfu::entities::coupons::Entity::find()
+        .filter(bangfu::entities::coupons::Column::CampaignId.eq(campaign))
+        .all(app.db())
+        .await
+        .expect("coupons");
+    assert_eq!(issued.len(), 1);
+    let drops = bangfu::entities::coupon_drops::Entity::find()
+        .filter(bangfu::entities::coupon_drops::Column::CampaignId.eq(campaign))
+        .all(app.db())
+        .await
+        .expect("drops");
+    assert_eq!(drops.iter().map(|d| d.claimed).sum::<i64>(), 1);
+    // And, with the cache dropped, the instance answers from the campaign itself.
+    other
+        .post(
+            &format!("/api/campaigns/{campaign}/claim"),
+            json!({}),
+            &Auth::Bearer(ms[1].1.clone()),
+        )
+        .await
+        .expect_error(StatusCode::CONFLICT, "coupon_campaign_ended");
+}
+
+#[tokio::test]
 async fn retried_claims_with_the_same_key_get_the_same_answer() {
     let app = TestApp::spawn().await;
     let campaign = drop_campaign(&app, 5, 1000, 0).await;

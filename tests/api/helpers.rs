@@ -382,6 +382,29 @@ impl TestApp {
         }
     }
 
+    /// A second instance of the application on the same database and Redis (prefix), as a
+    /// second server process would be. Dropping it leaves the database alone.
+    pub async fn twin(&self) -> TestApp {
+        let dir =
+            std::env::temp_dir().join(format!("bangfu-test-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let mut config = self.state.config.clone();
+        config.database_url = Some(self.database_url.clone());
+        let state = bangfu::app::build(config, JobRegistry::with_builtin())
+            .await
+            .expect("build twin");
+        let router = bangfu::router(state.clone());
+        TestApp {
+            state,
+            router,
+            backend: self.backend,
+            database_url: self.database_url.clone(),
+            redis_prefix: self.redis_prefix.clone(),
+            pg_name: None,
+            dir,
+        }
+    }
+
     pub fn db(&self) -> &DatabaseConnection {
         &self.state.db
     }

@@ -182,6 +182,7 @@ pub async fn build_with_db(
             redis.clone().map(|r| (r, config.redis_prefix.clone())),
             config.catalog_cache_mb.saturating_mul(1024 * 1024),
         ),
+        reference: crate::catalog::reference::ReferenceCache::default(),
     };
     let sessions = crate::auth::cache::SessionCache::new(
         redis.clone().map(|r| (r, config.redis_prefix.clone())),

@@ -9,6 +9,7 @@ mod handlers;
 pub mod manage;
 pub mod model;
 pub mod read;
+pub mod reference;
 pub mod search;
 pub mod storefront;
 pub mod view;
@@ -34,6 +35,8 @@ pub struct Catalog {
     pub search: Arc<search::SearchIndex>,
     /// Cached list and detail responses.
     pub cache: cache::CatalogCache,
+    /// Regions, pairings and categories as of the current catalog version.
+    pub reference: reference::ReferenceCache,
 }
 
 impl Catalog {
@@ -44,6 +47,18 @@ impl Catalog {
             tracing::warn!(error = %err, "search sync after change failed");
         }
         self.cache.bump().await;
+    }
+
+    /// Regions, pairings and categories, from this instance's copy while the catalog version
+    /// has not moved.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn reference(
+        &self,
+        conn: &impl ConnectionTrait,
+    ) -> Result<Arc<reference::Reference>, AppError> {
+        self.reference.get(&self.cache, conn).await
     }
 }
 

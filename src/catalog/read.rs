@@ -3,6 +3,7 @@
 //! details the shop shows and the documents the search index holds.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -13,6 +14,7 @@ use super::dto::{
     Trace,
 };
 use super::model::{ProductStatus, Storage};
+use super::reference::Reference;
 use crate::entities::{
     categories, certificates, organizations, pairings, product_images, product_skus, products,
     regions, sku_price_tiers, supplier_profiles,
@@ -34,13 +36,12 @@ pub struct Loaded {
     product_certs: HashMap<i64, Vec<certificates::Model>>,
     supplier_certs: HashMap<i64, Vec<certificates::Model>>,
     suppliers: HashMap<i64, (String, Option<SupplierStatus>)>,
-    regions: HashMap<String, regions::Model>,
-    pairings: Vec<pairings::Model>,
-    categories: HashMap<i64, categories::Model>,
+    reference: Arc<Reference>,
 }
 
 /// Loads `ids` (in that order) with SKUs, images, certificates, suppliers, regions, pairings and
-/// categories: ten queries whatever the number of products (eleven with price tiers).
+/// categories: ten queries whatever the number of products (eleven with price tiers). Reads
+/// everything through `conn`, so a transaction sees its own changes.
 ///
 /// # Errors
 /// Database errors.
@@ -48,6 +49,24 @@ pub async fn load(
     conn: &impl ConnectionTrait,
     ids: &[i64],
     with_tiers: bool,
+) -> Result<Loaded, AppError> {
+    if ids.is_empty() {
+        return Ok(Loaded::default());
+    }
+    let reference = Arc::new(Reference::load(conn).await?);
+    load_with(conn, ids, with_tiers, reference).await
+}
+
+/// Like [`load`], with regions, pairings and categories given (e.g. the instance's cached
+/// [`Reference`]): seven queries (eight with price tiers).
+///
+/// # Errors
+/// Database errors.
+pub async fn load_with(
+    conn: &impl ConnectionTrait,
+    ids: &[i64],
+    with_tiers: bool,
+    reference: Arc<Reference>,
 ) -> Result<Loaded, AppError> {
     if ids.is_empty() {
         return Ok(Loaded::default());
@@ -131,19 +150,6 @@ pub async fn load(
         .into_iter()
         .map(|o| (o.id, (o.name, statuses.get(&o.id).copied())))
         .collect();
-    let regions = regions::Entity::find()
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|r| (r.code.clone(), r))
-        .collect();
-    let pairings = pairings::Entity::find().all(conn).await?;
-    let categories = categories::Entity::find()
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
     Ok(Loaded {
         products,
         skus,
@@ -152,9 +158,7 @@ pub async fn load(
         product_certs,
         supplier_certs,
         suppliers,
-        regions,
-        pairings,
-        categories,
+        reference,
     })
 }
 
@@ -163,10 +167,13 @@ impl Loaded {
     #[must_use]
     pub fn region_path(&self, code: &str) -> Vec<&regions::Model> {
         let mut path = Vec::new();
-        let mut cur = self.regions.get(code);
+        let mut cur = self.reference.regions.get(code);
         while let Some(r) = cur {
             path.push(r);
-            cur = r.parent_code.as_deref().and_then(|p| self.regions.get(p));
+            cur = r
+                .parent_code
+                .as_deref()
+                .and_then(|p| self.reference.regions.get(p));
             if path.len() > 4 {
                 break;
             }
@@ -179,10 +186,10 @@ impl Loaded {
     #[must_use]
     pub fn category_path(&self, id: i64) -> Vec<&categories::Model> {
         let mut path = Vec::new();
-        let mut cur = self.categories.get(&id);
+        let mut cur = self.reference.categories.get(&id);
         while let Some(c) = cur {
             path.push(c);
-            cur = c.parent_id.and_then(|p| self.categories.get(&p));
+            cur = c.parent_id.and_then(|p| self.reference.categories.get(&p));
             if path.len() > 4 {
                 break;
             }
@@ -207,9 +214,14 @@ impl Loaded {
     /// The pairing valid on `date` for the county or its city (the earliest-starting one).
     #[must_use]
     pub fn pairing_on(&self, county: &str, date: NaiveDate) -> Option<&pairings::Model> {
-        let parent = self.regions.get(county).and_then(|r| r.parent_code.clone());
+        let parent = self
+            .reference
+            .regions
+            .get(county)
+            .and_then(|r| r.parent_code.clone());
         for code in std::iter::once(county.to_owned()).chain(parent) {
             let mut found: Vec<&pairings::Model> = self
+                .reference
                 .pairings
                 .iter()
                 .filter(|p| {
@@ -244,10 +256,12 @@ impl Loaded {
             })
             .collect();
         let parent = self
+            .reference
             .regions
             .get(&p.origin_county_code)
             .and_then(|r| r.parent_code.clone());
         let pairings = self
+            .reference
             .pairings
             .iter()
             .filter_map(|pr| {
@@ -262,7 +276,11 @@ impl Loaded {
                     id: pr.id,
                     programme: Programme::parse(&pr.programme)?,
                     helper_code: pr.helper_code.clone(),
-                    helper_name: self.regions.get(&pr.helper_code).map(|r| r.name.clone()),
+                    helper_name: self
+                        .reference
+                        .regions
+                        .get(&pr.helper_code)
+                        .map(|r| r.name.clone()),
                     partner_code: pr.partner_code.clone(),
                     valid_from: pr.valid_from,
                     valid_to: pr.valid_to,

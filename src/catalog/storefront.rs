@@ -1,7 +1,5 @@
 //! The shop: search and list listed products, product pages, traceability, QR codes, zones.
 
-use std::collections::HashMap;
-
 use bytes::Bytes;
 use chrono::Utc;
 use sea_orm::{
@@ -12,54 +10,30 @@ use sea_orm::{
 use super::dto::{ProductDetail, ProductPage, ProductQuery, SortBy, Zone, ZoneInput};
 use super::model::{ProductStatus, ZoneRule};
 use super::read;
+use super::reference::Reference;
 use super::search::{SearchRequest, label_facets};
 use crate::app::AppState;
 use crate::audit::{self, AuditEvent};
 use crate::auth::{Actor, authz};
 use crate::db::begin_write;
-use crate::entities::{categories, media, products, regions, zones};
+use crate::entities::{media, products, regions, zones};
 use crate::error::{AppError, DbResultExt, FieldErrors};
 use crate::regions::model::Programme;
 use crate::suppliers::model::CertKind;
 
-async fn region_facet(conn: &impl ConnectionTrait, code: &str) -> Result<Option<String>, AppError> {
-    let mut path = Vec::new();
-    let mut cur = regions::Entity::find_by_id(code.to_owned())
-        .one(conn)
-        .await?;
-    while let Some(r) = cur {
-        path.push(r.code.clone());
-        cur = match r.parent_code {
-            Some(p) if path.len() < 4 => regions::Entity::find_by_id(p).one(conn).await?,
-            _ => None,
-        };
-    }
-    if path.is_empty() {
-        return Ok(None);
-    }
-    path.reverse();
-    Ok(Some(format!("/region/{}", path.join("/"))))
-}
-
 /// The facet path a zone selects.
-async fn zone_facet(
-    conn: &impl ConnectionTrait,
-    zone: &zones::Model,
-) -> Result<Option<String>, AppError> {
+fn zone_facet(reference: &Reference, zone: &zones::Model) -> Option<String> {
     match ZoneRule::parse(&zone.rule_kind) {
-        Some(ZoneRule::Region) => region_facet(conn, &zone.rule_value).await,
-        Some(ZoneRule::Programme) => Ok(Some(format!("/prog/{}", zone.rule_value))),
-        Some(ZoneRule::Certificate) => Ok(Some(format!("/cert/{}", zone.rule_value))),
-        None => Ok(None),
+        Some(ZoneRule::Region) => reference.region_facet(&zone.rule_value),
+        Some(ZoneRule::Programme) => Some(format!("/prog/{}", zone.rule_value)),
+        Some(ZoneRule::Certificate) => Some(format!("/cert/{}", zone.rule_value)),
+        None => None,
     }
 }
 
 /// Translates the shop's parameters into an index search. Unknown category, region or zone
 /// give no results rather than an error (a stale link should show an empty list).
-async fn to_request(
-    conn: &impl ConnectionTrait,
-    q: &ProductQuery,
-) -> Result<SearchRequest, AppError> {
+fn to_request(reference: &Reference, q: &ProductQuery) -> Result<SearchRequest, AppError> {
     let mut req = SearchRequest {
         text: q.q.clone().filter(|t| !t.trim().is_empty()),
         min_price: q.min_price,
@@ -82,7 +56,7 @@ async fn to_request(
     }
     let nothing = "/none/none".to_owned();
     if let Some(id) = q.category {
-        let path = match categories::Entity::find_by_id(id).one(conn).await? {
+        let path = match reference.categories.get(&id) {
             Some(c) => match c.parent_id {
                 Some(p) => format!("/cat/{p}/{}", c.id),
                 None => format!("/cat/{}", c.id),
@@ -93,8 +67,8 @@ async fn to_request(
         req.facets.push(path);
     }
     if let Some(code) = &q.region {
-        let path = region_facet(conn, code)
-            .await?
+        let path = reference
+            .region_facet(code)
             .unwrap_or_else(|| nothing.clone());
         req.drill.push(path.clone());
         req.facets.push(path);
@@ -106,17 +80,12 @@ async fn to_request(
         req.facets.push(format!("/cert/{}", c.as_str()));
     }
     if let Some(slug) = &q.zone {
-        let zone = zones::Entity::find()
-            .filter(zones::Column::Slug.eq(slug.clone()))
-            .filter(zones::Column::Active.eq(true))
-            .one(conn)
-            .await?;
-        let path = match zone {
-            Some(z) => zone_facet(conn, &z)
-                .await?
-                .unwrap_or_else(|| nothing.clone()),
-            None => nothing.clone(),
-        };
+        let path = reference
+            .zones
+            .iter()
+            .find(|z| &z.slug == slug && z.active)
+            .and_then(|z| zone_facet(reference, z))
+            .unwrap_or_else(|| nothing.clone());
         req.facets.push(path);
     }
     Ok(req)
@@ -150,7 +119,8 @@ pub async fn list(
 /// # Errors
 /// 400 for bad cursors or queries.
 pub async fn list_uncached(state: &AppState, q: &ProductQuery) -> Result<ProductPage, AppError> {
-    let req = to_request(&state.db, q).await?;
+    let reference = state.catalog.reference(&state.db).await?;
+    let req = to_request(&reference, q)?;
     let hits = state.catalog.search.search(&req)?;
     let today = crate::time::business_date(Utc::now());
     // A product delisted since the index last synced is left out rather than shown.
@@ -160,21 +130,18 @@ pub async fn list_uncached(state: &AppState, q: &ProductQuery) -> Result<Product
         .filter(|v| v.status == ProductStatus::Listed.as_str())
         .map(|v| v.doc.render(today, &v.stock).card)
         .collect();
-    let cats: HashMap<String, String> = categories::Entity::find()
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id.to_string(), c.name))
-        .collect();
-    let regs: HashMap<String, String> = regions::Entity::find()
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|r| (r.code, r.name))
-        .collect();
     let facets = label_facets(&hits, |root, value| match root {
-        "cat" => cats.get(value).cloned().unwrap_or_default(),
-        "region" => regs.get(value).cloned().unwrap_or_default(),
+        "cat" => value
+            .parse::<i64>()
+            .ok()
+            .and_then(|id| reference.categories.get(&id))
+            .map(|c| c.name.clone())
+            .unwrap_or_default(),
+        "region" => reference
+            .regions
+            .get(value)
+            .map(|r| r.name.clone())
+            .unwrap_or_default(),
         "cert" => CertKind::parse(value).map_or_else(String::new, |k| k.label().to_owned()),
         "prog" => match Programme::parse(value) {
             Some(Programme::EastWest) => "东西部协作".to_owned(),

@@ -6,6 +6,7 @@
 //! schedules the expiry of the unpaid orders. The payment provider is called only after commit.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -24,6 +25,7 @@ use crate::app::AppState;
 use crate::auth::{Actor, Role, authz};
 use crate::catalog::model::{ProductStatus, ZoneRule};
 use crate::catalog::read::{self, Loaded};
+use crate::catalog::reference::Reference;
 use crate::coupons::model::CouponStatus;
 use crate::db::begin_write;
 use crate::domain::{Phone, mask_phone};
@@ -47,7 +49,11 @@ struct Prepared {
     short: bool,
 }
 
-async fn prepare(conn: &impl ConnectionTrait, user_id: i64) -> Result<Prepared, AppError> {
+async fn prepare(
+    conn: &impl ConnectionTrait,
+    reference: Arc<Reference>,
+    user_id: i64,
+) -> Result<Prepared, AppError> {
     let items = cart_items::Entity::find()
         .filter(cart_items::Column::UserId.eq(user_id))
         .order_by_asc(cart_items::Column::SkuId)
@@ -63,7 +69,7 @@ async fn prepare(conn: &impl ConnectionTrait, user_id: i64) -> Result<Prepared, 
     let mut product_ids: Vec<i64> = skus.values().map(|s| s.product_id).collect();
     product_ids.sort_unstable();
     product_ids.dedup();
-    let loaded = read::load(conn, &product_ids, false).await?;
+    let loaded = read::load_with(conn, &product_ids, false, reference).await?;
     let today = crate::time::business_date(Utc::now());
     let mut lines = Vec::new();
     let mut problems = Vec::new();
@@ -179,7 +185,8 @@ async fn usable_coupons(
 /// 403 for non-members.
 pub async fn cart(state: &AppState, actor: &Actor) -> Result<Cart, AppError> {
     authz::require_any_role(actor, SHOPPERS)?;
-    let prepared = prepare(&state.db, actor.user_id).await?;
+    let reference = state.catalog.reference(&state.db).await?;
+    let prepared = prepare(&state.db, reference, actor.user_id).await?;
     let today = crate::time::business_date(Utc::now());
     let mut lines: Vec<CartLine> = prepared
         .lines
@@ -400,7 +407,8 @@ pub async fn quote(
     coupon_id: Option<i64>,
 ) -> Result<Quote, AppError> {
     authz::require_any_role(actor, SHOPPERS)?;
-    let prepared = prepare(&state.db, actor.user_id).await?;
+    let reference = state.catalog.reference(&state.db).await?;
+    let prepared = prepare(&state.db, reference, actor.user_id).await?;
     let priced: Vec<PricedLine> = prepared.lines.iter().map(|(_, _, p)| p.clone()).collect();
     let options = coupon_options(&state.db, actor.user_id, &priced).await?;
     let applied = match coupon_id {
@@ -418,7 +426,7 @@ pub async fn quote(
     Ok(build_quote(&prepared, applied.as_ref(), coupon_id, options))
 }
 
-async fn check_address(conn: &impl ConnectionTrait, a: &Address) -> Result<String, AppError> {
+fn check_address(reference: &Reference, a: &Address) -> Result<String, AppError> {
     let mut e = FieldErrors::new();
     if !(1..=30).contains(&a.recipient.trim().chars().count()) {
         e.add(
@@ -436,22 +444,15 @@ async fn check_address(conn: &impl ConnectionTrait, a: &Address) -> Result<Strin
         );
     }
     let mut names = Vec::new();
-    let province = regions::Entity::find_by_id(a.province_code.clone())
-        .one(conn)
-        .await?;
-    let city = regions::Entity::find_by_id(a.city_code.clone())
-        .one(conn)
-        .await?;
-    match (&province, &city) {
+    let province = reference.regions.get(&a.province_code);
+    let city = reference.regions.get(&a.city_code);
+    match (province, city) {
         (Some(p), Some(c))
             if p.level == "province" && c.parent_code.as_deref() == Some(p.code.as_str()) =>
         {
             names.push(p.name.clone());
             names.push(c.name.clone());
-            let children = regions::Entity::find()
-                .filter(regions::Column::ParentCode.eq(c.code.clone()))
-                .all(conn)
-                .await?;
+            let children: Vec<&regions::Model> = reference.children_of(&c.code).collect();
             match &a.district_code {
                 Some(d) => match children.iter().find(|r| &r.code == d) {
                     Some(r) => names.push(r.name.clone()),
@@ -492,11 +493,12 @@ pub async fn place(
     checkout_key: Option<String>,
 ) -> Result<Checkout, AppError> {
     authz::require_any_role(actor, SHOPPERS)?;
-    let region_names = check_address(&state.db, &req.address).await?;
+    let reference = state.catalog.reference(&state.db).await?;
+    let region_names = check_address(&reference, &req.address)?;
     let now = Utc::now();
     let provider = state.payments.provider.name();
     let txn = begin_write(&state.db).await?;
-    let prepared = prepare(&txn, actor.user_id).await?;
+    let prepared = prepare(&txn, reference, actor.user_id).await?;
     if !prepared.problems.is_empty() {
         let code = if prepared.short {
             "out_of_stock"
@@ -569,25 +571,6 @@ pub async fn place(
             e.into()
         }
     })?;
-    // Stock, in SKU order (the cart is read in that order), each decrement conditional.
-    for (item, sku, _) in &prepared.lines {
-        let taken = product_skus::Entity::update_many()
-            .col_expr(
-                product_skus::Column::Stock,
-                Expr::col(product_skus::Column::Stock).sub(i64::from(item.quantity)),
-            )
-            .filter(product_skus::Column::Id.eq(sku.id))
-            .filter(product_skus::Column::Active.eq(true))
-            .filter(Expr::col(product_skus::Column::Stock).gte(i64::from(item.quantity)))
-            .exec(&txn)
-            .await?;
-        if taken.rows_affected != 1 {
-            return Err(AppError::conflict(
-                "out_of_stock",
-                format!("「{}」库存不足 / out of stock", sku.spec),
-            ));
-        }
-    }
     if let Some(c) = &coupon {
         let held = coupons::Entity::update_many()
             .col_expr(
@@ -713,6 +696,26 @@ pub async fn place(
         },
     )
     .await?;
+    // Stock last, in SKU order (the cart is read in that order), each decrement conditional:
+    // a popular SKU's row is locked only from here to the commit.
+    for (item, sku, _) in &prepared.lines {
+        let taken = product_skus::Entity::update_many()
+            .col_expr(
+                product_skus::Column::Stock,
+                Expr::col(product_skus::Column::Stock).sub(i64::from(item.quantity)),
+            )
+            .filter(product_skus::Column::Id.eq(sku.id))
+            .filter(product_skus::Column::Active.eq(true))
+            .filter(Expr::col(product_skus::Column::Stock).gte(i64::from(item.quantity)))
+            .exec(&txn)
+            .await?;
+        if taken.rows_affected != 1 {
+            return Err(AppError::conflict(
+                "out_of_stock",
+                format!("「{}」库存不足 / out of stock", sku.spec),
+            ));
+        }
+    }
     txn.commit().await?;
     tracing::info!(
         payment_id = payment.id,

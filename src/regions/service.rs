@@ -183,6 +183,8 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
+    // Addresses and the shop's filters read regions from each instance's reference copy.
+    state.catalog.cache.bump().await;
     Ok(region)
 }
 

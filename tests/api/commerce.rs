@@ -528,6 +528,63 @@ async fn last_stock_race() {
     assert_eq!(after.body["skus"][0]["stock"], 0);
 }
 
+/// Addresses are checked against each instance's copy of the regions: a district added on
+/// one instance is accepted on another at once (with Redis; without it, on the one instance).
+#[tokio::test]
+async fn a_region_added_on_one_instance_is_a_valid_address_on_another() {
+    let app = TestApp::spawn().await;
+    let twin;
+    let other: &TestApp = if app.state.redis.is_some() {
+        twin = app.twin().await;
+        &twin
+    } else {
+        &app
+    };
+    let m = members(&app, 1).await;
+    let auth = Auth::Bearer(m[0].1.clone());
+    let checkout = |address: Value| {
+        let auth = auth.clone();
+        async move {
+            other
+                .put("/api/me/cart/items/9", json!({"quantity": 1}), &auth)
+                .await
+                .expect(StatusCode::OK);
+            other
+                .call_with(
+                    Method::POST,
+                    "/api/checkout",
+                    Some(json!({"address": address, "expected_amount_fen": 7900})),
+                    &auth,
+                    &[("idempotency-key", &uuid::Uuid::new_v4().to_string())],
+                )
+                .await
+        }
+    };
+    // The second instance reads (and keeps) the regions while checking an address.
+    checkout(address()).await.expect(StatusCode::CREATED);
+    let mut new_district = address();
+    new_district["district_code"] = json!("440399");
+    checkout(new_district.clone())
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    let op = app.login("operator").await;
+    app.post(
+        "/api/regions",
+        json!({"code": "440399", "name": "深汕特别合作区", "level": "county", "parent_code": "440300"}),
+        &op.bearer(),
+    )
+    .await
+    .expect(StatusCode::CREATED);
+    let placed = checkout(new_district).await.expect(StatusCode::CREATED);
+    let order = &placed.body["orders"][0];
+    assert!(
+        order["address"]["region"]
+            .as_str()
+            .is_some_and(|r| r.contains("深汕特别合作区")),
+        "{order}"
+    );
+}
+
 /// The same coupon in 50 concurrent checkouts is held once.
 #[tokio::test]
 async fn one_coupon_many_checkouts() {

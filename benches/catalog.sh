@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Catalog load benchmark (issue: suppliers list, shoppers find). Measures, in one run on this
 # machine with wrk beside the servers (wrk -t2 -c64):
-#   a bare axum handler; the cached product list and detail; search with filters (uncached);
-#   the uncached product detail through sea-orm; a raw sqlx primary-key read.
+#   a bare axum handler; the cached product list and detail; search with filters rotating
+#   over 1,800 combinations, on the normal server (response cache on, 2 s warm-up) and with
+#   the response cache off; the uncached product detail through sea-orm; a raw sqlx
+#   primary-key read.
 # Needs PostgreSQL and Redis (started if absent) and a 10,000-product demo catalogue, which it
 # seeds into a database of its own (bangfu_bench).
 #   bash benches/catalog.sh            # 10 s per endpoint
@@ -61,6 +63,7 @@ echo "name	req/s	p50	p99	non-2xx"
 run bare_axum "http://127.0.0.1:18990/bare"
 run list_cached "http://127.0.0.1:18901/api/products?limit=20"
 run detail_cached "http://127.0.0.1:18901" benches/wrk/rotate_detail.lua 8
+run search_filters "http://127.0.0.1:18901" benches/wrk/search.lua
 run search_filters_uncached "http://127.0.0.1:18902" benches/wrk/search.lua
 run detail_uncached_seaorm "http://127.0.0.1:18902" benches/wrk/rotate_detail.lua
 run raw_sqlx_pk "http://127.0.0.1:18990" benches/wrk/rotate_pk.lua

@@ -4,6 +4,8 @@
 #     cycles through the members for the whole run): claim decisions per second, p50/p99, time
 #     to sell out, coupons issued (must be 5,000); with Redis, then database-only. Browsing
 #     latency (a product page, 8 connections) is measured idle and during the Redis storm.
+#     Before the drop every member opens the app (two GET /api/me each), as members waiting
+#     for a drop do, so sessions are warm in each server's session cache.
 #  2. Checkout with a coupon on PostgreSQL: orders per second and p99, beside pgbench's
 #     tpcb-like rate measured in the same run.
 #   bash benches/commerce.sh          (BENCH_SECONDS=10 by default)
@@ -125,6 +127,26 @@ for port in 18911 18912; do
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 done
 
+# Members open the app before the drop: each session is used twice (GET /api/me), in order,
+# by one wrk thread that stops after 2 x members requests.
+cat >"$work/warm.lua" <<'LUA'
+local tokens = {}
+for line in io.lines(os.getenv("BENCH_TOKENS")) do tokens[#tokens + 1] = line end
+local counter = 0
+local answered = 0
+request = function()
+  counter = counter + 1
+  local t = tokens[((counter - 1) % #tokens) + 1]
+  return wrk.format("GET", "/api/me", {["Authorization"] = "Bearer " .. t})
+end
+response = function(status, headers, body)
+  answered = answered + 1
+  if answered >= 2 * #tokens then wrk.thread:stop() end
+end
+LUA
+warm() { # port tokens-file
+  BENCH_TOKENS=$2 wrk -t1 -c8 -d20s -s "$work/warm.lua" "http://127.0.0.1:$1" | awk '/requests in/ {print "  warmed: " $1 " requests in " $4}'
+}
 summary() { # wrk output -> "rps p50 p99"
   awk '/Requests\/sec/ {r=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2} END {print r, p50, p99}'
 }
@@ -143,6 +165,12 @@ echo
 echo "browsing idle:"
 idle=$(wrk -t1 -c8 -d5s --latency http://127.0.0.1:18911/api/products/9 | summary)
 echo "  $idle"
+
+echo "members open the app before the drop (sessions warm):"
+warm 18911 "$work/claimers.tokens"
+warm 18912 "$work/claimers.tokens"
+cut -d' ' -f1 "$work/buyers.txt" >"$work/buyers.only"
+warm 18912 "$work/buyers.only"
 
 echo "claim storm with Redis (campaign $CAMPAIGN_A):"
 sold_out_after "$CAMPAIGN_A" >"$work/soldout-a" &

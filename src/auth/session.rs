@@ -58,6 +58,11 @@ pub async fn create(
     }
     .insert(conn)
     .await?;
+    // The owner is known now: this instance caches the session from its first use.
+    state
+        .sessions
+        .remember_owner(&row.token_hash, user_id)
+        .await;
     Ok(NewSession {
         id: row.id,
         token,

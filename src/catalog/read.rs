@@ -54,11 +54,11 @@ pub async fn load(
         return Ok(Loaded::default());
     }
     let reference = Arc::new(Reference::load(conn).await?);
-    load_with(conn, ids, with_tiers, reference).await
+    load_with(conn, ids, with_tiers, true, reference).await
 }
 
 /// Like [`load`], with regions, pairings and categories given (e.g. the instance's cached
-/// [`Reference`]): seven queries (eight with price tiers).
+/// [`Reference`]), and images only when asked for: five to seven queries.
 ///
 /// # Errors
 /// Database errors.
@@ -66,6 +66,7 @@ pub async fn load_with(
     conn: &impl ConnectionTrait,
     ids: &[i64],
     with_tiers: bool,
+    with_images: bool,
     reference: Arc<Reference>,
 ) -> Result<Loaded, AppError> {
     if ids.is_empty() {
@@ -102,14 +103,16 @@ pub async fn load_with(
         }
     }
     let mut images: HashMap<i64, Vec<String>> = HashMap::new();
-    for i in product_images::Entity::find()
-        .filter(product_images::Column::ProductId.is_in(ids.to_vec()))
-        .order_by_asc(product_images::Column::Position)
-        .order_by_asc(product_images::Column::Id)
-        .all(conn)
-        .await?
-    {
-        images.entry(i.product_id).or_default().push(i.media_hash);
+    if with_images {
+        for i in product_images::Entity::find()
+            .filter(product_images::Column::ProductId.is_in(ids.to_vec()))
+            .order_by_asc(product_images::Column::Position)
+            .order_by_asc(product_images::Column::Id)
+            .all(conn)
+            .await?
+        {
+            images.entry(i.product_id).or_default().push(i.media_hash);
+        }
     }
     let mut product_certs: HashMap<i64, Vec<certificates::Model>> = HashMap::new();
     let mut supplier_certs: HashMap<i64, Vec<certificates::Model>> = HashMap::new();

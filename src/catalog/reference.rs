@@ -90,10 +90,13 @@ impl Reference {
 /// changes made outside the server, e.g. `bangfu seed` against a running instance).
 const MAX_AGE: Duration = Duration::from_secs(60);
 
+/// A copy: the catalog version it was read under, when, and the data.
+type Held = (u64, Instant, Arc<Reference>);
+
 /// This instance's copy of the reference data and the catalog version it was read under.
 #[derive(Debug, Clone, Default)]
 pub struct ReferenceCache {
-    slot: Arc<RwLock<Option<(u64, Instant, Arc<Reference>)>>>,
+    slot: Arc<RwLock<Option<Held>>>,
     loading: Arc<tokio::sync::Mutex<()>>,
 }
 

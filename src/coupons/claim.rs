@@ -444,10 +444,11 @@ async fn ungated(
     write(state, campaign, drop, user_id, now, today).await
 }
 
-/// The write that decides. PostgreSQL: one statement takes a coupon from the drop (only while
-/// some are left, the campaign is not cancelled and the member is under both limits), counts
-/// it on the campaign and inserts the member's coupon; the drop's row is locked only for that
-/// statement. SQLite: the same steps in one `BEGIN IMMEDIATE` transaction.
+/// The write that decides. PostgreSQL: the claim joins its drop's next batch (see
+/// [`super::batch`]): one transaction for every claim waiting, the drop's row locked once per
+/// batch. SQLite: the claim's own `BEGIN IMMEDIATE` transaction. A claim the database did not
+/// take without a reason to refuse it (a slot lost to a race with another instance) is tried
+/// again.
 async fn write(
     state: &AppState,
     campaign: &coupon_campaigns::Model,
@@ -456,80 +457,50 @@ async fn write(
     now: DateTime<Utc>,
     today: NaiveDate,
 ) -> Result<coupons::Model, Refusal> {
-    let written = if state.db.get_database_backend() == DatabaseBackend::Postgres {
-        write_pg(state, campaign, drop, user_id, now, today).await
-    } else {
-        write_txn(state, campaign, drop, user_id, now, today).await
-    };
-    match written {
-        Ok(Some(coupon)) => Ok(coupon),
-        // Nothing taken: say why, from what the database holds now.
-        Ok(None) => {
-            let after = standing(&state.db, drop.id, campaign.id, user_id, today).await?;
-            Err(after.refusal(campaign).unwrap_or(Refusal::SoldOut))
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let written = if state.db.get_database_backend() == DatabaseBackend::Postgres {
+            let terms = super::batch::DropTerms {
+                campaign: campaign.clone(),
+                drop_id: drop.id,
+                day: today,
+            };
+            state
+                .coupons
+                .batcher
+                .claim(&state.db, &terms, user_id)
+                .await
+                .map_err(Refusal::from)
+        } else {
+            write_txn(state, campaign, drop, user_id, now, today).await
+        };
+        match written {
+            Ok(Some(coupon)) => return Ok(coupon),
+            // Nothing taken: say why, from what the database holds now.
+            Ok(None) => {
+                let after = standing(&state.db, drop.id, campaign.id, user_id, today).await?;
+                match after.refusal(campaign) {
+                    Some(refusal) => return Err(refusal),
+                    None if attempts < 3 => {}
+                    None => return Err(Refusal::SoldOut),
+                }
+            }
+            // Another claim of the same member won the race for the sequence number.
+            Err(Refusal::Db(e))
+                if is_unique_violation(&e, "uq_coupons_campaign_user_seq")
+                    || is_unique_violation(&e, "coupons") =>
+            {
+                let after = standing(&state.db, drop.id, campaign.id, user_id, today).await?;
+                return Err(if after.mine >= i64::from(campaign.per_member_limit) {
+                    Refusal::Limit(after.mine)
+                } else {
+                    Refusal::DailyLimit(after.mine_today)
+                });
+            }
+            Err(e) => return Err(e),
         }
-        // Another claim of the same member won the race for the sequence number.
-        Err(Refusal::Db(e))
-            if is_unique_violation(&e, "uq_coupons_campaign_user_seq")
-                || is_unique_violation(&e, "coupons") =>
-        {
-            let after = standing(&state.db, drop.id, campaign.id, user_id, today).await?;
-            Err(if after.mine >= i64::from(campaign.per_member_limit) {
-                Refusal::Limit(after.mine)
-            } else {
-                Refusal::DailyLimit(after.mine_today)
-            })
-        }
-        Err(e) => Err(e),
     }
-}
-
-async fn write_pg(
-    state: &AppState,
-    campaign: &coupon_campaigns::Model,
-    drop: &coupon_drops::Model,
-    user_id: i64,
-    now: DateTime<Utc>,
-    today: NaiveDate,
-) -> Result<Option<coupons::Model>, Refusal> {
-    let sql = "WITH d AS ( \
-           UPDATE coupon_drops SET claimed = claimed + 1 \
-           WHERE id = $1 AND claimed < quantity \
-             AND EXISTS (SELECT 1 FROM coupon_campaigns WHERE id = $2 AND status <> 'cancelled') \
-             AND (SELECT COUNT(*) FROM coupons WHERE campaign_id = $2 AND user_id = $3) < $4 \
-             AND (SELECT COUNT(*) FROM coupons WHERE campaign_id = $2 AND user_id = $3 \
-                    AND claim_day = $5) < $6 \
-           RETURNING id), \
-         k AS ( \
-           UPDATE coupon_campaigns SET issued_count = issued_count + 1 \
-           WHERE id = $2 AND EXISTS (SELECT 1 FROM d) RETURNING id) \
-       INSERT INTO coupons (campaign_id, user_id, drop_id, seq, claim_day, day_seq, \
-           face_value_fen, min_spend_fen, status, valid_from, valid_until, claimed_at, updated_at) \
-       SELECT $2, $3, d.id, \
-           (SELECT COUNT(*) FROM coupons WHERE campaign_id = $2 AND user_id = $3) + 1, $5, \
-           (SELECT COUNT(*) FROM coupons WHERE campaign_id = $2 AND user_id = $3 \
-              AND claim_day = $5) + 1, \
-           $7, $8, $9, $10, $11, $12, $12 \
-       FROM d RETURNING *";
-    let (valid_from, valid_until) = campaigns::validity(campaign, now);
-    let values = vec![
-        drop.id.into(),
-        campaign.id.into(),
-        user_id.into(),
-        i64::from(campaign.per_member_limit).into(),
-        today.into(),
-        i64::from(campaign.per_member_daily_limit).into(),
-        campaign.face_value_fen.into(),
-        campaign.min_spend_fen.into(),
-        CouponStatus::Available.as_str().into(),
-        valid_from.into(),
-        valid_until.into(),
-        now.into(),
-    ];
-    Ok(coupons::Entity::find()
-        .from_raw_sql(statement(DatabaseBackend::Postgres, sql, values))
-        .one(&state.db)
-        .await?)
 }
 
 async fn write_txn(

@@ -1,6 +1,7 @@
 //! Union coupons: the member roster and membership verification, campaigns (timed drops or
 //! direct issuance), claiming (Redis gate + database truth), the wallet, statistics.
 
+pub mod batch;
 pub mod campaigns;
 pub mod claim;
 pub mod dto;
@@ -30,6 +31,8 @@ pub struct Coupons {
     progress_local: Arc<DashMap<String, i64>>,
     /// Published campaigns and today's drops, for the claim path (see [`claim::Live`]).
     pub(crate) live: moka::future::Cache<(i64, chrono::NaiveDate), Arc<claim::Live>>,
+    /// Claim writers per drop (PostgreSQL), see [`batch`].
+    pub(crate) batcher: batch::Batcher,
 }
 
 #[derive(Clone)]
@@ -53,6 +56,7 @@ impl Coupons {
                 .max_capacity(10_000)
                 .time_to_live(claim::LIVE_TTL)
                 .build(),
+            batcher: batch::Batcher::default(),
         }
     }
 

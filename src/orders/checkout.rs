@@ -69,7 +69,7 @@ async fn prepare(
     let mut product_ids: Vec<i64> = skus.values().map(|s| s.product_id).collect();
     product_ids.sort_unstable();
     product_ids.dedup();
-    let loaded = read::load_with(conn, &product_ids, false, reference).await?;
+    let loaded = read::load_with(conn, &product_ids, false, false, reference).await?;
     let today = crate::time::business_date(Utc::now());
     let mut lines = Vec::new();
     let mut problems = Vec::new();
@@ -733,7 +733,7 @@ pub async fn place(
         )
         .await?;
     } else {
-        crate::payments::start(state, payment.id).await?;
+        crate::payments::start_for(state, &payment).await?;
     }
     super::views::checkout(state, actor, payment.id).await
 }

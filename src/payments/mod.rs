@@ -91,6 +91,15 @@ pub async fn start(state: &AppState, payment_id: i64) -> Result<(), AppError> {
         .one(&state.db)
         .await?
         .ok_or(AppError::NotFound)?;
+    start_for(state, &p).await
+}
+
+/// [`start`] for a payment already read (e.g. just created).
+///
+/// # Errors
+/// 409 `payment_provider_unavailable`; database errors.
+pub async fn start_for(state: &AppState, p: &payments::Model) -> Result<(), AppError> {
+    let payment_id = p.id;
     if p.status != PaymentStatus::Pending.as_str() || p.provider_ref.is_some() {
         return Ok(());
     }

@@ -128,7 +128,8 @@ for port in 18911 18912; do
 done
 
 # Members open the app before the drop: each session is used twice (GET /api/me), in order,
-# by one wrk thread that stops after 2 x members requests.
+# by one wrk thread that stops sending after 2 x members requests (wrk still waits out -d;
+# the line printed says how many were sent).
 cat >"$work/warm.lua" <<'LUA'
 local tokens = {}
 for line in io.lines(os.getenv("BENCH_TOKENS")) do tokens[#tokens + 1] = line end
@@ -144,8 +145,8 @@ response = function(status, headers, body)
   if answered >= 2 * #tokens then wrk.thread:stop() end
 end
 LUA
-warm() { # port tokens-file
-  BENCH_TOKENS=$2 wrk -t1 -c8 -d20s -s "$work/warm.lua" "http://127.0.0.1:$1" | awk '/requests in/ {print "  warmed: " $1 " requests in " $4}'
+warm() { # port tokens-file seconds
+  BENCH_TOKENS=$2 wrk -t1 -c8 -d"$3"s -s "$work/warm.lua" "http://127.0.0.1:$1" | awk '/requests in/ {print "  warmed: " $1 " requests in " $4}'
 }
 summary() { # wrk output -> "rps p50 p99"
   awk '/Requests\/sec/ {r=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2} END {print r, p50, p99}'
@@ -167,10 +168,10 @@ idle=$(wrk -t1 -c8 -d5s --latency http://127.0.0.1:18911/api/products/9 | summar
 echo "  $idle"
 
 echo "members open the app before the drop (sessions warm):"
-warm 18911 "$work/claimers.tokens"
-warm 18912 "$work/claimers.tokens"
+warm 18911 "$work/claimers.tokens" 40
+warm 18912 "$work/claimers.tokens" 40
 cut -d' ' -f1 "$work/buyers.txt" >"$work/buyers.only"
-warm 18912 "$work/buyers.only"
+warm 18912 "$work/buyers.only" 60
 
 echo "claim storm with Redis (campaign $CAMPAIGN_A):"
 sold_out_after "$CAMPAIGN_A" >"$work/soldout-a" &

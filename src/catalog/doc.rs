@@ -143,9 +143,9 @@ pub struct ProductDoc {
 impl ProductDoc {
     /// The page as shown on `date` with the given stock per SKU.
     #[must_use]
-    pub fn render(&self, date: NaiveDate, stock: &HashMap<i64, i64>) -> ProductDetail {
-        let mut d = self.detail.clone();
+    pub fn render(self, date: NaiveDate, stock: &HashMap<i64, i64>) -> ProductDetail {
         let e = self.facts.evaluate(date);
+        let mut d = self.detail;
         for sku in &mut d.skus {
             if let Some(s) = stock.get(&sku.id) {
                 sku.stock = *s;

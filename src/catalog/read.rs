@@ -166,6 +166,12 @@ pub async fn load_with(
 }
 
 impl Loaded {
+    /// The name of a supplier of the loaded products.
+    #[must_use]
+    pub fn supplier_name(&self, org_id: i64) -> Option<&str> {
+        self.suppliers.get(&org_id).map(|(name, _)| name.as_str())
+    }
+
     /// Region names from province to county.
     #[must_use]
     pub fn region_path(&self, code: &str) -> Vec<&regions::Model> {

@@ -5,13 +5,14 @@
 //! the writer takes everything waiting (up to [`MAX_BATCH`]) into one transaction:
 //!
 //! 1. lock the drop's row and read what is left (and whether the campaign was cancelled);
-//! 2. insert a coupon for the waiting members under both limits (counted in the same
-//!    statement), in arrival order, no more than are left; the unique constraints on the
-//!    member's sequence numbers settle any race with another instance;
+//! 2. insert a coupon for the waiting members in the campaign's audience and under both
+//!    limits (all checked in the same statement), in arrival order, no more than are left;
+//!    the unique constraints on the member's sequence numbers settle any race with another
+//!    instance;
 //! 3. add the number inserted to the drop and the campaign, and commit.
 //!
 //! A member whose coupon was not inserted is told why from what the database holds after the
-//! commit (sold out, limit, daily limit, cancelled). The row lock still orders the batches of
+//! commit (sold out, limit, daily limit, cancelled, not eligible). The row lock still orders the batches of
 //! several instances, so the count can never pass the quantity.
 
 use std::sync::Arc;
@@ -26,7 +27,7 @@ use sea_orm::{
 use tokio::sync::{mpsc, oneshot};
 
 use super::campaigns;
-use super::model::{CampaignStatus, CouponStatus};
+use super::model::{AudienceKind, CampaignStatus, CouponStatus};
 use crate::entities::{coupon_campaigns, coupons};
 
 /// The most claims written in one transaction.
@@ -201,6 +202,26 @@ async fn write_batch(
         i64::from(c.per_member_limit).into(),
         i64::from(c.per_member_daily_limit).into(),
     ];
+    // The audience, as `claim::eligible` decides it: an active roster entry in the campaign's
+    // union or one of its district unions, in the named segments or work units.
+    values.push(c.union_org_id.into());
+    let union = values.len();
+    let named: Vec<String> = serde_json::from_str(&c.audience_values).unwrap_or_default();
+    let column = match AudienceKind::parse(&c.audience_kind).unwrap_or(AudienceKind::All) {
+        AudienceKind::All => None,
+        AudienceKind::Segment => Some("r.segment"),
+        AudienceKind::WorkUnits => Some("r.work_unit"),
+    };
+    let audience = match column {
+        None => "TRUE".to_owned(),
+        Some(_) if named.is_empty() => "FALSE".to_owned(),
+        Some(column) => {
+            let from = values.len() + 1;
+            values.extend(named.iter().map(|v| Value::from(v.clone())));
+            let list: Vec<String> = (0..named.len()).map(|i| format!("${}", from + i)).collect();
+            format!("{column} IN ({})", list.join(", "))
+        }
+    };
     let first = values.len() + 1;
     let rows: Vec<String> = (0..take.len())
         .map(|i| format!("(${}::bigint, {i})", first + i))
@@ -214,7 +235,12 @@ async fn write_batch(
            CROSS JOIN LATERAL (SELECT COUNT(*) AS n, \
                COUNT(*) FILTER (WHERE c.claim_day = $3) AS d \
              FROM coupons c WHERE c.campaign_id = $1 AND c.user_id = v.user_id) m \
-           WHERE m.n < $10 AND m.d < $11 ORDER BY v.ord LIMIT {room}) s \
+           WHERE m.n < $10 AND m.d < $11 \
+             AND EXISTS (SELECT 1 FROM member_roster r \
+               LEFT JOIN organizations o ON o.id = r.union_org_id \
+               WHERE r.user_id = v.user_id AND r.status = 'active' \
+                 AND (r.union_org_id = ${union} OR o.parent_id = ${union}) AND {audience}) \
+           ORDER BY v.ord LIMIT {room}) s \
          ON CONFLICT DO NOTHING RETURNING *",
         rows.join(", ")
     );

@@ -344,7 +344,8 @@ async fn gated(
     if gate != Gate::Pass {
         return Err(Refusal::ByGate(gate));
     }
-    if !eligible(&state.db, campaign, user_id).await? {
+    // On PostgreSQL the batch checks eligibility in its own statement (see `batch`).
+    if !batched(state) && !eligible(&state.db, campaign, user_id).await? {
         return Err(Refusal::NotEligible);
     }
     write(state, campaign, drop, user_id, now, today).await
@@ -438,10 +439,16 @@ async fn ungated(
     if let Some(refusal) = now_standing.refusal(campaign) {
         return Err(refusal);
     }
-    if !eligible(&state.db, campaign, user_id).await? {
+    // On PostgreSQL the batch checks eligibility in its own statement (see `batch`).
+    if !batched(state) && !eligible(&state.db, campaign, user_id).await? {
         return Err(Refusal::NotEligible);
     }
     write(state, campaign, drop, user_id, now, today).await
+}
+
+/// Whether claims go through the batch writer (PostgreSQL).
+fn batched(state: &AppState) -> bool {
+    state.db.get_database_backend() == DatabaseBackend::Postgres
 }
 
 /// The write that decides. PostgreSQL: the claim joins its drop's next batch (see
@@ -460,7 +467,7 @@ async fn write(
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let written = if state.db.get_database_backend() == DatabaseBackend::Postgres {
+        let written = if batched(state) {
             let terms = super::batch::DropTerms {
                 campaign: campaign.clone(),
                 drop_id: drop.id,
@@ -480,10 +487,14 @@ async fn write(
             // Nothing taken: say why, from what the database holds now.
             Ok(None) => {
                 let after = standing(&state.db, drop.id, campaign.id, user_id, today).await?;
-                match after.refusal(campaign) {
-                    Some(refusal) => return Err(refusal),
-                    None if attempts < 3 => {}
-                    None => return Err(Refusal::SoldOut),
+                if let Some(refusal) = after.refusal(campaign) {
+                    return Err(refusal);
+                }
+                if !eligible(&state.db, campaign, user_id).await? {
+                    return Err(Refusal::NotEligible);
+                }
+                if attempts >= 3 {
+                    return Err(Refusal::SoldOut);
                 }
             }
             // Another claim of the same member won the race for the sequence number.

@@ -603,6 +603,8 @@ pub async fn place(
         by_supplier.entry(p.supplier_org_id).or_default().push(i);
     }
     let mut order_ids = Vec::new();
+    let mut made_orders = Vec::new();
+    let mut made_lines = Vec::new();
     for (n, (supplier, idx)) in by_supplier.iter().enumerate() {
         let total: Money = idx.iter().map(|i| prepared.lines[*i].2.total()).sum();
         let disc: Money = idx
@@ -643,7 +645,7 @@ pub async fn place(
                 .find(|x| x.id == p.product_id)
                 .ok_or(AppError::NotFound)?;
             let e = prepared.loaded.assistance(product, today);
-            order_lines::ActiveModel {
+            let line = order_lines::ActiveModel {
                 order_id: Set(order.id),
                 sku_id: Set(sku.id),
                 product_id: Set(p.product_id),
@@ -669,8 +671,10 @@ pub async fn place(
             }
             .insert(&txn)
             .await?;
+            made_lines.push(line);
         }
         order_ids.push(order.id);
+        made_orders.push(order);
     }
     cart_items::Entity::delete_many()
         .filter(cart_items::Column::UserId.eq(actor.user_id))
@@ -732,8 +736,20 @@ pub async fn place(
             &format!("coupon:{}", payment.id),
         )
         .await?;
-    } else {
-        crate::payments::start_for(state, &payment).await?;
+    } else if let Some(started) = crate::payments::start_for(state, &payment).await? {
+        // Answered from what was just written (nothing else can have changed it yet).
+        let names: HashMap<i64, String> = made_orders
+            .iter()
+            .map(|o| {
+                let name = prepared
+                    .loaded
+                    .supplier_name(o.supplier_org_id)
+                    .unwrap_or_default();
+                (o.supplier_org_id, name.to_owned())
+            })
+            .collect();
+        let orders = super::views::assemble(made_orders, made_lines, &names);
+        return Ok(super::views::checkout_of(state, started, orders));
     }
     super::views::checkout(state, actor, payment.id).await
 }

@@ -23,13 +23,33 @@ pub async fn to_dtos(
     rows: Vec<orders::Model>,
 ) -> Result<Vec<Order>, AppError> {
     let ids: Vec<i64> = rows.iter().map(|o| o.id).collect();
-    let mut lines: HashMap<i64, Vec<OrderLine>> = HashMap::new();
-    for l in order_lines::Entity::find()
+    let lines = order_lines::Entity::find()
         .filter(order_lines::Column::OrderId.is_in(ids))
         .order_by_asc(order_lines::Column::Id)
         .all(conn)
+        .await?;
+    let names: HashMap<i64, String> = organizations::Entity::find()
+        .filter(
+            organizations::Column::Id
+                .is_in(rows.iter().map(|o| o.supplier_org_id).collect::<Vec<_>>()),
+        )
+        .all(conn)
         .await?
-    {
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
+    Ok(assemble(rows, lines, &names))
+}
+
+/// Orders with their lines (in id order) and supplier names, as the API shows them.
+#[must_use]
+pub fn assemble(
+    rows: Vec<orders::Model>,
+    all_lines: Vec<order_lines::Model>,
+    names: &HashMap<i64, String>,
+) -> Vec<Order> {
+    let mut lines: HashMap<i64, Vec<OrderLine>> = HashMap::new();
+    for l in all_lines {
         lines.entry(l.order_id).or_default().push(OrderLine {
             id: l.id,
             sku_id: l.sku_id,
@@ -47,18 +67,7 @@ pub async fn to_dtos(
             cert_numbers: serde_json::from_str(&l.cert_numbers).unwrap_or_default(),
         });
     }
-    let names: HashMap<i64, String> = organizations::Entity::find()
-        .filter(
-            organizations::Column::Id
-                .is_in(rows.iter().map(|o| o.supplier_org_id).collect::<Vec<_>>()),
-        )
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o.name))
-        .collect();
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|o| Order {
             lines: lines.remove(&o.id).unwrap_or_default(),
             supplier_name: names.get(&o.supplier_org_id).cloned().unwrap_or_default(),
@@ -82,7 +91,7 @@ pub async fn to_dtos(
             cancelled_at: o.cancelled_at,
             cancel_reason: o.cancel_reason,
         })
-        .collect())
+        .collect()
 }
 
 /// The payment and orders of a checkout (its buyer).
@@ -104,7 +113,14 @@ pub async fn checkout(
         .order_by_asc(orders::Column::Id)
         .all(&state.db)
         .await?;
-    Ok(Checkout {
+    let orders = to_dtos(&state.db, rows).await?;
+    Ok(checkout_of(state, p, orders))
+}
+
+/// A checkout's answer from its payment and orders in hand.
+#[must_use]
+pub fn checkout_of(state: &AppState, p: payments::Model, orders: Vec<Order>) -> Checkout {
+    Checkout {
         payment: PaymentView {
             id: p.id,
             amount_fen: Money::from_fen(p.amount_fen),
@@ -116,8 +132,8 @@ pub async fn checkout(
             expires_at: p.expires_at,
             paid_at: p.paid_at,
         },
-        orders: to_dtos(&state.db, rows).await?,
-    })
+        orders,
+    }
 }
 
 async fn page(

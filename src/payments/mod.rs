@@ -91,17 +91,21 @@ pub async fn start(state: &AppState, payment_id: i64) -> Result<(), AppError> {
         .one(&state.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    start_for(state, &p).await
+    start_for(state, &p).await.map(|_| ())
 }
 
-/// [`start`] for a payment already read (e.g. just created).
+/// [`start`] for a payment already read (e.g. just created). Answers the payment as this
+/// call left it, or `None` when there was nothing to do (or another call did it first).
 ///
 /// # Errors
 /// 409 `payment_provider_unavailable`; database errors.
-pub async fn start_for(state: &AppState, p: &payments::Model) -> Result<(), AppError> {
+pub async fn start_for(
+    state: &AppState,
+    p: &payments::Model,
+) -> Result<Option<payments::Model>, AppError> {
     let payment_id = p.id;
     if p.status != PaymentStatus::Pending.as_str() || p.provider_ref.is_some() {
-        return Ok(());
+        return Ok(None);
     }
     let created = state
         .payments
@@ -120,22 +124,32 @@ pub async fn start_for(state: &AppState, p: &payments::Model) -> Result<(), AppE
                 format!("支付服务暂不可用，请稍后重试 / payment provider unavailable: {e}"),
             )
         })?;
-    payments::Entity::update_many()
+    let now = Utc::now();
+    let done = payments::Entity::update_many()
         .col_expr(
             payments::Column::ProviderRef,
-            Expr::value(Some(created.provider_ref)),
+            Expr::value(Some(created.provider_ref.clone())),
         )
         .col_expr(
             payments::Column::ClientSecret,
-            Expr::value(created.client_secret),
+            Expr::value(created.client_secret.clone()),
         )
         .col_expr(payments::Column::Attempt, Expr::value(p.attempt + 1))
-        .col_expr(payments::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(payments::Column::UpdatedAt, Expr::value(now))
         .filter(payments::Column::Id.eq(payment_id))
         .filter(payments::Column::ProviderRef.is_null())
         .exec(&state.db)
         .await?;
-    Ok(())
+    if done.rows_affected != 1 {
+        return Ok(None);
+    }
+    Ok(Some(payments::Model {
+        provider_ref: Some(created.provider_ref),
+        client_secret: created.client_secret,
+        attempt: p.attempt + 1,
+        updated_at: now,
+        ..p.clone()
+    }))
 }
 
 /// What happened to an event.

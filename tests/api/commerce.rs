@@ -14,16 +14,37 @@ use crate::helpers::{Auth, TestApp};
 
 /// A campaign of the demo city union: a drop open since midnight.
 pub async fn drop_campaign(app: &TestApp, quantity: i64, face: i64, min_spend: i64) -> i64 {
+    drop_campaign_for(
+        app,
+        quantity,
+        face,
+        min_spend,
+        json!({"audience_kind": "all"}),
+    )
+    .await
+}
+
+/// [`drop_campaign`] for an audience (`audience_kind`, `audience_values`).
+pub async fn drop_campaign_for(
+    app: &TestApp,
+    quantity: i64,
+    face: i64,
+    min_spend: i64,
+    audience: Value,
+) -> i64 {
     let admin = app.login("union_admin").await;
     let union = admin.org_with("union_admin");
     let today = bangfu::time::business_date(Utc::now());
-    let body = json!({
+    let mut body = json!({
         "name": format!("测试券{}", uuid::Uuid::new_v4().simple()).chars().take(20).collect::<String>(),
         "face_value_fen": face, "min_spend_fen": min_spend, "total_quantity": quantity * 10, "budget_fen": face * quantity * 10,
-        "per_member_limit": 1, "per_member_daily_limit": 1, "audience_kind": "all", "claim_mode": "drop",
+        "per_member_limit": 1, "per_member_daily_limit": 1, "claim_mode": "drop",
         "daily_quantity": quantity, "drop_time": "00:00", "validity_kind": "relative", "valid_days": 30,
         "scope": {"assistance_only": true}, "starts_on": today.to_string(), "ends_on": (today + chrono::Duration::days(10)).to_string()
     });
+    for (k, v) in audience.as_object().expect("audience") {
+        body[k] = v.clone();
+    }
     let c = app
         .post(
             &format!("/api/unions/{union}/campaigns"),
@@ -423,6 +444,60 @@ async fn a_campaign_cancelled_on_one_instance_stops_claims_on_another_at_once() 
         )
         .await
         .expect_error(StatusCode::CONFLICT, "coupon_campaign_ended");
+}
+
+/// The audience is decided where the claim is written: work units of the city union's district
+/// unions are in, other work units are not (told so, and nothing is taken from the drop).
+#[tokio::test]
+async fn work_unit_audiences_reach_district_members_only() {
+    let app = TestApp::spawn().await;
+    let ms = members(&app, 2).await;
+    let ours = drop_campaign_for(
+        &app,
+        5,
+        1000,
+        0,
+        json!({"audience_kind": "work_units", "audience_values": ["测试单位"]}),
+    )
+    .await;
+    claim(&app, &Auth::Bearer(ms[0].1.clone()), ours).await;
+    let theirs = drop_campaign_for(
+        &app,
+        5,
+        1000,
+        0,
+        json!({"audience_kind": "work_units", "audience_values": ["别的单位"]}),
+    )
+    .await;
+    app.post(
+        &format!("/api/campaigns/{theirs}/claim"),
+        json!({}),
+        &Auth::Bearer(ms[1].1.clone()),
+    )
+    .await
+    .expect_error(StatusCode::FORBIDDEN, "coupon_not_eligible");
+    let drops = bangfu::entities::coupon_drops::Entity::find()
+        .filter(bangfu::entities::coupon_drops::Column::CampaignId.eq(theirs))
+        .all(app.db())
+        .await
+        .expect("drops");
+    assert_eq!(drops.iter().map(|d| d.claimed).sum::<i64>(), 0);
+    // And the refused member's place is not lost: the next eligible member still gets one.
+    let segment = drop_campaign_for(
+        &app,
+        1,
+        1000,
+        0,
+        json!({"audience_kind": "segment", "audience_values": ["new_member"]}),
+    )
+    .await;
+    app.post(
+        &format!("/api/campaigns/{segment}/claim"),
+        json!({}),
+        &Auth::Bearer(ms[1].1.clone()),
+    )
+    .await
+    .expect_error(StatusCode::FORBIDDEN, "coupon_not_eligible");
 }
 
 #[tokio::test]

@@ -173,7 +173,7 @@ async fn write_batch(
         DatabaseBackend::Postgres,
         "SELECT d.quantity - d.claimed AS left_today, k.status AS campaign_status \
          FROM coupon_drops d JOIN coupon_campaigns k ON k.id = d.campaign_id \
-         WHERE d.id = $1 FOR UPDATE OF d",
+         WHERE d.id = $1 FOR NO KEY UPDATE OF d",
         [terms.drop_id.into()],
     ))
     .one(&txn)
@@ -203,7 +203,9 @@ async fn write_batch(
         i64::from(c.per_member_daily_limit).into(),
     ];
     // The audience, as `claim::eligible` decides it: an active roster entry in the campaign's
-    // union or one of its district unions, in the named segments or work units.
+    // union or one of its district unions, in the named segments or work units. A scalar
+    // subquery per member (not EXISTS), so the planner reads the roster by user id rather
+    // than scanning a large union's roster once per batch.
     values.push(c.union_org_id.into());
     let union = values.len();
     let named: Vec<String> = serde_json::from_str(&c.audience_values).unwrap_or_default();
@@ -236,10 +238,11 @@ async fn write_batch(
                COUNT(*) FILTER (WHERE c.claim_day = $3) AS d \
              FROM coupons c WHERE c.campaign_id = $1 AND c.user_id = v.user_id) m \
            WHERE m.n < $10 AND m.d < $11 \
-             AND EXISTS (SELECT 1 FROM member_roster r \
+             AND COALESCE((SELECT TRUE FROM member_roster r \
                LEFT JOIN organizations o ON o.id = r.union_org_id \
                WHERE r.user_id = v.user_id AND r.status = 'active' \
-                 AND (r.union_org_id = ${union} OR o.parent_id = ${union}) AND {audience}) \
+                 AND (r.union_org_id = ${union} OR o.parent_id = ${union}) AND {audience} \
+               LIMIT 1), FALSE) \
            ORDER BY v.ord LIMIT {room}) s \
          ON CONFLICT DO NOTHING RETURNING *",
         rows.join(", ")

@@ -344,10 +344,6 @@ async fn gated(
     if gate != Gate::Pass {
         return Err(Refusal::ByGate(gate));
     }
-    // On PostgreSQL the batch checks eligibility in its own statement (see `batch`).
-    if !batched(state) && !eligible(&state.db, campaign, user_id).await? {
-        return Err(Refusal::NotEligible);
-    }
     write(state, campaign, drop, user_id, now, today).await
 }
 enum Refusal {
@@ -426,7 +422,7 @@ impl Standing {
     }
 }
 
-/// Without Redis: one read refuses what it can; eligibility and the write follow.
+/// Without Redis: one read refuses what it can; the write follows.
 async fn ungated(
     state: &AppState,
     campaign: &coupon_campaigns::Model,
@@ -438,10 +434,6 @@ async fn ungated(
     let now_standing = standing(&state.db, drop.id, campaign.id, user_id, today).await?;
     if let Some(refusal) = now_standing.refusal(campaign) {
         return Err(refusal);
-    }
-    // On PostgreSQL the batch checks eligibility in its own statement (see `batch`).
-    if !batched(state) && !eligible(&state.db, campaign, user_id).await? {
-        return Err(Refusal::NotEligible);
     }
     write(state, campaign, drop, user_id, now, today).await
 }
@@ -464,6 +456,10 @@ async fn write(
     now: DateTime<Utc>,
     today: NaiveDate,
 ) -> Result<coupons::Model, Refusal> {
+    // On PostgreSQL the batch checks eligibility in its own statement (see `batch`).
+    if !batched(state) && !eligible(&state.db, campaign, user_id).await? {
+        return Err(Refusal::NotEligible);
+    }
     let mut attempts = 0;
     loop {
         attempts += 1;

@@ -520,8 +520,9 @@ async fn write_txn(
 ) -> Result<Option<coupons::Model>, Refusal> {
     let txn = begin_write(&state.db).await?;
     let now_standing = standing(&txn, drop.id, campaign.id, user_id, today).await?;
-    if now_standing.refusal(campaign).is_some() {
-        return Ok(None);
+    // Already read under the write lock: no second read to say why.
+    if let Some(refusal) = now_standing.refusal(campaign) {
+        return Err(refusal);
     }
     let (valid_from, valid_until) = campaigns::validity(campaign, now);
     let coupon = coupons::ActiveModel {

@@ -30,6 +30,8 @@ export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB" REDIS_URL=redis://1
 ./target/release/bangfu migrate
 echo "seeding $BENCH_PRODUCTS extra products…"
 time ./target/release/bangfu seed --demo --products "$BENCH_PRODUCTS" >/dev/null
+# Statistics for the bulk load now rather than whenever autovacuum gets to it.
+psql -h 127.0.0.1 -U postgres -qc "ANALYZE" "$DB"
 
 BANGFU_BIND=127.0.0.1:18901 ./target/release/bangfu serve >"$work/cached.log" 2>&1 &
 p1=$!

@@ -24,23 +24,50 @@ pub struct RateLimiter {
     local: Arc<DashMap<String, (u32, Instant)>>,
 }
 
-/// For each key: INCR it, set its expiry on the first hit, answer the count and the time left.
-static WINDOW_SCRIPT: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
-    redis::Script::new(
-        r"
-local out = {}
-for _, key in ipairs(KEYS) do
-  local n = redis.call('INCR', key)
-  if n == 1 then redis.call('PEXPIRE', key, ARGV[1]) end
-  local ttl = redis.call('PTTL', key)
-  if ttl < 0 then redis.call('PEXPIRE', key, ARGV[1]); ttl = tonumber(ARGV[1]) end
-  out[#out + 1] = n
-  out[#out + 1] = ttl
+/// Lua shared by the scripts that count attempts: `count_window(first, window_ms, limits_from)`
+/// counts one attempt against each of `KEYS[first..]` (INCR; the expiry set on the first hit),
+/// `ARGV[limits_from + i]` being the limit of the i-th; it answers whether any is over its
+/// limit and the longest time left on one that is. The claim gate runs it in its own script,
+/// so a claim costs one round trip.
+pub(crate) const COUNT_LUA: &str = r"
+local function count_window(first, window, limits_from)
+  local limited, wait = 0, 0
+  for i = first, #KEYS do
+    local n = redis.call('INCR', KEYS[i])
+    if n == 1 then redis.call('PEXPIRE', KEYS[i], window) end
+    local ttl = redis.call('PTTL', KEYS[i])
+    if ttl < 0 then redis.call('PEXPIRE', KEYS[i], window); ttl = tonumber(window) end
+    if n > tonumber(ARGV[limits_from + i - first]) then
+      limited = 1
+      if ttl > wait then wait = ttl end
+    end
+  end
+  return limited, wait
 end
-return out
-",
-    )
+";
+
+/// ARGV: window (ms), then the limit of each key. Answers {limited, wait in ms}.
+static WINDOW_SCRIPT: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
+    redis::Script::new(&format!(
+        "{COUNT_LUA}\nlocal limited, wait = count_window(1, ARGV[1], 2)\nreturn {{limited, wait}}\n"
+    ))
 });
+
+/// The Redis key under which `key` is counted.
+#[must_use]
+pub(crate) fn redis_key(prefix: &str, key: &str) -> String {
+    format!("{prefix}rl:{key}")
+}
+
+/// The answer of [`COUNT_LUA`]: `(limited, wait ms)`.
+#[must_use]
+pub(crate) fn decision_of(limited: i64, wait_ms: i64) -> Decision {
+    if limited == 0 {
+        Decision::Allowed
+    } else {
+        Decision::Limited(Duration::from_millis(u64::try_from(wait_ms).unwrap_or(0)))
+    }
+}
 
 impl RateLimiter {
     /// A limiter backed by Redis (`prefix` namespaces its keys) or, with `None`, by memory.
@@ -62,38 +89,25 @@ impl RateLimiter {
     pub async fn hit_all(&self, keys: &[(&str, u32)], window: Duration) -> Decision {
         if let Some((conn, prefix)) = &self.redis {
             let mut conn = conn.clone();
-            let window_ms = u64::try_from(window.as_millis()).unwrap_or(u64::MAX).max(1);
             let mut invocation = WINDOW_SCRIPT.prepare_invoke();
-            for (key, _) in keys {
-                invocation.key(format!("{prefix}rl:{key}"));
+            invocation.arg(window_ms(window));
+            for (key, limit) in keys {
+                invocation.key(redis_key(prefix, key)).arg(*limit);
             }
-            let result: redis::RedisResult<Vec<i64>> =
-                invocation.arg(window_ms).invoke_async(&mut conn).await;
+            let result: redis::RedisResult<(i64, i64)> = invocation.invoke_async(&mut conn).await;
             match result {
-                Ok(counts) if counts.len() == keys.len() * 2 => {
-                    let mut decision = Decision::Allowed;
-                    for ((_, limit), pair) in keys.iter().zip(counts.chunks(2)) {
-                        if pair[0] > i64::from(*limit) {
-                            let wait = Duration::from_millis(u64::try_from(pair[1]).unwrap_or(0));
-                            decision = match decision {
-                                Decision::Limited(w) if w >= wait => Decision::Limited(w),
-                                _ => Decision::Limited(wait),
-                            };
-                        }
-                    }
-                    return decision;
-                }
-                Ok(other) => {
-                    tracing::warn!(
-                        answers = other.len(),
-                        "unexpected rate limit answer; counting in process"
-                    );
-                }
+                Ok((limited, wait)) => return decision_of(limited, wait),
                 Err(err) => {
                     tracing::warn!(error = %err, "redis rate limit failed; counting in process");
                 }
             }
         }
+        self.hit_all_local(keys, window)
+    }
+
+    /// Counts in process only: [`RateLimiter::hit_all`]'s fallback, and the claim gate's when
+    /// Redis did not answer the script that counts there.
+    pub(crate) fn hit_all_local(&self, keys: &[(&str, u32)], window: Duration) -> Decision {
         let mut decision = Decision::Allowed;
         for (key, limit) in keys {
             if let Decision::Limited(wait) = self.hit_local(key, *limit, window) {
@@ -111,7 +125,7 @@ impl RateLimiter {
         if let Some((conn, prefix)) = &self.redis {
             let mut conn = conn.clone();
             let result: redis::RedisResult<()> = redis::cmd("DEL")
-                .arg(format!("{prefix}rl:{key}"))
+                .arg(redis_key(prefix, key))
                 .query_async(&mut conn)
                 .await;
             if let Err(err) = result {
@@ -137,6 +151,12 @@ impl RateLimiter {
             Decision::Allowed
         }
     }
+}
+
+/// A window in whole milliseconds (at least one).
+#[must_use]
+pub(crate) fn window_ms(window: Duration) -> u64 {
+    u64::try_from(window.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
 #[cfg(test)]

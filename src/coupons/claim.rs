@@ -165,6 +165,15 @@ pub struct Live {
     drop: Option<coupon_drops::Model>,
 }
 
+impl Live {
+    /// Whether claims can be tried now: the campaign runs and today's drop is open.
+    fn open(&self, now: DateTime<Utc>, today: NaiveDate) -> bool {
+        effective_status(&self.campaign, today) == CampaignStatus::Running
+            && self.campaign.claim_mode == ClaimMode::Drop.as_str()
+            && self.drop.as_ref().is_some_and(|d| now >= d.opens_at)
+    }
+}
+
 /// How long [`Live`] is reused.
 pub const LIVE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
 
@@ -226,19 +235,42 @@ pub async fn claim(
         (user_key.as_str(), state.config.claim_max_per_member),
         (ip_key.as_str(), state.config.claim_max_per_ip),
     ];
-    if let Decision::Limited(wait) = state.limiter.hit_all(&limits, window).await {
-        return Err(AppError::RateLimited {
-            retry_after_secs: wait.as_secs().max(1),
-        });
-    }
+    let now = Utc::now();
+    let today = crate::time::business_date(now);
+    let keys = state.coupons.gate.keys(campaign_id, &today.to_string());
+    // The storm's path: with Redis, a drop this instance knows to be open has the rate limits
+    // counted in the gate's own round trip. Every other path counts them first, before
+    // anything is read.
+    let open = match &keys {
+        Some(_) => state
+            .coupons
+            .live
+            .get(&(campaign_id, today))
+            .await
+            .filter(|l| l.open(now, today)),
+        None => None,
+    };
+    let rate = if open.is_some() {
+        Some(super::gate::RateCount {
+            limiter: &state.limiter,
+            limits: &limits,
+            window,
+        })
+    } else {
+        if let Decision::Limited(wait) = state.limiter.hit_all(&limits, window).await {
+            return Err(rate_limited(wait));
+        }
+        None
+    };
     // Only verified members (the member role) can be in any audience; the roster decides the
     // rest later.
     if !actor.has_role(crate::auth::model::Role::Member) {
         return Err(not_eligible());
     }
-    let now = Utc::now();
-    let today = crate::time::business_date(now);
-    let live = live(state, campaign_id, today).await?;
+    let live = match open {
+        Some(live) => live,
+        None => live(state, campaign_id, today).await?,
+    };
     let campaign = &live.campaign;
     match effective_status(campaign, today) {
         CampaignStatus::Running => {}
@@ -259,9 +291,18 @@ pub async fn claim(
     if now < drop.opens_at {
         return Err(not_started());
     }
-    let outcome = match state.coupons.gate.keys(campaign.id, &today.to_string()) {
+    let outcome = match keys {
         Some(keys) => {
-            let outcome = gated(state, &keys, campaign, drop, actor.user_id, now, today).await;
+            let outcome = gated(
+                state,
+                &keys,
+                campaign,
+                drop,
+                actor.user_id,
+                rate,
+                (now, today),
+            )
+            .await;
             let answer = match &outcome {
                 // Issued, or refused by the gate itself: nothing to correct.
                 Ok(_) | Err(Refusal::ByGate(_)) => None,
@@ -293,6 +334,7 @@ pub async fn claim(
                 Refusal::SoldOut | Refusal::ByGate(Gate::SoldOut | Gate::Pass) => sold_out(),
                 Refusal::Limit(_) | Refusal::ByGate(Gate::Limit) => limit_reached(),
                 Refusal::DailyLimit(_) | Refusal::ByGate(Gate::DailyLimit) => daily_limit_reached(),
+                Refusal::ByGate(Gate::Limited(wait)) => rate_limited(wait),
                 Refusal::NotEligible => not_eligible(),
                 Refusal::Ended => {
                     state.coupons.live.invalidate(&(campaign_id, today)).await;
@@ -307,6 +349,12 @@ pub async fn claim(
     }
 }
 
+fn rate_limited(wait: std::time::Duration) -> AppError {
+    AppError::RateLimited {
+        retry_after_secs: wait.as_secs().max(1),
+    }
+}
+
 /// With Redis: the gate first, then (only for a claim it lets through) eligibility and the
 /// write.
 async fn gated(
@@ -315,8 +363,8 @@ async fn gated(
     campaign: &coupon_campaigns::Model,
     drop: &coupon_drops::Model,
     user_id: i64,
-    now: DateTime<Utc>,
-    today: NaiveDate,
+    rate: Option<super::gate::RateCount<'_>>,
+    (now, today): (DateTime<Utc>, NaiveDate),
 ) -> Result<coupons::Model, Refusal> {
     let db = state.db.clone();
     let drop_id = drop.id;
@@ -328,6 +376,7 @@ async fn gated(
             user_id,
             campaign.per_member_limit,
             campaign.per_member_daily_limit,
+            rate,
             move || {
                 let db = db.clone();
                 async move {

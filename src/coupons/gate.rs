@@ -18,6 +18,8 @@ pub enum Gate {
     DailyLimit,
     /// Today's drop is gone.
     SoldOut,
+    /// Over a rate limit counted with the claim; try again after this long.
+    Limited(std::time::Duration),
 }
 
 /// How the database answered a claim the gate passed.
@@ -44,25 +46,46 @@ pub enum DbAnswer {
 /// Keys expire two days after a drop, whatever happens.
 const TTL_SECS: i64 = 2 * 24 * 3600;
 
+/// KEYS: the drop's counter, the members' and today's hashes, then any rate-limit counters to
+/// count the claim against first (in the same round trip). ARGV: member, limit, daily limit,
+/// TTL, rate window (ms), then each rate key's limit. Answers {verdict, wait in ms}.
 static SCRIPT: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
-    redis::Script::new(
+    redis::Script::new(&format!(
+        "{}{}",
+        crate::ratelimit::COUNT_LUA,
         r"
+if #KEYS > 3 then
+  local limited, wait = count_window(4, ARGV[5], 6)
+  if limited == 1 then return {'limited', wait} end
+end
 local left = redis.call('GET', KEYS[1])
-if not left then return 'init' end
+if not left then return {'init', 0} end
 local m = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
-if m >= tonumber(ARGV[2]) then return 'limit' end
+if m >= tonumber(ARGV[2]) then return {'limit', 0} end
 local d = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0')
-if d >= tonumber(ARGV[3]) then return 'daily' end
-if tonumber(left) <= 0 then return 'sold_out' end
+if d >= tonumber(ARGV[3]) then return {'daily', 0} end
+if tonumber(left) <= 0 then return {'sold_out', 0} end
 redis.call('DECR', KEYS[1])
 redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
 redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
 redis.call('EXPIRE', KEYS[2], ARGV[4])
 redis.call('EXPIRE', KEYS[3], ARGV[4])
-return 'ok'
-",
-    )
+return {'ok', 0}
+"
+    ))
 });
+
+/// Rate limits to count a claim against in the gate's round trip: the limiter (for its
+/// in-process fallback), `(key, limit)` pairs and the window.
+#[derive(Clone, Copy)]
+pub struct RateCount<'a> {
+    /// The limiter whose keys these are.
+    pub limiter: &'a crate::ratelimit::RateLimiter,
+    /// `(key, limit)` pairs, as for [`crate::ratelimit::RateLimiter::hit_all`].
+    pub limits: &'a [(&'a str, u32)],
+    /// The window.
+    pub window: std::time::Duration,
+}
 
 /// Corrects the gate after the database refused (or failed) a claim the gate let through.
 /// ARGV: member, mode (`sold_out`, `limit`, `daily`, `failed`), the database's count, TTL.
@@ -145,62 +168,89 @@ impl ClaimGate {
             .map(|(_, prefix)| DropKeys::new(prefix, campaign_id, day))
     }
 
-    /// Decides a claim. `left_in_db` is called when Redis lost the drop's counter (it must read
-    /// the database: quantity minus claimed). Redis errors let the claim through.
+    /// Decides a claim, first counting it against `rate` when given (so that a claim costs one
+    /// round trip). `left_in_db` is called when Redis lost the drop's counter (it must read the
+    /// database: quantity minus claimed). Redis errors let the claim through (the rate limits
+    /// are then counted in process).
     pub async fn check<F, Fut>(
         &self,
         keys: &DropKeys,
         user_id: i64,
         limit: i32,
         daily_limit: i32,
+        rate: Option<RateCount<'_>>,
         left_in_db: F,
     ) -> Gate
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Option<i64>>,
     {
-        let Some((conn, _)) = &self.redis else {
+        let Some((conn, prefix)) = &self.redis else {
             return Gate::Pass;
         };
+        // Counted once: a retry after rebuilding the counter does not count again.
+        let mut rate = rate;
         for _ in 0..3 {
             let mut c = conn.clone();
-            let answer: redis::RedisResult<String> = SCRIPT
+            let mut invocation = SCRIPT.prepare_invoke();
+            invocation
                 .key(&keys.left)
                 .key(&keys.members)
                 .key(&keys.daily)
                 .arg(user_id)
                 .arg(limit)
                 .arg(daily_limit)
-                .arg(TTL_SECS)
-                .invoke_async(&mut c)
-                .await;
-            match answer.as_deref() {
-                Ok("ok") => return Gate::Pass,
-                Ok("limit") => return Gate::Limit,
-                Ok("daily") => return Gate::DailyLimit,
-                Ok("sold_out") => return Gate::SoldOut,
-                Ok("init") => {
-                    let Some(left) = left_in_db().await else {
-                        return Gate::Pass;
-                    };
-                    let set: redis::RedisResult<()> = redis::cmd("SET")
-                        .arg(&keys.left)
-                        .arg(left.max(0))
-                        .arg("NX")
-                        .arg("EX")
-                        .arg(TTL_SECS)
-                        .query_async(&mut c)
-                        .await;
-                    if set.is_err() {
+                .arg(TTL_SECS);
+            if let Some(r) = &rate {
+                invocation.arg(crate::ratelimit::window_ms(r.window));
+                for (key, max) in r.limits {
+                    invocation
+                        .key(crate::ratelimit::redis_key(prefix, key))
+                        .arg(*max);
+                }
+            }
+            let answer: redis::RedisResult<(String, i64)> = invocation.invoke_async(&mut c).await;
+            let counted = rate.take();
+            match answer {
+                Ok((verdict, wait)) => match verdict.as_str() {
+                    "ok" => return Gate::Pass,
+                    "limit" => return Gate::Limit,
+                    "daily" => return Gate::DailyLimit,
+                    "sold_out" => return Gate::SoldOut,
+                    "limited" => {
+                        return Gate::Limited(std::time::Duration::from_millis(
+                            u64::try_from(wait).unwrap_or(0),
+                        ));
+                    }
+                    "init" => {
+                        let Some(left) = left_in_db().await else {
+                            return Gate::Pass;
+                        };
+                        let set: redis::RedisResult<()> = redis::cmd("SET")
+                            .arg(&keys.left)
+                            .arg(left.max(0))
+                            .arg("NX")
+                            .arg("EX")
+                            .arg(TTL_SECS)
+                            .query_async(&mut c)
+                            .await;
+                        if set.is_err() {
+                            return Gate::Pass;
+                        }
+                    }
+                    other => {
+                        tracing::warn!(answer = other, "unexpected claim gate answer");
                         return Gate::Pass;
                     }
-                }
-                Ok(other) => {
-                    tracing::warn!(answer = other, "unexpected claim gate answer");
-                    return Gate::Pass;
-                }
+                },
                 Err(err) => {
                     tracing::warn!(error = %err, "claim gate unavailable; the database decides");
+                    if let Some(r) = counted
+                        && let crate::ratelimit::Decision::Limited(wait) =
+                            r.limiter.hit_all_local(r.limits, r.window)
+                    {
+                        return Gate::Limited(wait);
+                    }
                     return Gate::Pass;
                 }
             }

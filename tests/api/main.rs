@@ -5,6 +5,7 @@ mod auth;
 mod authz;
 mod bad_input;
 mod catalog;
+mod claim_limits;
 mod commerce;
 mod fixtures;
 mod helpers;

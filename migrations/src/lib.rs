@@ -7,6 +7,7 @@ mod m20261122_000001_create_foundation;
 mod m20261122_000002_create_catalog;
 mod m20261122_000003_create_product_views;
 mod m20261122_000004_create_commerce;
+mod m20261201_000005_inline_product_views;
 mod util;
 
 /// The ordered list of migrations.
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_create_catalog::Migration),
             Box::new(m20261122_000003_create_product_views::Migration),
             Box::new(m20261122_000004_create_commerce::Migration),
+            Box::new(m20261201_000005_inline_product_views::Migration),
         ]
     }
 }

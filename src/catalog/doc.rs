@@ -5,10 +5,12 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::dto::{AssistanceInfo, ProductDetail};
+use super::dto::{AssistanceInfo, CertBadge, ProductCard, ProductDetail, SkuView, Trace};
+use super::model::Storage;
+use crate::media::ImageUrls;
 use crate::regions::model::Programme;
 use crate::suppliers::model::{CertKind, CertStatus};
 
@@ -131,10 +133,32 @@ impl Facts {
     }
 }
 
+/// [`ProductDetail`] as a document stores it: the card a field of its own instead of flattened
+/// into the page, because serde reads a flattened struct back through an intermediate buffer
+/// of every field. The compiler checks this list against [`ProductDetail`].
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "ProductDetail")]
+struct StoredDetail {
+    card: ProductCard,
+    description_html: String,
+    storage: Storage,
+    shelf_life_days: i32,
+    producer_name: String,
+    category_id: i64,
+    category_path: Vec<String>,
+    skus: Vec<SkuView>,
+    images: Vec<Vec<ImageUrls>>,
+    certificates: Vec<CertBadge>,
+    trace: Trace,
+    assistance: AssistanceInfo,
+    updated_at: DateTime<Utc>,
+}
+
 /// A product page without its day-dependent parts, plus the facts to compute them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProductDoc {
     /// The page (assistance, validity flags and stock are filled in by [`ProductDoc::render`]).
+    #[serde(with = "StoredDetail")]
     pub detail: ProductDetail,
     /// Assistance facts.
     pub facts: Facts,

@@ -172,39 +172,16 @@ impl Loaded {
         self.suppliers.get(&org_id).map(|(name, _)| name.as_str())
     }
 
-    /// Region names from province to county.
+    /// Regions from province to county.
     #[must_use]
     pub fn region_path(&self, code: &str) -> Vec<&regions::Model> {
-        let mut path = Vec::new();
-        let mut cur = self.reference.regions.get(code);
-        while let Some(r) = cur {
-            path.push(r);
-            cur = r
-                .parent_code
-                .as_deref()
-                .and_then(|p| self.reference.regions.get(p));
-            if path.len() > 4 {
-                break;
-            }
-        }
-        path.reverse();
-        path
+        self.reference.region_path(code)
     }
 
     /// Category path from the top.
     #[must_use]
     pub fn category_path(&self, id: i64) -> Vec<&categories::Model> {
-        let mut path = Vec::new();
-        let mut cur = self.reference.categories.get(&id);
-        while let Some(c) = cur {
-            path.push(c);
-            cur = c.parent_id.and_then(|p| self.reference.categories.get(&p));
-            if path.len() > 4 {
-                break;
-            }
-        }
-        path.reverse();
-        path
+        self.reference.category_path(id)
     }
 
     /// Certificates that apply to a product: its own and its supplier's.

@@ -78,6 +78,38 @@ impl Reference {
         Some(format!("/region/{}", path.join("/")))
     }
 
+    /// Regions from province to county.
+    #[must_use]
+    pub fn region_path(&self, code: &str) -> Vec<&regions::Model> {
+        let mut path = Vec::new();
+        let mut cur = self.regions.get(code);
+        while let Some(r) = cur {
+            path.push(r);
+            cur = r.parent_code.as_deref().and_then(|p| self.regions.get(p));
+            if path.len() > 4 {
+                break;
+            }
+        }
+        path.reverse();
+        path
+    }
+
+    /// Categories from the top down to `id`.
+    #[must_use]
+    pub fn category_path(&self, id: i64) -> Vec<&categories::Model> {
+        let mut path = Vec::new();
+        let mut cur = self.categories.get(&id);
+        while let Some(c) = cur {
+            path.push(c);
+            cur = c.parent_id.and_then(|p| self.categories.get(&p));
+            if path.len() > 4 {
+                break;
+            }
+        }
+        path.reverse();
+        path
+    }
+
     /// The direct children of a region.
     pub fn children_of<'a>(&'a self, code: &'a str) -> impl Iterator<Item = &'a regions::Model> {
         self.regions

@@ -157,6 +157,47 @@ pub async fn read(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Viewed
         .collect()
 }
 
+/// A document with the product status it was written under (no stock).
+#[derive(Debug, Clone)]
+pub struct Shelved {
+    /// Product status when the document was written.
+    pub status: String,
+    /// The document.
+    pub doc: ProductDoc,
+}
+
+/// Documents of `ids` by product id, without stock: one statement. For checkout, which reads
+/// stock and prices from the SKU rows it decrements.
+///
+/// # Errors
+/// Database errors; 500 for an unreadable document.
+pub async fn docs(
+    conn: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<HashMap<i64, Shelved>, AppError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    product_views::Entity::find()
+        .filter(product_views::Column::ProductId.is_in(ids.to_vec()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|v| {
+            let doc: ProductDoc = serde_json::from_str(&v.doc).map_err(|e| {
+                AppError::Internal(anyhow::anyhow!("product view {}: {e}", v.product_id))
+            })?;
+            Ok((
+                v.product_id,
+                Shelved {
+                    status: v.status,
+                    doc,
+                },
+            ))
+        })
+        .collect()
+}
+
 /// Ids of the products of a supplier.
 ///
 /// # Errors

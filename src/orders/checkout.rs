@@ -24,8 +24,8 @@ use super::pricing::{self, Applied, PricedLine, Terms};
 use crate::app::AppState;
 use crate::auth::{Actor, Role, authz};
 use crate::catalog::model::{ProductStatus, ZoneRule};
-use crate::catalog::read::{self, Loaded};
 use crate::catalog::reference::Reference;
+use crate::catalog::view::{self, Shelved};
 use crate::coupons::model::CouponStatus;
 use crate::db::begin_write;
 use crate::domain::{Phone, mask_phone};
@@ -40,10 +40,12 @@ use crate::worker::{JobOptions, enqueue};
 /// Roles that shop.
 pub const SHOPPERS: &[Role] = &[Role::Member];
 
-/// The cart joined with current data.
+/// The cart joined with current data: the SKU rows (price, stock) and the product documents
+/// (name, supplier, origin, the facts of the assistance status), which are rewritten in the
+/// transaction of every change to a product, its supplier, certificates or pairings.
 struct Prepared {
     lines: Vec<(cart_items::Model, product_skus::Model, PricedLine)>,
-    loaded: Loaded,
+    products: HashMap<i64, Shelved>,
     problems: Vec<String>,
     /// Some problem is a shortage of stock.
     short: bool,
@@ -69,7 +71,7 @@ async fn prepare(
     let mut product_ids: Vec<i64> = skus.values().map(|s| s.product_id).collect();
     product_ids.sort_unstable();
     product_ids.dedup();
-    let loaded = read::load_with(conn, &product_ids, false, false, reference).await?;
+    let products = view::docs(conn, &product_ids).await?;
     let today = crate::time::business_date(Utc::now());
     let mut lines = Vec::new();
     let mut problems = Vec::new();
@@ -78,47 +80,46 @@ async fn prepare(
         let Some(sku) = skus.get(&item.sku_id).cloned() else {
             continue;
         };
-        let Some(p) = loaded.products.iter().find(|p| p.id == sku.product_id) else {
+        let Some(shelved) = products.get(&sku.product_id) else {
             continue;
         };
-        if p.status != ProductStatus::Listed.as_str() || !sku.active {
-            problems.push(format!(
-                "「{}」已下架 / {} is no longer for sale",
-                p.name, p.name
-            ));
+        let (doc, card) = (&shelved.doc, &shelved.doc.detail.card);
+        let name = &card.name;
+        if shelved.status != ProductStatus::Listed.as_str() || !sku.active {
+            problems.push(format!("「{name}」已下架 / {name} is no longer for sale"));
         } else if sku.stock < i64::from(item.quantity) {
             short = true;
             problems.push(format!(
                 "「{} {}」库存不足（剩 {}）/ only {} left",
-                p.name, sku.spec, sku.stock, sku.stock
+                name, sku.spec, sku.stock, sku.stock
             ));
         }
         if item.quantity < sku.min_order_qty {
             problems.push(format!(
                 "「{} {}」起订量为 {} / minimum order {}",
-                p.name, sku.spec, sku.min_order_qty, sku.min_order_qty
+                name, sku.spec, sku.min_order_qty, sku.min_order_qty
             ));
         }
-        let facts = loaded.facts(p).evaluate(today);
+        let facts = doc.facts.evaluate(today);
         let priced = PricedLine {
             sku_id: sku.id,
-            product_id: p.id,
-            supplier_org_id: p.supplier_org_id,
+            product_id: card.id,
+            supplier_org_id: card.supplier.id,
             quantity: item.quantity,
             unit_price: Money::from_fen(sku.price_fen),
             assistance: facts.eligible,
-            region_codes: loaded
-                .region_path(&p.origin_county_code)
+            region_codes: reference
+                .region_path(&card.origin.county_code)
                 .iter()
                 .map(|r| r.code.clone())
                 .collect(),
-            category_ids: loaded
-                .category_path(p.category_id)
+            category_ids: reference
+                .category_path(doc.detail.category_id)
                 .iter()
                 .map(|c| c.id)
                 .collect(),
-            programmes: loaded.facts(p).programmes_on(today),
-            cert_kinds: facts.cert_kinds.clone(),
+            programmes: doc.facts.programmes_on(today),
+            cert_kinds: facts.cert_kinds,
         };
         lines.push((item, sku, priced));
     }
@@ -127,7 +128,7 @@ async fn prepare(
     }
     Ok(Prepared {
         lines,
-        loaded,
+        products,
         problems,
         short,
     })
@@ -141,7 +142,16 @@ async fn terms_of(
         .one(conn)
         .await?
         .ok_or(AppError::NotFound)?;
-    let scope = crate::coupons::campaigns::scope_of(&campaign);
+    Ok((terms_for(conn, coupon, &campaign).await?, campaign))
+}
+
+/// The pricing terms of a coupon of `campaign` (reads the zones its scope names, if any).
+async fn terms_for(
+    conn: &impl ConnectionTrait,
+    coupon: &coupons::Model,
+    campaign: &coupon_campaigns::Model,
+) -> Result<Terms, AppError> {
+    let scope = crate::coupons::campaigns::scope_of(campaign);
     let zone_rules = if scope.zones.is_empty() {
         vec![]
     } else {
@@ -153,15 +163,12 @@ async fn terms_of(
             .filter_map(|z| Some((ZoneRule::parse(&z.rule_kind)?, z.rule_value)))
             .collect()
     };
-    Ok((
-        Terms {
-            face_value: Money::from_fen(coupon.face_value_fen),
-            min_spend: Money::from_fen(coupon.min_spend_fen),
-            scope,
-            zone_rules,
-        },
-        campaign,
-    ))
+    Ok(Terms {
+        face_value: Money::from_fen(coupon.face_value_fen),
+        min_spend: Money::from_fen(coupon.min_spend_fen),
+        scope,
+        zone_rules,
+    })
 }
 
 async fn usable_coupons(
@@ -187,25 +194,20 @@ pub async fn cart(state: &AppState, actor: &Actor) -> Result<Cart, AppError> {
     authz::require_any_role(actor, SHOPPERS)?;
     let reference = state.catalog.reference(&state.db).await?;
     let prepared = prepare(&state.db, reference, actor.user_id).await?;
-    let today = crate::time::business_date(Utc::now());
     let mut lines: Vec<CartLine> = prepared
         .lines
         .iter()
         .filter_map(|(item, sku, priced)| {
-            let p = prepared
-                .loaded
-                .products
-                .iter()
-                .find(|p| p.id == sku.product_id)?;
-            let card = prepared.loaded.card(p, today);
+            let p = prepared.products.get(&sku.product_id)?;
+            let card = &p.doc.detail.card;
             Some(CartLine {
                 sku_id: sku.id,
-                product_id: p.id,
-                product_name: p.name.clone(),
+                product_id: card.id,
+                product_name: card.name.clone(),
                 spec: sku.spec.clone(),
-                image: card.image,
-                supplier_org_id: p.supplier_org_id,
-                supplier_name: card.supplier.name,
+                image: card.image.clone(),
+                supplier_org_id: card.supplier.id,
+                supplier_name: card.supplier.name.clone(),
                 quantity: item.quantity,
                 unit_price_fen: priced.unit_price,
                 added_price_fen: Money::from_fen(item.added_price_fen),
@@ -311,25 +313,16 @@ fn build_quote(
 ) -> Quote {
     let mut groups: BTreeMap<i64, QuoteGroup> = BTreeMap::new();
     for (i, (item, sku, priced)) in prepared.lines.iter().enumerate() {
-        let p = prepared
-            .loaded
+        let card = prepared
             .products
-            .iter()
-            .find(|p| p.id == sku.product_id);
+            .get(&sku.product_id)
+            .map(|p| &p.doc.detail.card);
         let share = applied.map_or(Money::ZERO, |a| a.shares[i]);
         let group = groups
             .entry(priced.supplier_org_id)
             .or_insert_with(|| QuoteGroup {
                 supplier_org_id: priced.supplier_org_id,
-                supplier_name: p
-                    .map(|p| {
-                        prepared
-                            .loaded
-                            .card(p, crate::time::business_date(Utc::now()))
-                            .supplier
-                            .name
-                    })
-                    .unwrap_or_default(),
+                supplier_name: card.map(|c| c.supplier.name.clone()).unwrap_or_default(),
                 lines: vec![],
                 items_total_fen: Money::ZERO,
                 discount_fen: Money::ZERO,
@@ -340,7 +333,7 @@ fn build_quote(
         group.amount_due_fen += priced.total() - share;
         group.lines.push(QuoteLine {
             sku_id: sku.id,
-            product_name: p.map(|p| p.name.clone()).unwrap_or_default(),
+            product_name: card.map(|c| c.name.clone()).unwrap_or_default(),
             spec: sku.spec.clone(),
             quantity: item.quantity,
             unit_price_fen: priced.unit_price,
@@ -514,12 +507,14 @@ pub async fn place(
     let (applied, coupon, campaign) = match req.coupon_id {
         None => (None, None, None),
         Some(id) => {
-            let c = coupons::Entity::find_by_id(id)
+            let (c, campaign) = coupons::Entity::find_by_id(id)
+                .find_also_related(coupon_campaigns::Entity)
                 .one(&txn)
                 .await?
-                .filter(|c| c.user_id == actor.user_id)
+                .filter(|(c, _)| c.user_id == actor.user_id)
                 .ok_or(AppError::NotFound)?;
-            let (terms, campaign) = terms_of(&txn, &c).await?;
+            let campaign = campaign.ok_or(AppError::NotFound)?;
+            let terms = terms_for(&txn, &c, &campaign).await?;
             let a = pricing::apply(&priced, &terms);
             if a.discount.fen() == 0 {
                 return Err(AppError::conflict(
@@ -638,18 +633,17 @@ pub async fn place(
         .await?;
         for i in idx {
             let (item, sku, p) = &prepared.lines[*i];
-            let product = prepared
-                .loaded
+            let doc = &prepared
                 .products
-                .iter()
-                .find(|x| x.id == p.product_id)
-                .ok_or(AppError::NotFound)?;
-            let e = prepared.loaded.assistance(product, today);
+                .get(&p.product_id)
+                .ok_or(AppError::NotFound)?
+                .doc;
+            let e = doc.facts.evaluate(today);
             let line = order_lines::ActiveModel {
                 order_id: Set(order.id),
                 sku_id: Set(sku.id),
                 product_id: Set(p.product_id),
-                product_name: Set(product.name.clone()),
+                product_name: Set(doc.detail.card.name.clone()),
                 spec: Set(sku.spec.clone()),
                 unit_price_fen: Set(p.unit_price.fen()),
                 quantity: Set(item.quantity),
@@ -659,7 +653,7 @@ pub async fn place(
                 refunded_fen: Set(0),
                 refunded_discount_fen: Set(0),
                 assistance_eligible: Set(e.eligible),
-                origin_county_code: Set(product.origin_county_code.clone()),
+                origin_county_code: Set(doc.detail.card.origin.county_code.clone()),
                 supplier_approved: Set(e.supplier_approved),
                 cert_numbers: Set(
                     serde_json::to_string(&e.cert_numbers).unwrap_or_else(|_| "[]".into())
@@ -742,10 +736,13 @@ pub async fn place(
             .iter()
             .map(|o| {
                 let name = prepared
-                    .loaded
-                    .supplier_name(o.supplier_org_id)
+                    .products
+                    .values()
+                    .map(|p| &p.doc.detail.card.supplier)
+                    .find(|s| s.id == o.supplier_org_id)
+                    .map(|s| s.name.clone())
                     .unwrap_or_default();
-                (o.supplier_org_id, name.to_owned())
+                (o.supplier_org_id, name)
             })
             .collect();
         let orders = super::views::assemble(made_orders, made_lines, &names);

@@ -539,8 +539,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Uploads a product photo (JPEG, PNG or WebP, at most 10 MB and 8000x8000). Suppliers and
-         *     operators. The image is re-encoded (metadata removed) at 240, 480 and 960 px as WebP and JPEG.
+         * Uploads a photo (JPEG, PNG or WebP, at most 10 MB and 8000x8000): suppliers and operators
+         *     for the catalogue, verified members for refund requests (rate limited per member, by
+         *     default 30 an hour). The image is re-encoded (metadata removed) at 240, 480 and 960 px as
+         *     WebP and JPEG.
          */
         post: operations["upload_image"];
         delete?: never;
@@ -4890,6 +4892,14 @@ export interface operations {
                     "application/json": components["schemas"]["ImageInfo"];
                 };
             };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4900,6 +4910,15 @@ export interface operations {
             };
             /** @description image_unsupported_format, image_trailing_data, image_dimensions_too_large, image_undecodable, image_too_large */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate_limited (members) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

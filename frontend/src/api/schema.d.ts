@@ -2986,7 +2986,9 @@ export interface components {
              * @description Order.
              */
             order_id: number;
-            /** @description Photos. */
+            /** @description Renditions of each photo, in the order of `photos`. */
+            photo_urls: components["schemas"]["ImageUrls"][][];
+            /** @description Photo hashes. */
             photos: string[];
             /** @description Why. */
             reason: string;
@@ -3094,7 +3096,7 @@ export interface components {
         RequestRefund: {
             /** @description Lines and units. */
             lines: components["schemas"]["RefundLineRequest"][];
-            /** @description Photo hashes (from `/api/media/images`). */
+            /** @description Photo hashes (from `/api/media/images`), at most 9; a repeated hash counts once. */
             photos?: string[];
             /** @description Why. */
             reason: string;

@@ -176,6 +176,16 @@ pub struct Config {
     )]
     pub claim_max_per_ip: u32,
 
+    /// Photo uploads allowed per member in one hour (refund photos; suppliers and operators
+    /// are not limited).
+    #[arg(
+        long,
+        env = "BANGFU_MEMBER_UPLOADS_PER_HOUR",
+        default_value_t = 30,
+        global = true
+    )]
+    pub member_uploads_per_hour: u32,
+
     /// Run the background worker inside `serve` (turn off when running `bangfu worker`
     /// processes separately).
     #[arg(long, env = "BANGFU_EMBEDDED_WORKER", default_value_t = true, action = clap::ArgAction::Set, global = true)]

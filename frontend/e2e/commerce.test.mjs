@@ -4,7 +4,9 @@
 //   a member on a phone claims the running coupon of 深圳市总工会 in the claim center, puts two
 //   assistance products of two suppliers in the cart, checks out with the coupon (¥40.00 split
 //   across both orders), pays on the test payment page and sees both orders paid; then the
-//   union admin sees the redemption in the campaign's live statistics.
+//   union admin sees the redemption in the campaign's live statistics; the member asks for a
+//   refund of one mango with a photo (a PNG made here), and the supplier sees the photo among
+//   its refunds to decide.
 //
 //   BANGFU_BASE_URL=http://127.0.0.1:18181 npm run e2e
 //
@@ -13,6 +15,7 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
+import { deflateSync } from 'node:zlib'
 import { chromium } from 'playwright-core'
 
 const BASE_URL = (process.env.BANGFU_BASE_URL || 'http://127.0.0.1:18080').replace(/\/+$/, '')
@@ -92,6 +95,41 @@ function fenOf(text) {
   const m = /(-?)¥([\d,]+)\.(\d{2})/.exec(text)
   assert.ok(m, `an amount in ${JSON.stringify(text)}`)
   return (m[1] ? -1 : 1) * Number(m[2].replaceAll(',', '') + m[3])
+}
+
+// CRC-32 (as PNG chunks use it), table-driven.
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+  return c >>> 0
+})
+function crc32(buf) {
+  let c = 0xffffffff
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8)
+  return (c ^ 0xffffffff) >>> 0
+}
+
+/** A small RGB PNG (a gradient; `seed` varies the bytes so each run uploads a new image). */
+function pngBytes(width, height, seed) {
+  const chunk = (type, data) => {
+    const out = Buffer.alloc(12 + data.length)
+    out.writeUInt32BE(data.length, 0)
+    out.write(type, 4, 'ascii')
+    data.copy(out, 8)
+    out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length)
+    return out
+  }
+  const header = Buffer.alloc(13)
+  header.writeUInt32BE(width, 0)
+  header.writeUInt32BE(height, 4)
+  header.set([8, 2, 0, 0, 0], 8) // 8 bits, RGB, deflate, no filter method, no interlace
+  const rows = Buffer.alloc((width * 3 + 1) * height)
+  for (let y = 0; y < height; y++) {
+    const at = y * (width * 3 + 1)
+    for (let x = 0; x < width; x++) rows.set([(x * 4) & 0xff, (y * 4) & 0xff, seed & 0xff], at + 1 + x * 3)
+  }
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+  return Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))])
 }
 
 // Shared between the steps, which run in order.
@@ -282,6 +320,77 @@ if (setupProblem) {
       assert.deepEqual(problems, [])
     } finally {
       await context.close()
+    }
+  })
+
+  test('the member asks for a refund with a photo and the supplier sees it', async () => {
+    assert.equal(orderIds.length, 2, 'the member paid')
+    // the mango's order, and the supplier that sells it
+    const supplier = await apiSession('supplier05')
+    const supplierOrg = supplier.me.roles.find((g) => g.role === 'supplier_admin').org.id
+    const { context, page, problems } = await newPage(true)
+    let hash = null
+    try {
+      await login(page, 'member')
+      const orders = await page.evaluate(async (ids) => Promise.all(ids.map(async (id) => (await fetch(`/api/orders/${id}`)).json())), orderIds)
+      const order = orders.find((o) => o.supplier_org_id === supplierOrg)
+      assert.ok(order, `an order of supplier05 among ${orders.map((o) => o.supplier_org_id)}`)
+      await page.goto(`/m/orders/${order.id}`)
+      await page.getByTestId('request-refund').click()
+      await page.waitForURL((u) => u.pathname === `/m/orders/${order.id}/refund`)
+      await page.getByTestId('refund-line').first().locator('.van-stepper__plus').click()
+      await page.getByTestId('refund-reason').locator('textarea').fill('有一箱在运输中压坏了')
+      const input = page.getByTestId('refund-photos').locator('input[type="file"]')
+      // not an image: refused before sending, nothing added
+      await input.setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a photo') })
+      await toast(page).filter({ hasText: '不支持的图片格式' }).waitFor({ state: 'visible' })
+      assert.equal(await page.locator('.van-uploader__preview').count(), 0)
+      // a photo: previewed, uploaded (the mask goes away), then removed and added again
+      const photo = { name: 'box.png', mimeType: 'image/png', buffer: pngBytes(64, 48, Date.now() % 256) }
+      await input.setInputFiles(photo)
+      await page.locator('.van-uploader__preview').waitFor({ state: 'visible' })
+      await page.locator('.van-uploader__mask').waitFor({ state: 'detached' })
+      await page.locator('.van-uploader__preview-delete').click()
+      assert.equal(await page.locator('.van-uploader__preview').count(), 0)
+      await input.setInputFiles(photo)
+      await page.locator('.van-uploader__preview').waitFor({ state: 'visible' })
+      await page.locator('.van-uploader__mask').waitFor({ state: 'detached' })
+      const sent = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith(`/api/orders/${order.id}/refunds`))
+      await page.getByTestId('refund-submit').click()
+      const body = (await sent).postDataJSON()
+      assert.equal(body.photos.length, 1)
+      hash = body.photos[0]
+      assert.match(hash, /^[0-9a-f]{64}$/)
+      await toast(page).filter({ hasText: '退款申请已提交' }).waitFor({ state: 'visible' })
+      await page.waitForURL((u) => u.pathname === `/m/orders/${order.id}`)
+      // the order shows the refund with its photo, which opens large
+      const shown = page.getByTestId('refund-list').getByTestId('refund-photo')
+      await shown.waitFor({ state: 'visible' })
+      assert.ok(((await shown.locator('img').getAttribute('src')) ?? '').includes(`/media/${hash}/`))
+      await shown.click()
+      await page.locator('.van-image-preview').waitFor({ state: 'visible' })
+      assert.deepEqual(problems, [])
+    } finally {
+      await context.close()
+    }
+    const desk = await newPage()
+    try {
+      await login(desk.page, 'supplier05')
+      await desk.page.goto('/supplier/refunds')
+      const table = desk.page.getByTestId('supplier-refunds-table')
+      const img = table.getByTestId('refund-photo').locator('img').first()
+      await img.waitFor({ state: 'visible' })
+      const srcs = await table.getByTestId('refund-photo').locator('img').evaluateAll((els) => els.map((e) => e.getAttribute('src')))
+      assert.ok(srcs.includes(`/media/${hash}/240.jpg`), `the member's photo among ${srcs}`)
+      const mine = table.locator(`img[src="/media/${hash}/240.jpg"]`)
+      await desk.page.waitForFunction((el) => el.complete && el.naturalWidth > 0, await mine.elementHandle())
+      await mine.click()
+      const large = desk.page.locator('.el-image-viewer__img')
+      await large.waitFor({ state: 'visible' })
+      assert.equal(await large.getAttribute('src'), `/media/${hash}/960.jpg`)
+      assert.deepEqual(desk.problems, [])
+    } finally {
+      await desk.context.close()
     }
   })
 }

@@ -24,7 +24,7 @@ use crate::auth::authz;
 use crate::auth::{Actor, Role};
 use crate::db::begin_write;
 use crate::entities::{
-    categories, documents, media, product_images, product_skus, products, sku_price_tiers,
+    categories, documents, product_images, product_skus, products, sku_price_tiers,
     supplier_profiles,
 };
 use crate::error::{AppError, FieldErrors};
@@ -188,15 +188,10 @@ async fn check(
     if input.images.len() > 9 {
         errors.add("images", "too_many", "最多9张图片 / at most 9 images");
     }
+    // Members' refund photos are not catalogue images: to a product they do not exist.
     let unique: HashSet<&String> = input.images.iter().collect();
-    let known = media::Entity::find()
-        .select_only()
-        .column(media::Column::Hash)
-        .filter(media::Column::Hash.is_in(input.images.clone()))
-        .into_tuple::<String>()
-        .all(conn)
-        .await?;
-    if known.len() != unique.len() {
+    let usable = crate::media::catalog_images(conn, &input.images).await?;
+    if usable.len() != unique.len() {
         errors.add(
             "images",
             "unknown_image",

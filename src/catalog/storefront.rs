@@ -16,7 +16,7 @@ use crate::app::AppState;
 use crate::audit::{self, AuditEvent};
 use crate::auth::{Actor, authz};
 use crate::db::begin_write;
-use crate::entities::{media, products, regions, zones};
+use crate::entities::{products, regions, zones};
 use crate::error::{AppError, DbResultExt, FieldErrors};
 use crate::regions::model::Programme;
 use crate::suppliers::model::CertKind;
@@ -315,10 +315,9 @@ async fn check_zone(conn: &impl ConnectionTrait, z: &ZoneInput) -> Result<(), Ap
         );
     }
     if let Some(hash) = &z.banner_media_hash
-        && media::Entity::find_by_id(hash.clone())
-            .one(conn)
+        && crate::media::catalog_images(conn, std::slice::from_ref(hash))
             .await?
-            .is_none()
+            .is_empty()
     {
         errors.add(
             "banner_media_hash",

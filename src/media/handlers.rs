@@ -1,15 +1,18 @@
 //! HTTP handlers of the media context.
 
+use std::time::Duration;
+
 use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 
-use super::ImageInfo;
+use super::{ImageInfo, Uploader};
 use crate::app::AppState;
-use crate::auth::{Actor, Role, authz};
+use crate::auth::{Actor, Role};
 use crate::error::{AppError, ErrorBody, FieldErrors};
 use crate::extract::{AppJson, AppPath};
+use crate::ratelimit::Decision;
 
 /// Reads the one file field of a multipart upload.
 ///
@@ -57,20 +60,22 @@ fn multipart_error(e: &axum::extract::multipart::MultipartError) -> AppError {
     }
 }
 
-/// Uploads a product photo (JPEG, PNG or WebP, at most 10 MB and 8000x8000). Suppliers and
-/// operators. The image is re-encoded (metadata removed) at 240, 480 and 960 px as WebP and JPEG.
+/// Uploads a photo (JPEG, PNG or WebP, at most 10 MB and 8000x8000): suppliers and operators
+/// for the catalogue, verified members for refund requests (rate limited per member, by
+/// default 30 an hour). The image is re-encoded (metadata removed) at 240, 480 and 960 px as
+/// WebP and JPEG.
 #[utoipa::path(post, path = "/api/media/images", tag = "media",
     request_body(content_type = "multipart/form-data", description = "field `file`"),
-    responses((status = 201, body = ImageInfo), (status = 413, body = ErrorBody), (status = 422, description = "image_unsupported_format, image_trailing_data, image_dimensions_too_large, image_undecodable, image_too_large", body = ErrorBody)))]
+    responses((status = 201, body = ImageInfo), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, description = "image_unsupported_format, image_trailing_data, image_dimensions_too_large, image_undecodable, image_too_large", body = ErrorBody), (status = 429, description = "rate_limited (members)", body = ErrorBody)))]
 pub async fn upload_image(
     State(state): State<AppState>,
     actor: Actor,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, AppError> {
-    authz::require_any_role(
-        &actor,
-        &[Role::SupplierAdmin, Role::SupplierStaff, Role::Operator],
-    )?;
+    let uploader = uploader_of(&actor)?;
+    if matches!(uploader, Uploader::Member(_)) {
+        limit_member(&state, &actor).await?;
+    }
     let multipart = multipart.map_err(|e| {
         AppError::bad_request(
             "invalid_multipart",
@@ -78,13 +83,44 @@ pub async fn upload_image(
         )
     })?;
     let (bytes, _, _) = read_file_field(multipart, "file").await?;
-    let org = actor
+    let info = super::store_image(&state, uploader, bytes).await?;
+    Ok((StatusCode::CREATED, AppJson(info)).into_response())
+}
+
+/// Whose upload this is: a supplier role wins (its photos are for its listings), then the
+/// operator, then a verified member.
+fn uploader_of(actor: &Actor) -> Result<Uploader, AppError> {
+    let supplier = actor
         .grants
         .iter()
-        .find(|g| matches!(g.role, Role::SupplierAdmin | Role::SupplierStaff))
-        .map(|g| g.org_id);
-    let info = super::store_image(&state, org, bytes).await?;
-    Ok((StatusCode::CREATED, AppJson(info)).into_response())
+        .find(|g| matches!(g.role, Role::SupplierAdmin | Role::SupplierStaff));
+    if let Some(g) = supplier {
+        Ok(Uploader::Supplier(g.org_id))
+    } else if actor.is_operator() {
+        Ok(Uploader::Operator)
+    } else if let Some(union) = actor.orgs_with(Role::Member).next() {
+        Ok(Uploader::Member(union))
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Counts a member's upload before the body is read, so a flood costs no decoding.
+async fn limit_member(state: &AppState, actor: &Actor) -> Result<(), AppError> {
+    let decision = state
+        .limiter
+        .hit(
+            &format!("upload:user:{}", actor.user_id),
+            state.config.member_uploads_per_hour,
+            Duration::from_secs(3600),
+        )
+        .await;
+    match decision {
+        Decision::Allowed => Ok(()),
+        Decision::Limited(wait) => Err(AppError::RateLimited {
+            retry_after_secs: wait.as_secs().max(1),
+        }),
+    }
 }
 
 /// One rendition of an image, e.g. `/media/<hash>/480.webp`. Immutable: cached for a year.

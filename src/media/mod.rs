@@ -1,16 +1,25 @@
-//! Product photos and documents: upload (multipart), checks, re-encoding, content-addressed
-//! storage behind [`MediaStore`], and serving with long cache lifetimes and ETags.
+//! Product photos, refund photos and documents: upload (multipart), checks, re-encoding,
+//! content-addressed storage behind [`MediaStore`], and serving with long cache lifetimes and
+//! ETags.
+//!
+//! `media.org_id` is the organisation of the uploader: a supplier for its product photos, none
+//! for operators (and the demo seed), the member's union for refund photos. Only images of no
+//! organisation or of a supplier may appear in the catalogue ([`catalog_images`]), so a
+//! member's photo (which may show a name or address on a parcel) never becomes a listing's.
 
 mod handlers;
 pub mod process;
 pub mod store;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, EntityTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
@@ -22,8 +31,29 @@ pub use handlers::read_file_field as handlers_read_file;
 pub use store::{LocalStore, MediaStore};
 
 use crate::app::AppState;
-use crate::entities::media;
+use crate::auth::OrgKind;
+use crate::entities::{media, organizations};
 use crate::error::AppError;
+
+/// Who uploads an image, which decides whose it is (`media.org_id`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Uploader {
+    /// Staff of this supplier: a product photo of theirs.
+    Supplier(i64),
+    /// A platform operator: a catalogue image of no one organisation (e.g. a zone banner).
+    Operator,
+    /// A member of this union: a refund photo, never a catalogue image.
+    Member(i64),
+}
+
+impl Uploader {
+    fn org_id(self) -> Option<i64> {
+        match self {
+            Uploader::Supplier(org) | Uploader::Member(org) => Some(org),
+            Uploader::Operator => None,
+        }
+    }
+}
 
 /// Storage and processing capacity for media.
 #[derive(Debug, Clone)]
@@ -86,14 +116,58 @@ fn key(hash: &str, size: u32, ext: &str) -> String {
     format!("img/{}/{hash}/{size}.{ext}", &hash[..2])
 }
 
+/// Of `hashes`, those that exist and may be shown in the catalogue (product photos, zone
+/// banners): uploaded by an operator or the seed (no organisation) or by a supplier. Members'
+/// refund photos are left out.
+///
+/// # Errors
+/// Database errors.
+pub async fn catalog_images(
+    conn: &impl ConnectionTrait,
+    hashes: &[String],
+) -> Result<HashSet<String>, DbErr> {
+    if hashes.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let rows: Vec<(String, Option<i64>)> = media::Entity::find()
+        .select_only()
+        .column(media::Column::Hash)
+        .column(media::Column::OrgId)
+        .filter(media::Column::Hash.is_in(hashes.iter().cloned()))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let orgs: HashSet<i64> = rows.iter().filter_map(|(_, org)| *org).collect();
+    let suppliers: HashSet<i64> = if orgs.is_empty() {
+        HashSet::new()
+    } else {
+        organizations::Entity::find()
+            .select_only()
+            .column(organizations::Column::Id)
+            .filter(organizations::Column::Id.is_in(orgs))
+            .filter(organizations::Column::Kind.eq(OrgKind::Supplier.as_str()))
+            .into_tuple::<i64>()
+            .all(conn)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    Ok(rows
+        .into_iter()
+        .filter(|(_, org)| org.is_none_or(|o| suppliers.contains(&o)))
+        .map(|(hash, _)| hash)
+        .collect())
+}
+
 /// Checks, re-encodes and stores an uploaded image; the same bytes uploaded twice give the same
-/// image. Nothing is stored when the image is refused.
+/// image. Nothing is stored when the image is refused. A supplier or operator uploading the
+/// bytes of a member's photo holds the original file too, so the image becomes theirs.
 ///
 /// # Errors
 /// 422 with the image error's code; 500 when storage fails.
 pub async fn store_image(
     state: &AppState,
-    org_id: Option<i64>,
+    uploader: Uploader,
     bytes: Bytes,
 ) -> Result<ImageInfo, AppError> {
     let hash = hex::encode(Sha256::digest(&bytes));
@@ -101,6 +175,23 @@ pub async fn store_image(
         .one(&state.db)
         .await?
     {
+        if !matches!(uploader, Uploader::Member(_))
+            && existing.org_id.is_some()
+            && existing.org_id != uploader.org_id()
+            && catalog_images(&state.db, std::slice::from_ref(&hash))
+                .await?
+                .is_empty()
+        {
+            media::Entity::update_many()
+                .col_expr(
+                    media::Column::OrgId,
+                    sea_orm::sea_query::Expr::value(uploader.org_id()),
+                )
+                .filter(media::Column::Hash.eq(hash.clone()))
+                .filter(media::Column::OrgId.eq(existing.org_id))
+                .exec(&state.db)
+                .await?;
+        }
         return Ok(ImageInfo {
             urls: urls(&hash),
             hash,
@@ -145,7 +236,7 @@ pub async fn store_image(
         height: Set(height),
         source_format: Set(processed.source_format.to_owned()),
         size_bytes: Set(size_bytes),
-        org_id: Set(org_id),
+        org_id: Set(uploader.org_id()),
         created_at: Set(Utc::now()),
     })
     .on_conflict(

@@ -359,7 +359,7 @@ pub struct RequestRefund {
     pub lines: Vec<RefundLineRequest>,
     /// Why.
     pub reason: String,
-    /// Photo hashes (from `/api/media/images`).
+    /// Photo hashes (from `/api/media/images`), at most 9; a repeated hash counts once.
     #[serde(default)]
     pub photos: Vec<String>,
 }
@@ -386,8 +386,10 @@ pub struct Refund {
     pub status: RefundStatus,
     /// Why.
     pub reason: String,
-    /// Photos.
+    /// Photo hashes.
     pub photos: Vec<String>,
+    /// Renditions of each photo, in the order of `photos`.
+    pub photo_urls: Vec<Vec<ImageUrls>>,
     /// Lines and units.
     pub lines: Vec<RefundLineRequest>,
     /// Paid back, fen (known once approved).

@@ -24,12 +24,14 @@ use crate::money::Money;
 use crate::worker::{JobOptions, enqueue};
 
 fn to_dto(r: refunds::Model) -> Refund {
+    let photos: Vec<String> = serde_json::from_str(&r.photos).unwrap_or_default();
     Refund {
         id: r.id,
         order_id: r.order_id,
         status: RefundStatus::parse(&r.status).unwrap_or(RefundStatus::Requested),
         reason: r.reason,
-        photos: serde_json::from_str(&r.photos).unwrap_or_default(),
+        photo_urls: photos.iter().map(|h| crate::media::urls(h)).collect(),
+        photos,
         lines: serde_json::from_str(&r.lines).unwrap_or_default(),
         amount_fen: Money::from_fen(r.amount_fen),
         discount_fen: Money::from_fen(r.discount_fen),
@@ -48,7 +50,7 @@ pub async fn request(
     state: &AppState,
     actor: &Actor,
     order_id: i64,
-    req: RequestRefund,
+    mut req: RequestRefund,
 ) -> Result<Refund, AppError> {
     let order = orders::Entity::find_by_id(order_id)
         .one(&state.db)
@@ -111,6 +113,9 @@ pub async fn request(
             Some(_) => {}
         }
     }
+    // The same photo chosen twice is one photo (uploads are content-addressed).
+    let mut once = std::collections::HashSet::new();
+    req.photos.retain(|h| once.insert(h.clone()));
     if req.photos.len() > 9 {
         e.add("photos", "too_many", "最多9张照片 / at most 9 photos");
     } else if !req.photos.is_empty() {

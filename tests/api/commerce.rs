@@ -929,6 +929,113 @@ async fn refunds_are_exact_return_the_coupon_share_and_settle_net() {
 }
 
 #[tokio::test]
+async fn a_member_files_a_refund_with_photos_and_the_supplier_sees_them() {
+    let app = TestApp::spawn().await;
+    let m = members(&app, 1).await;
+    let auth = Auth::Bearer(m[0].1.clone());
+    let r = buy(&app, &auth, &[(9, 2)], None)
+        .await
+        .expect(StatusCode::CREATED);
+    let order = r.body["orders"][0]["id"].as_i64().expect("o");
+    let line = r.body["orders"][0]["lines"][0]["id"].as_i64().expect("l");
+    pay(&app, &auth, r.body["payment"]["id"].as_i64().expect("p")).await;
+    let mut photos = Vec::new();
+    for seed in [31, 32] {
+        let up = app
+            .multipart(
+                "/api/media/images",
+                &[],
+                Some((
+                    "file",
+                    "broken-box.png",
+                    &crate::fixtures::png(64, 48, seed),
+                )),
+                &auth,
+            )
+            .await
+            .expect(StatusCode::CREATED);
+        photos.push(up.body["hash"].as_str().expect("hash").to_owned());
+    }
+    let path = format!("/api/orders/{order}/refunds");
+    let ask = |photos: Value| json!({"lines": [{"line_id": line, "quantity": 1}], "reason": "有一箱破损", "photos": photos});
+    // Unknown hashes and more than nine photos are refused and nothing is written.
+    let unknown = app
+        .post(&path, ask(json!([photos[0], "f".repeat(64)])), &auth)
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        unknown.body["error"]["details"]["fields"]["photos"][0]["code"],
+        "unknown_image"
+    );
+    let ten: Vec<String> = (0..10).map(|i| format!("{i:064}")).collect();
+    let many = app
+        .post(&path, ask(json!(ten)), &auth)
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        many.body["error"]["details"]["fields"]["photos"][0]["code"],
+        "too_many"
+    );
+    assert_eq!(app.count("refunds").await, 0);
+    // A photo chosen twice counts once.
+    let req = app
+        .post(&path, ask(json!([photos[0], photos[1], photos[0]])), &auth)
+        .await
+        .expect(StatusCode::CREATED);
+    assert_eq!(req.body["photos"], json!(photos));
+    let refund = req.body["id"].as_i64().expect("r");
+    let shown = |r: &Value| -> Vec<String> {
+        r["photo_urls"]
+            .as_array()
+            .expect("photo_urls")
+            .iter()
+            .map(|sizes| {
+                assert_eq!(sizes.as_array().map(Vec::len), Some(3), "{sizes}");
+                sizes[1]["webp"].as_str().expect("webp").to_owned()
+            })
+            .collect()
+    };
+    let expected: Vec<String> = photos
+        .iter()
+        .map(|h| format!("/media/{h}/480.webp"))
+        .collect();
+    assert_eq!(shown(&req.body), expected);
+    // The member sees them on the order; the supplier in its refunds to decide, and the
+    // renditions are there to look at.
+    let mine = app.get(&path, &auth).await.expect(StatusCode::OK);
+    assert_eq!(shown(&mine.body["items"][0]), expected);
+    let supplier = app.login("supplier05").await; // sells the mango
+    let org = supplier.org_with("supplier_admin");
+    let theirs = app
+        .get(&format!("/api/suppliers/{org}/refunds"), &supplier.bearer())
+        .await
+        .expect(StatusCode::OK);
+    let item = theirs.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["id"] == refund)
+        .expect("the refund")
+        .clone();
+    assert_eq!(shown(&item), expected);
+    for url in &expected {
+        let img = app.get(url, &supplier.bearer()).await;
+        assert_eq!(img.status, StatusCode::OK, "{url}");
+        assert_eq!(img.headers["content-type"], "image/webp");
+    }
+    // After the decision the photos stay on the refund.
+    let decided = app
+        .post(
+            &format!("/api/refunds/{refund}/reject"),
+            json!({"reason": "照片看不出破损"}),
+            &supplier.bearer(),
+        )
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(shown(&decided.body), expected);
+}
+
+#[tokio::test]
 async fn settlement_goes_through_review_approval_and_payment() {
     let app = TestApp::spawn().await;
     let campaign = drop_campaign(&app, 5, 4000, 5000).await;

@@ -127,12 +127,13 @@ async fn attacks_are_refused_and_nothing_is_stored() {
     app.multipart("/api/media/images", &[("other", "x")], None, &s.bearer())
         .await
         .expect(StatusCode::UNPROCESSABLE_ENTITY);
-    let member = app.login("member").await;
+    // Buyers have no use for photos (members do: see the rate-limit test).
+    let buyer = app.login("buyer").await;
     app.multipart(
         "/api/media/images",
         &[],
         Some(("file", "x.png", &good)),
-        &member.bearer(),
+        &buyer.bearer(),
     )
     .await
     .expect_error(StatusCode::FORBIDDEN, "forbidden");
@@ -256,4 +257,130 @@ async fn good_images_are_reencoded_without_metadata_and_cached_forever() {
     app.get(&format!("/media/{hash}/240.exe"), &Auth::None)
         .await
         .expect_error(StatusCode::NOT_FOUND, "not_found");
+}
+
+/// Uploads `bytes` as `auth` and answers the response.
+async fn upload_as(app: &TestApp, auth: &Auth, bytes: &[u8]) -> crate::helpers::TestResponse {
+    app.multipart(
+        "/api/media/images",
+        &[],
+        Some(("file", "photo.png", bytes)),
+        auth,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn members_upload_photos_within_a_rate_limit_and_other_roles_are_refused() {
+    let app = TestApp::spawn().await;
+    let member = app.login("member").await;
+    let photo = png(48, 36, 201);
+    // The default limit: 30 uploads an hour per member (the same bytes give the same image).
+    let first = upload_as(&app, &member.bearer(), &photo)
+        .await
+        .expect(StatusCode::CREATED);
+    assert_eq!(first.body["urls"].as_array().map(Vec::len), Some(3));
+    for _ in 1..30 {
+        let r = upload_as(&app, &member.bearer(), &photo)
+            .await
+            .expect(StatusCode::CREATED);
+        assert_eq!(r.body["hash"], first.body["hash"]);
+    }
+    let limited = upload_as(&app, &member.bearer(), &png(48, 36, 202))
+        .await
+        .expect_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    let wait: u64 = limited
+        .headers
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("retry-after");
+    assert!((1..=3600).contains(&wait), "retry after {wait}");
+    // Counted before the body is read: even a broken upload is refused as too many.
+    upload_as(&app, &member.bearer(), b"not an image")
+        .await
+        .expect_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    // The limit is per member; suppliers are not limited.
+    let other = crate::commerce::members(&app, 1).await;
+    upload_as(&app, &Auth::Bearer(other[0].1.clone()), &png(48, 36, 203))
+        .await
+        .expect(StatusCode::CREATED);
+    let supplier = app.login("supplier").await;
+    for i in 0..31u8 {
+        upload_as(&app, &supplier.bearer(), &png(16, 16, i))
+            .await
+            .expect(StatusCode::CREATED);
+    }
+    // Roles without a use for photos are refused; nobody logged in is asked to log in.
+    for login in ["buyer", "regulator", "union_admin"] {
+        let s = app.login(login).await;
+        upload_as(&app, &s.bearer(), &photo)
+            .await
+            .expect_error(StatusCode::FORBIDDEN, "forbidden");
+    }
+    upload_as(&app, &Auth::None, &photo)
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn members_photos_never_become_catalogue_images() {
+    let app = TestApp::spawn().await;
+    let member = app.login("member").await;
+    let supplier = app.login("supplier").await;
+    let operator = app.login("operator").await;
+    let bytes = png(60, 40, 211);
+    let photo = upload_as(&app, &member.bearer(), &bytes)
+        .await
+        .expect(StatusCode::CREATED)
+        .body["hash"]
+        .as_str()
+        .expect("hash")
+        .to_owned();
+    // A supplier who learnt the hash (it sees its orders' refund photos) cannot list it.
+    let org = supplier.org_with("supplier_admin");
+    let cat = crate::fixtures::category(&app, "tropical").await;
+    let own = crate::fixtures::upload(&app, &supplier, &png(60, 40, 212)).await;
+    let refused = app
+        .post(
+            &format!("/api/suppliers/{org}/products"),
+            crate::fixtures::product_input(cat, "会员照片", 3000, &[own.clone(), photo.clone()]),
+            &supplier.bearer(),
+        )
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        refused.body["error"]["details"]["fields"]["images"][0]["code"], "unknown_image",
+        "{}",
+        refused.text
+    );
+    // Nor can an operator make it a zone banner.
+    let zone = serde_json::json!({"slug": "hechi", "name": "河池专区", "name_en": "Hechi", "rule_kind": "region", "rule_value": "451200", "banner_media_hash": photo, "position": 9, "active": true});
+    let refused = app
+        .post("/api/zones", zone.clone(), &operator.bearer())
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        refused.body["error"]["details"]["fields"]["banner_media_hash"][0]["code"],
+        "unknown_image"
+    );
+    // Whoever uploads the very same file holds it too: then it is theirs to use.
+    assert_eq!(
+        crate::fixtures::upload(&app, &supplier, &bytes).await,
+        photo
+    );
+    app.post(
+        &format!("/api/suppliers/{org}/products"),
+        crate::fixtures::product_input(cat, "自家照片", 3000, &[own, photo.clone()]),
+        &supplier.bearer(),
+    )
+    .await
+    .expect(StatusCode::CREATED);
+    // A member uploading a catalogue image's bytes does not take it away from its supplier.
+    upload_as(&app, &member.bearer(), &bytes)
+        .await
+        .expect(StatusCode::CREATED);
+    app.post("/api/zones", zone, &operator.bearer())
+        .await
+        .expect(StatusCode::CREATED);
 }

@@ -539,8 +539,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Uploads a product photo (JPEG, PNG or WebP, at most 10 MB and 8000x8000). Suppliers and
-         *     operators. The image is re-encoded (metadata removed) at 240, 480 and 960 px as WebP and JPEG.
+         * Uploads a photo (JPEG, PNG or WebP, at most 10 MB and 8000x8000): suppliers and operators
+         *     for the catalogue, verified members for refund requests (rate limited per member, by
+         *     default 30 an hour). The image is re-encoded (metadata removed) at 240, 480 and 960 px as
+         *     WebP and JPEG.
          */
         post: operations["upload_image"];
         delete?: never;
@@ -2984,7 +2986,9 @@ export interface components {
              * @description Order.
              */
             order_id: number;
-            /** @description Photos. */
+            /** @description Renditions of each photo, in the order of `photos`. */
+            photo_urls: components["schemas"]["ImageUrls"][][];
+            /** @description Photo hashes. */
             photos: string[];
             /** @description Why. */
             reason: string;
@@ -3092,7 +3096,7 @@ export interface components {
         RequestRefund: {
             /** @description Lines and units. */
             lines: components["schemas"]["RefundLineRequest"][];
-            /** @description Photo hashes (from `/api/media/images`). */
+            /** @description Photo hashes (from `/api/media/images`), at most 9; a repeated hash counts once. */
             photos?: string[];
             /** @description Why. */
             reason: string;
@@ -4890,6 +4894,14 @@ export interface operations {
                     "application/json": components["schemas"]["ImageInfo"];
                 };
             };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4900,6 +4912,15 @@ export interface operations {
             };
             /** @description image_unsupported_format, image_trailing_data, image_dimensions_too_large, image_undecodable, image_too_large */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description rate_limited (members) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

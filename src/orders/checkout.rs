@@ -11,8 +11,8 @@ use std::sync::Arc;
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::dto::{
@@ -56,18 +56,26 @@ async fn prepare(
     reference: Arc<Reference>,
     user_id: i64,
 ) -> Result<Prepared, AppError> {
-    let items = cart_items::Entity::find()
+    // The cart and its SKUs in one read, in SKU order (the order stock is taken in).
+    let sku_of = cart_items::Entity::belongs_to(product_skus::Entity)
+        .from(cart_items::Column::SkuId)
+        .to(product_skus::Column::Id)
+        .into();
+    let rows = cart_items::Entity::find()
+        .join(JoinType::InnerJoin, sku_of)
+        .select_also(product_skus::Entity)
         .filter(cart_items::Column::UserId.eq(user_id))
         .order_by_asc(cart_items::Column::SkuId)
         .all(conn)
         .await?;
-    let skus: HashMap<i64, product_skus::Model> = product_skus::Entity::find()
-        .filter(product_skus::Column::Id.is_in(items.iter().map(|i| i.sku_id).collect::<Vec<_>>()))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
+    let mut items = Vec::with_capacity(rows.len());
+    let mut skus: HashMap<i64, product_skus::Model> = HashMap::new();
+    for (item, sku) in rows {
+        if let Some(sku) = sku {
+            skus.insert(sku.id, sku);
+        }
+        items.push(item);
+    }
     let mut product_ids: Vec<i64> = skus.values().map(|s| s.product_id).collect();
     product_ids.sort_unstable();
     product_ids.dedup();

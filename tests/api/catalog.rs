@@ -912,6 +912,11 @@ async fn listing_runs_a_fixed_number_of_queries() {
         ..TestOptions::default()
     })
     .await;
+    // Reference data (regions, pairings, categories, zones) is read once per catalog version
+    // and instance: read it before counting.
+    app.get("/api/products?limit=1", &Auth::None)
+        .await
+        .expect(StatusCode::OK);
     let mut counts = Vec::new();
     for (limit, q) in [
         (2, ""),
@@ -936,11 +941,11 @@ async fn listing_runs_a_fixed_number_of_queries() {
     assert_eq!(counts[0], counts[1], "{counts:?}");
     assert_eq!(counts[2], counts[3], "{counts:?}");
     assert_eq!(counts[4], counts[5], "{counts:?}");
-    assert!(counts[1] <= 12, "{counts:?}");
+    assert!(counts.iter().all(|n| (1..=2).contains(n)), "{counts:?}");
     let before = counter.load(Ordering::SeqCst);
     app.get("/api/products/9", &Auth::None)
         .await
         .expect(StatusCode::OK);
     let detail = counter.load(Ordering::SeqCst) - before;
-    assert!(detail <= 12, "{detail}");
+    assert_eq!(detail, 1, "a product page is one read");
 }

@@ -1322,3 +1322,51 @@ async fn price_changes_are_shown_not_charged() {
         "unknown_region"
     );
 }
+
+/// Checkout runs a fixed number of statements for the reads, whatever the cart holds: a
+/// second supplier's line adds only its own order, line and stock decrement.
+#[tokio::test]
+async fn checkout_runs_a_fixed_number_of_reads() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let counter = Arc::new(AtomicUsize::new(0));
+    let app = TestApp::spawn_with(crate::helpers::TestOptions {
+        count_queries: Some(counter.clone()),
+        ..crate::helpers::TestOptions::default()
+    })
+    .await;
+    let campaign = drop_campaign(&app, 10, 1000, 0).await;
+    let people = members(&app, 2).await;
+    let mut counts = Vec::new();
+    for ((_, token), items) in people.iter().zip([vec![(9, 1)], vec![(9, 1), (15, 1)]]) {
+        let auth = Auth::Bearer(token.clone());
+        let coupon = claim(&app, &auth, campaign).await;
+        for (sku, q) in &items {
+            app.put(
+                &format!("/api/me/cart/items/{sku}"),
+                json!({"quantity": q}),
+                &auth,
+            )
+            .await
+            .expect(StatusCode::OK);
+        }
+        let quote = app
+            .post("/api/checkout/quote", json!({"coupon_id": coupon}), &auth)
+            .await
+            .expect(StatusCode::OK);
+        let due = quote.body["amount_due_fen"].clone();
+        let before = counter.load(Ordering::SeqCst);
+        app.post(
+            "/api/checkout",
+            json!({"address": address(), "coupon_id": coupon, "expected_amount_fen": due}),
+            &auth,
+        )
+        .await
+        .expect(StatusCode::CREATED);
+        counts.push(counter.load(Ordering::SeqCst) - before);
+    }
+    println!("checkout statements, one line and two suppliers: {counts:?}");
+    assert!(counts[0] > 0, "statements are counted: {counts:?}");
+    assert_eq!(counts[1] - counts[0], 3, "{counts:?}");
+    assert!(counts[0] <= 14, "{counts:?}");
+}

@@ -367,7 +367,13 @@ impl TestApp {
         ));
         config.db_max_connections = 8;
         (options.configure)(&mut config);
-        let state = bangfu::app::build(config, options.jobs)
+        let mut db = bangfu::db::connect(&config).await.expect("connect");
+        if let Some(counter) = options.count_queries {
+            db.set_metric_callback(move |_| {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            });
+        }
+        let state = bangfu::app::build_with_db(config, db, options.jobs)
             .await
             .expect("build app");
         let router = bangfu::router(state.clone());

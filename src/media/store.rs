@@ -1,4 +1,5 @@
-//! Where files are kept: behind the [`MediaStore`] trait, a local directory by default.
+//! Where files are kept: behind the [`MediaStore`] trait, a local directory by default
+//! ([`LocalStore`]) or an S3-compatible bucket ([`super::s3::S3Store`]).
 
 use std::path::{Path, PathBuf};
 

@@ -174,7 +174,7 @@ pub async fn build_with_db(
         &uuid::Uuid::new_v4().simple().to_string()[..6]
     );
     let payments = crate::payments::Payments::from_config(&config)?;
-    let media = crate::media::Media::local(config.media_dir());
+    let media = crate::media::Media::from_config(&config)?;
     let redis_for_coupons = redis.clone().map(|r| (r, config.redis_prefix.clone()));
     let catalog = crate::catalog::Catalog {
         search: Arc::new(crate::catalog::search::SearchIndex::new()?),

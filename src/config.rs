@@ -118,6 +118,58 @@ pub struct Config {
     #[arg(long, env = "BANGFU_MEDIA_DIR", global = true)]
     pub media_dir: Option<PathBuf>,
 
+    /// S3 bucket for images and documents. When set, media live there instead of the media
+    /// directory.
+    #[arg(long, env = "BANGFU_MEDIA_S3_BUCKET", global = true)]
+    pub media_s3_bucket: Option<String>,
+
+    /// Endpoint of an S3-compatible service (MinIO, Ceph, …), e.g. `https://s3.example.cn`.
+    /// Unset: AWS S3 of the region.
+    #[arg(long, env = "BANGFU_MEDIA_S3_ENDPOINT", global = true)]
+    pub media_s3_endpoint: Option<String>,
+
+    /// Region of the bucket (used for signing; most S3-compatible services accept any).
+    #[arg(
+        long,
+        env = "BANGFU_MEDIA_S3_REGION",
+        default_value = "us-east-1",
+        global = true
+    )]
+    pub media_s3_region: String,
+
+    /// Access key id for the bucket. Unset (with the secret): the standard AWS sources
+    /// (`AWS_*` variables, web identity, container or instance credentials).
+    #[arg(
+        long,
+        env = "BANGFU_MEDIA_S3_ACCESS_KEY_ID",
+        hide_env_values = true,
+        global = true
+    )]
+    pub media_s3_access_key_id: Option<String>,
+
+    /// Secret access key for the bucket.
+    #[arg(
+        long,
+        env = "BANGFU_MEDIA_S3_SECRET_ACCESS_KEY",
+        hide_env_values = true,
+        global = true
+    )]
+    pub media_s3_secret_access_key: Option<SecretString>,
+
+    /// Key prefix inside the bucket (`a-z0-9/._-`), to share one bucket.
+    #[arg(long, env = "BANGFU_MEDIA_S3_PREFIX", global = true)]
+    pub media_s3_prefix: Option<String>,
+
+    /// Allow a plain-http S3 endpoint on another host (one on 127.0.0.1, `::1` or
+    /// `localhost` is always allowed).
+    #[arg(
+        long,
+        env = "BANGFU_MEDIA_S3_ALLOW_HTTP",
+        default_value_t = false,
+        global = true
+    )]
+    pub media_s3_allow_http: bool,
+
     /// Memory for cached shop pages, in MiB (0 turns the cache off; for benchmarks).
     #[arg(
         long,
@@ -256,6 +308,19 @@ impl Config {
         if blank(&self.redis_url) {
             self.redis_url = None;
         }
+        for v in [
+            &mut self.media_s3_bucket,
+            &mut self.media_s3_endpoint,
+            &mut self.media_s3_access_key_id,
+            &mut self.media_s3_prefix,
+        ] {
+            if blank(v) {
+                *v = None;
+            }
+        }
+        if self.media_s3_region.trim().is_empty() {
+            "us-east-1".clone_into(&mut self.media_s3_region);
+        }
         let blank_secret = |v: &Option<SecretString>| {
             v.as_ref()
                 .is_some_and(|s| s.expose_secret().trim().is_empty())
@@ -268,6 +333,9 @@ impl Config {
         }
         if blank_secret(&self.stripe_webhook_secret) {
             self.stripe_webhook_secret = None;
+        }
+        if blank_secret(&self.media_s3_secret_access_key) {
+            self.media_s3_secret_access_key = None;
         }
         self
     }
@@ -298,6 +366,63 @@ impl Config {
             .unwrap_or_else(|| self.data_dir.join("media"))
     }
 
+    /// The S3 settings of the media store, `None` when no bucket is configured (media stay in
+    /// the media directory).
+    ///
+    /// # Errors
+    /// When only one of the access key id and secret is set, the endpoint is neither http nor
+    /// https, or it is plain http on another host without `BANGFU_MEDIA_S3_ALLOW_HTTP`.
+    pub fn media_s3(&self) -> anyhow::Result<Option<crate::media::S3Settings>> {
+        let Some(bucket) = &self.media_s3_bucket else {
+            return Ok(None);
+        };
+        let credentials = match (
+            &self.media_s3_access_key_id,
+            &self.media_s3_secret_access_key,
+        ) {
+            (Some(id), Some(secret)) => Some((id.clone(), secret.clone())),
+            (None, None) => None,
+            _ => anyhow::bail!(
+                "set both BANGFU_MEDIA_S3_ACCESS_KEY_ID and BANGFU_MEDIA_S3_SECRET_ACCESS_KEY, or neither"
+            ),
+        };
+        let endpoint = match &self.media_s3_endpoint {
+            Some(text) => Some(
+                url::Url::parse(text.trim())
+                    .map_err(|e| anyhow::anyhow!("BANGFU_MEDIA_S3_ENDPOINT: {e}"))?,
+            ),
+            None => None,
+        };
+        let mut allow_http = false;
+        if let Some(url) = &endpoint {
+            match url.scheme() {
+                "https" => {}
+                "http" => {
+                    let local = match url.host() {
+                        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                        Some(url::Host::Domain(d)) => d == "localhost",
+                        None => false,
+                    };
+                    anyhow::ensure!(
+                        local || self.media_s3_allow_http,
+                        "BANGFU_MEDIA_S3_ENDPOINT is plain http on another host; use https or set BANGFU_MEDIA_S3_ALLOW_HTTP=true"
+                    );
+                    allow_http = true;
+                }
+                other => anyhow::bail!("BANGFU_MEDIA_S3_ENDPOINT: unsupported scheme {other}"),
+            }
+        }
+        Ok(Some(crate::media::S3Settings {
+            bucket: bucket.clone(),
+            endpoint: endpoint.map(|u| u.as_str().trim_end_matches('/').to_owned()),
+            region: self.media_s3_region.clone(),
+            credentials,
+            prefix: self.media_s3_prefix.clone(),
+            allow_http,
+        }))
+    }
+
     /// The login rate-limit window.
     #[must_use]
     pub fn login_window(&self) -> Duration {
@@ -326,5 +451,86 @@ impl Config {
         let mut config = Wrapper::parse_from(["bangfu"]).config.normalised();
         config.database_url = url;
         config
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_bucket() -> Config {
+        let mut c = Config::for_database(None);
+        c.media_s3_bucket = Some("bangfu-media".into());
+        c.media_s3_endpoint = None;
+        c.media_s3_access_key_id = None;
+        c.media_s3_secret_access_key = None;
+        c.media_s3_prefix = None;
+        c.media_s3_allow_http = false;
+        c
+    }
+
+    #[test]
+    fn s3_is_used_only_with_a_bucket() {
+        let mut c = with_bucket();
+        c.media_s3_bucket = None;
+        assert!(c.media_s3().expect("settings").is_none());
+        // Blank variables (copied from `.env.sample`) count as unset.
+        let mut c = with_bucket();
+        c.media_s3_bucket = Some("  ".into());
+        assert!(c.normalised().media_s3().expect("settings").is_none());
+        let mut c = with_bucket();
+        c.media_s3_endpoint = Some(String::new());
+        c.media_s3_region = String::new();
+        let s = c.normalised().media_s3().expect("settings").expect("s3");
+        assert_eq!((s.endpoint, s.region.as_str()), (None, "us-east-1"));
+        let s = with_bucket().media_s3().expect("settings").expect("s3");
+        assert_eq!(s.bucket, "bangfu-media");
+        assert_eq!(s.endpoint, None);
+        assert!(s.credentials.is_none());
+        assert!(!s.allow_http);
+    }
+
+    #[test]
+    fn s3_credentials_come_in_pairs_and_never_print() {
+        let secret = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY";
+        let mut c = with_bucket();
+        c.media_s3_access_key_id = Some("AKIDEXAMPLE".into());
+        assert!(c.media_s3().is_err(), "id without secret");
+        c.media_s3_secret_access_key = Some(SecretString::from(secret));
+        let s = c.media_s3().expect("settings").expect("s3");
+        let (id, key) = s.credentials.as_ref().expect("credentials");
+        assert_eq!((id.as_str(), key.expose_secret()), ("AKIDEXAMPLE", secret));
+        assert!(!format!("{c:?}").contains(secret));
+        assert!(!format!("{s:?}").contains(secret));
+        c.media_s3_access_key_id = None;
+        assert!(c.media_s3().is_err(), "secret without id");
+    }
+
+    #[test]
+    fn s3_plain_http_only_to_loopback_unless_allowed() {
+        let endpoint = |url: &str, allow: bool| {
+            let mut c = with_bucket();
+            c.media_s3_endpoint = Some(url.to_owned());
+            c.media_s3_allow_http = allow;
+            c.media_s3().map(|s| s.expect("s3"))
+        };
+        let s = endpoint("https://s3.example.cn/", false).expect("https");
+        assert_eq!(s.endpoint.as_deref(), Some("https://s3.example.cn"));
+        assert!(!s.allow_http);
+        for local in [
+            "http://127.0.0.1:9000",
+            "http://localhost:9000/",
+            "http://[::1]:9000",
+        ] {
+            assert!(endpoint(local, false).expect(local).allow_http, "{local}");
+        }
+        assert!(endpoint("http://minio:9000", false).is_err());
+        assert!(
+            endpoint("http://minio:9000", true)
+                .expect("allowed")
+                .allow_http
+        );
+        assert!(endpoint("ftp://127.0.0.1", true).is_err());
+        assert!(endpoint("127.0.0.1:9000", true).is_err());
     }
 }

@@ -152,7 +152,7 @@ async fn shutdown_signal() {
 
 async fn seed(config: Config, demo: bool, products: u64) -> anyhow::Result<()> {
     let db = ensure_migrated(&config, false).await?;
-    let media = bangfu::media::Media::local(config.media_dir());
+    let media = bangfu::media::Media::from_config(&config)?;
     let report = if demo {
         bangfu::seed::demo(&db, &media, std::io::stderr().is_terminal(), products).await?
     } else {

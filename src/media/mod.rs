@@ -9,6 +9,7 @@
 
 mod handlers;
 pub mod process;
+pub mod s3;
 pub mod store;
 
 use std::collections::HashSet;
@@ -28,6 +29,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use handlers::read_file_field as handlers_read_file;
+pub use s3::{S3Settings, S3Store};
 pub use store::{LocalStore, MediaStore};
 
 use crate::app::AppState;
@@ -68,9 +70,33 @@ impl Media {
     /// Media kept in a local directory.
     #[must_use]
     pub fn local(dir: impl AsRef<std::path::Path>) -> Self {
+        Media::with_store(Arc::new(LocalStore::new(dir)))
+    }
+
+    /// Media kept in `store`.
+    #[must_use]
+    pub fn with_store(store: Arc<dyn MediaStore>) -> Self {
         Media {
-            store: Arc::new(LocalStore::new(dir)),
+            store,
             permits: Arc::new(Semaphore::new(2)),
+        }
+    }
+
+    /// The store the configuration names: an S3-compatible bucket when
+    /// `BANGFU_MEDIA_S3_BUCKET` is set, the media directory otherwise.
+    ///
+    /// # Errors
+    /// When the S3 settings are incomplete or unusable.
+    pub fn from_config(config: &crate::config::Config) -> anyhow::Result<Self> {
+        match config.media_s3()? {
+            Some(settings) => {
+                let store = S3Store::new(&settings).map_err(|e| {
+                    anyhow::anyhow!("media store (S3 bucket {}): {e}", settings.bucket)
+                })?;
+                tracing::info!(bucket = %settings.bucket, endpoint = settings.endpoint.as_deref().unwrap_or("aws"), prefix = settings.prefix.as_deref().unwrap_or(""), "media in an S3 bucket");
+                Ok(Media::with_store(Arc::new(store)))
+            }
+            None => Ok(Media::local(config.media_dir())),
         }
     }
 }

@@ -78,6 +78,8 @@ pub struct Readiness {
     pub database: String,
     /// `ok`, the error, or `not_configured`.
     pub redis: String,
+    /// The media store (directory or S3 bucket): `ok` or the error.
+    pub media: String,
 }
 
 /// The process is alive.
@@ -88,7 +90,7 @@ pub async fn healthz() -> AppJson<Health> {
     })
 }
 
-/// The database and (if configured) Redis answer; 503 naming the failing part otherwise.
+/// The database, the media store and Redis (if configured) answer; 503 naming the failing part.
 #[utoipa::path(get, path = "/readyz", tag = "ops",
     responses((status = 200, body = Readiness), (status = 503, body = Readiness)))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
@@ -110,11 +112,17 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
             }
         }
     };
-    let ready = database == "ok" && (redis == "ok" || redis == "not_configured");
+    let media = match tokio::time::timeout(timeout, state.media.store.check()).await {
+        Ok(Ok(())) => "ok".to_owned(),
+        Ok(Err(e)) => format!("error: {e}"),
+        Err(_) => "error: timeout".to_owned(),
+    };
+    let ready = database == "ok" && media == "ok" && (redis == "ok" || redis == "not_configured");
     let body = Readiness {
         status: if ready { "ok" } else { "unavailable" }.into(),
         database,
         redis,
+        media,
     };
     let status = if ready {
         StatusCode::OK

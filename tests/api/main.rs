@@ -12,6 +12,7 @@ mod helpers;
 mod idempotency;
 mod jobs;
 mod media;
+mod media_s3;
 mod openapi;
 mod ops;
 mod orgs;

@@ -21,6 +21,7 @@ async fn healthz_readyz_and_metrics() {
         "not_configured"
     };
     assert_eq!(r.body["redis"], expected_redis);
+    assert_eq!(r.body["media"], "ok");
     app.get("/api/regions/450124", &Auth::None)
         .await
         .expect(StatusCode::OK);

@@ -1428,7 +1428,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The database and (if configured) Redis answer; 503 naming the failing part otherwise. */
+        /** The database, the media store and Redis (if configured) answer; 503 naming the failing part. */
         get: operations["readyz"];
         put?: never;
         post?: never;
@@ -2954,6 +2954,8 @@ export interface components {
         Readiness: {
             /** @description `ok` or the error. */
             database: string;
+            /** @description The media store (directory or S3 bucket): `ok` or the error. */
+            media: string;
             /** @description `ok`, the error, or `not_configured`. */
             redis: string;
             /** @description `ok` or `unavailable`. */

@@ -169,3 +169,29 @@ async fn readyz_reports_a_stopped_redis_and_recovers_without_restart() {
     }
     assert!(ok, "readyz recovered once Redis was back");
 }
+
+/// The newest migrations go down and up again on a database with data in it.
+#[tokio::test]
+async fn the_latest_migrations_go_down_and_up_again() {
+    use migrations::MigratorTrait;
+    let app = TestApp::spawn().await;
+    migrations::Migrator::down(app.db(), Some(2))
+        .await
+        .expect("down");
+    migrations::Migrator::up(app.db(), None).await.expect("up");
+    assert_eq!(
+        migrations::Migrator::get_pending_migrations(app.db())
+            .await
+            .expect("pending")
+            .len(),
+        0
+    );
+    // Documents are derived data: written again from the products.
+    let written = bangfu::catalog::view::backfill(app.db())
+        .await
+        .expect("backfill");
+    assert!(written > 0, "the migration cleared the documents");
+    app.get("/api/products/9", &Auth::None)
+        .await
+        .expect(StatusCode::OK);
+}

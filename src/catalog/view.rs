@@ -136,9 +136,7 @@ pub async fn read(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Viewed
     ids.iter()
         .filter_map(|id| by_id.remove(id))
         .map(|r| {
-            let doc: ProductDoc = serde_json::from_str(&r.doc).map_err(|e| {
-                AppError::Internal(anyhow::anyhow!("product view {}: {e}", r.product_id))
-            })?;
+            let doc = parse(r.product_id, &r.doc)?;
             let stock = r
                 .stock
                 .unwrap_or_default()
@@ -155,6 +153,12 @@ pub async fn read(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Viewed
             })
         })
         .collect()
+}
+
+/// Reads a stored document; 500 when it is unreadable.
+fn parse(product_id: i64, text: &str) -> Result<ProductDoc, AppError> {
+    serde_json::from_str(text)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("product view {product_id}: {e}")))
 }
 
 /// A document with the product status it was written under (no stock).
@@ -184,9 +188,7 @@ pub async fn docs(
         .await?
         .into_iter()
         .map(|v| {
-            let doc: ProductDoc = serde_json::from_str(&v.doc).map_err(|e| {
-                AppError::Internal(anyhow::anyhow!("product view {}: {e}", v.product_id))
-            })?;
+            let doc = parse(v.product_id, &v.doc)?;
             Ok((
                 v.product_id,
                 Shelved {

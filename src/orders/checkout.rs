@@ -142,15 +142,20 @@ async fn prepare(
     })
 }
 
-async fn terms_of(
+/// A coupon of `user_id` with its campaign, in one read; 404 for anyone else's.
+async fn coupon_with_campaign(
     conn: &impl ConnectionTrait,
-    coupon: &coupons::Model,
-) -> Result<(Terms, coupon_campaigns::Model), AppError> {
-    let campaign = coupon_campaigns::Entity::find_by_id(coupon.campaign_id)
+    id: i64,
+    user_id: i64,
+) -> Result<(coupons::Model, coupon_campaigns::Model), AppError> {
+    match coupons::Entity::find_by_id(id)
+        .find_also_related(coupon_campaigns::Entity)
         .one(conn)
         .await?
-        .ok_or(AppError::NotFound)?;
-    Ok((terms_for(conn, coupon, &campaign).await?, campaign))
+    {
+        Some((c, Some(campaign))) if c.user_id == user_id => Ok((c, campaign)),
+        _ => Err(AppError::NotFound),
+    }
 }
 
 /// The pricing terms of a coupon of `campaign` (reads the zones its scope names, if any).
@@ -179,12 +184,14 @@ async fn terms_for(
     })
 }
 
+/// The member's coupons usable now, each with its campaign: one read.
 async fn usable_coupons(
     conn: &impl ConnectionTrait,
     user_id: i64,
-) -> Result<Vec<coupons::Model>, AppError> {
+) -> Result<Vec<(coupons::Model, Option<coupon_campaigns::Model>)>, AppError> {
     let now = Utc::now();
     Ok(coupons::Entity::find()
+        .find_also_related(coupon_campaigns::Entity)
         .filter(coupons::Column::UserId.eq(user_id))
         .filter(coupons::Column::Status.eq(CouponStatus::Available.as_str()))
         .filter(coupons::Column::ValidFrom.lte(now))
@@ -377,8 +384,9 @@ async fn coupon_options(
     lines: &[PricedLine],
 ) -> Result<Vec<CouponOption>, AppError> {
     let mut out = Vec::new();
-    for c in usable_coupons(conn, user_id).await? {
-        let (terms, campaign) = terms_of(conn, &c).await?;
+    for (c, campaign) in usable_coupons(conn, user_id).await? {
+        let Some(campaign) = campaign else { continue };
+        let terms = terms_for(conn, &c, &campaign).await?;
         let a = pricing::apply(lines, &terms);
         out.push(CouponOption {
             coupon_id: c.id,
@@ -415,12 +423,8 @@ pub async fn quote(
     let applied = match coupon_id {
         None => None,
         Some(id) => {
-            let c = coupons::Entity::find_by_id(id)
-                .one(&state.db)
-                .await?
-                .filter(|c| c.user_id == actor.user_id)
-                .ok_or(AppError::NotFound)?;
-            let (terms, _) = terms_of(&state.db, &c).await?;
+            let (c, campaign) = coupon_with_campaign(&state.db, id, actor.user_id).await?;
+            let terms = terms_for(&state.db, &c, &campaign).await?;
             Some(pricing::apply(&priced, &terms))
         }
     };
@@ -515,13 +519,7 @@ pub async fn place(
     let (applied, coupon, campaign) = match req.coupon_id {
         None => (None, None, None),
         Some(id) => {
-            let (c, campaign) = coupons::Entity::find_by_id(id)
-                .find_also_related(coupon_campaigns::Entity)
-                .one(&txn)
-                .await?
-                .filter(|(c, _)| c.user_id == actor.user_id)
-                .ok_or(AppError::NotFound)?;
-            let campaign = campaign.ok_or(AppError::NotFound)?;
+            let (c, campaign) = coupon_with_campaign(&txn, id, actor.user_id).await?;
             let terms = terms_for(&txn, &c, &campaign).await?;
             let a = pricing::apply(&priced, &terms);
             if a.discount.fen() == 0 {

@@ -86,8 +86,20 @@ pub async fn listed_product(
     name: &str,
     price_fen: i64,
 ) -> i64 {
-    let org = supplier.org_with("supplier_admin");
     let hash = upload(app, supplier, &png(64, 48, (price_fen % 251) as u8)).await;
+    listed_product_with(app, supplier, operator, name, price_fen, hash).await
+}
+
+/// [`listed_product`] with a photo already uploaded (its hash).
+pub async fn listed_product_with(
+    app: &TestApp,
+    supplier: &Session,
+    operator: &Session,
+    name: &str,
+    price_fen: i64,
+    hash: String,
+) -> i64 {
+    let org = supplier.org_with("supplier_admin");
     let cat = category(app, "tropical").await;
     let created = app
         .post(

@@ -212,31 +212,15 @@ async fn product_images_are_stored_in_s3_and_served_with_etags() {
     let seed = rand::random::<u8>();
     let photo = fixtures::png(300 + u32::from(seed), 200, rand::random::<u8>());
     let hash = fixtures::upload(&app, &supplier, &photo).await;
-    let org = supplier.org_with("supplier_admin");
-    let category = fixtures::category(&app, "tropical").await;
-    let created = app
-        .post(
-            &format!("/api/suppliers/{org}/products"),
-            fixtures::product_input(category, "S3 百色芒果", 5900, std::slice::from_ref(&hash)),
-            &supplier.bearer(),
-        )
-        .await
-        .expect(StatusCode::CREATED);
-    let id = created.body["id"].as_i64().expect("id");
-    app.post(
-        &format!("/api/manage/products/{id}/submit"),
-        serde_json::json!({}),
-        &supplier.bearer(),
+    let id = fixtures::listed_product_with(
+        &app,
+        &supplier,
+        &operator,
+        "S3 百色芒果",
+        5900,
+        hash.clone(),
     )
-    .await
-    .expect(StatusCode::OK);
-    app.post(
-        &format!("/api/review/products/{id}/approve"),
-        serde_json::json!({}),
-        &operator.bearer(),
-    )
-    .await
-    .expect(StatusCode::OK);
+    .await;
 
     let page = app
         .get(&format!("/api/products/{id}"), &Auth::None)

@@ -3,10 +3,12 @@
 //! (stock). It is kept in `product_views`, rewritten in the transaction of every change, so that
 //! a product page is one primary-key read; [`ProductDoc::render`] fills in the day and the stock.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use super::dto::{AssistanceInfo, CertBadge, ProductCard, ProductDetail, SkuView, Trace};
 use super::model::Storage;
@@ -164,6 +166,32 @@ pub struct ProductDoc {
     pub facts: Facts,
 }
 
+impl Evaluated {
+    /// Why the product counts (or not) as an assistance purchase that day.
+    #[must_use]
+    pub fn assistance(&self) -> AssistanceInfo {
+        AssistanceInfo {
+            eligible: self.eligible,
+            partner_county: self.pairing.is_some(),
+            supplier_approved: self.supplier_approved,
+            recognised: self.recognised,
+            programme: self.pairing.as_ref().map(|p| p.programme),
+            helper_name: self.pairing.as_ref().and_then(|p| p.helper_name.clone()),
+        }
+    }
+}
+
+impl Facts {
+    /// Whether the certificate shown as `kind` / `number` is valid on `date`.
+    #[must_use]
+    pub fn cert_valid_on(&self, kind: CertKind, number: &str, date: NaiveDate) -> bool {
+        self.certs
+            .iter()
+            .find(|f| f.number == number && f.kind == kind)
+            .is_some_and(|f| f.valid_on(date))
+    }
+}
+
 impl ProductDoc {
     /// The page as shown on `date` with the given stock per SKU.
     #[must_use]
@@ -179,23 +207,161 @@ impl ProductDoc {
         d.card.assistance_eligible = e.eligible;
         d.card.cert_kinds = e.cert_kinds.clone();
         for c in &mut d.certificates {
-            let fact = self
-                .facts
-                .certs
-                .iter()
-                .find(|f| f.number == c.number && f.kind == c.kind);
-            c.valid_today = fact.is_some_and(|f| f.valid_on(date));
+            c.valid_today = self.facts.cert_valid_on(c.kind, &c.number, date);
         }
-        d.assistance = AssistanceInfo {
-            eligible: e.eligible,
-            partner_county: e.pairing.is_some(),
-            supplier_approved: e.supplier_approved,
-            recognised: e.recognised,
-            programme: e.pairing.as_ref().map(|p| p.programme),
-            helper_name: e.pairing.and_then(|p| p.helper_name),
-        };
+        d.assistance = e.assistance();
         d
     }
+}
+
+/// The JSON of the page a stored document shows on `date` with the given stock per SKU: what
+/// [`ProductDoc::render`] returns, serialised, but written from the stored text without
+/// rebuilding what the day and the stock leave as they are (names, description, images,
+/// trace are copied through as they were stored). The product page's hot path.
+///
+/// # Errors
+/// A document that does not have the stored shape.
+pub fn render_page(
+    text: &str,
+    date: NaiveDate,
+    stock: &HashMap<i64, i64>,
+) -> serde_json::Result<Vec<u8>> {
+    let mut source: PageSource<'_> = serde_json::from_str(text)?;
+    let e = source.facts.evaluate(date);
+    let d = &mut source.detail;
+    for sku in &mut d.skus {
+        if let Some(s) = stock.get(&sku.id) {
+            sku.stock = *s;
+        }
+    }
+    d.card.in_stock = d.skus.iter().any(|s| s.stock > 0);
+    d.card.assistance_eligible = e.eligible;
+    d.card.cert_kinds.clone_from(&e.cert_kinds);
+    for c in &mut d.certificates {
+        c.valid_today = source.facts.cert_valid_on(c.kind, &c.number, date);
+    }
+    let mut out = Vec::with_capacity(text.len() + 256);
+    serde_json::to_writer(
+        &mut out,
+        &PageOut {
+            card: &d.card,
+            detail: d,
+            assistance: e.assistance(),
+        },
+    )?;
+    Ok(out)
+}
+
+/// A stored document as [`render_page`] reads it: borrowed from the stored text, with only
+/// what the day and the stock change read into values.
+#[derive(Deserialize)]
+struct PageSource<'a> {
+    #[serde(borrow)]
+    detail: DetailSource<'a>,
+    facts: Facts,
+}
+
+/// [`StoredDetail`] borrowed (its `assistance` is left out: it is computed).
+#[derive(Serialize, Deserialize)]
+struct DetailSource<'a> {
+    #[serde(borrow, skip_serializing)]
+    card: CardSource<'a>,
+    #[serde(borrow)]
+    description_html: &'a RawValue,
+    #[serde(borrow)]
+    storage: &'a RawValue,
+    #[serde(borrow)]
+    shelf_life_days: &'a RawValue,
+    #[serde(borrow)]
+    producer_name: &'a RawValue,
+    #[serde(borrow)]
+    category_id: &'a RawValue,
+    #[serde(borrow)]
+    category_path: &'a RawValue,
+    #[serde(borrow)]
+    skus: Vec<SkuSource<'a>>,
+    #[serde(borrow)]
+    images: &'a RawValue,
+    #[serde(borrow)]
+    certificates: Vec<CertSource<'a>>,
+    #[serde(borrow)]
+    trace: &'a RawValue,
+    #[serde(borrow)]
+    updated_at: &'a RawValue,
+}
+
+/// [`ProductCard`] borrowed.
+#[derive(Serialize, Deserialize)]
+struct CardSource<'a> {
+    #[serde(borrow)]
+    id: &'a RawValue,
+    #[serde(borrow)]
+    name: &'a RawValue,
+    #[serde(borrow)]
+    subtitle: &'a RawValue,
+    #[serde(borrow)]
+    price_min_fen: &'a RawValue,
+    #[serde(borrow)]
+    price_max_fen: &'a RawValue,
+    #[serde(borrow)]
+    image: &'a RawValue,
+    #[serde(borrow)]
+    origin: &'a RawValue,
+    #[serde(borrow)]
+    supplier: &'a RawValue,
+    cert_kinds: Vec<CertKind>,
+    assistance_eligible: bool,
+    #[serde(borrow)]
+    sales_count: &'a RawValue,
+    in_stock: bool,
+    #[serde(borrow)]
+    status: &'a RawValue,
+}
+
+/// [`SkuView`] borrowed.
+#[derive(Serialize, Deserialize)]
+struct SkuSource<'a> {
+    id: i64,
+    #[serde(borrow)]
+    spec: &'a RawValue,
+    #[serde(borrow)]
+    price_fen: &'a RawValue,
+    #[serde(borrow)]
+    unit: &'a RawValue,
+    #[serde(borrow)]
+    weight_grams: &'a RawValue,
+    stock: i64,
+    #[serde(borrow)]
+    min_order_qty: &'a RawValue,
+    #[serde(borrow)]
+    tiers: &'a RawValue,
+}
+
+/// [`CertBadge`] borrowed.
+#[derive(Serialize, Deserialize)]
+struct CertSource<'a> {
+    kind: CertKind,
+    #[serde(borrow)]
+    number: Cow<'a, str>,
+    #[serde(borrow)]
+    issuer: &'a RawValue,
+    #[serde(borrow)]
+    valid_from: &'a RawValue,
+    #[serde(borrow)]
+    valid_to: &'a RawValue,
+    valid_today: bool,
+    #[serde(borrow)]
+    scope_product: &'a RawValue,
+}
+
+/// The page as [`render_page`] writes it: the shape of [`ProductDetail`].
+#[derive(Serialize)]
+struct PageOut<'s, 'a> {
+    #[serde(flatten)]
+    card: &'s CardSource<'a>,
+    #[serde(flatten)]
+    detail: &'s DetailSource<'a>,
+    assistance: AssistanceInfo,
 }
 
 #[cfg(test)]

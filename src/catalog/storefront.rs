@@ -167,29 +167,28 @@ pub async fn detail(state: &AppState, id: i64) -> Result<(Bytes, bool), AppError
     state
         .catalog
         .cache
-        .get_or_fill(&format!("detail:{id}"), || async {
-            let d = detail_uncached(state, id).await?;
-            serde_json::to_vec(&d)
-                .map(Bytes::from)
-                .map_err(|e| AppError::Internal(e.into()))
-        })
+        .get_or_fill(&format!("detail:{id}"), || detail_uncached(state, id))
         .await
 }
 
-/// [`detail`] without the cache.
+/// [`detail`] without the cache: the JSON of a [`ProductDetail`].
 ///
 /// # Errors
 /// 404 unless listed.
-pub async fn detail_uncached(state: &AppState, id: i64) -> Result<ProductDetail, AppError> {
-    let viewed = super::view::read(&state.db, &[id])
+pub async fn detail_uncached(state: &AppState, id: i64) -> Result<Bytes, AppError> {
+    let stored = super::view::read_stored(&state.db, &[id])
         .await?
         .into_iter()
         .next()
         .filter(|v| v.status == ProductStatus::Listed.as_str())
         .ok_or(AppError::NotFound)?;
-    Ok(viewed
-        .doc
-        .render(crate::time::business_date(Utc::now()), &viewed.stock))
+    super::doc::render_page(
+        &stored.text,
+        crate::time::business_date(Utc::now()),
+        &stored.stock,
+    )
+    .map(Bytes::from)
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("product view {id}: {e}")))
 }
 
 /// The traceability record behind a package's QR code: any product that was ever submitted

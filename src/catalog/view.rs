@@ -87,9 +87,23 @@ pub async fn backfill(conn: &impl ConnectionTrait) -> Result<usize, AppError> {
 #[derive(Debug, FromQueryResult)]
 struct Row {
     product_id: i64,
-    status: String,
-    doc: String,
-    stock: Option<String>,
+    status: Option<String>,
+    doc: Option<String>,
+    sku_id: Option<i64>,
+    stock: Option<i64>,
+}
+
+/// A stored document as text, with its status and current stock per SKU.
+#[derive(Debug)]
+pub struct Stored {
+    /// Product id.
+    pub product_id: i64,
+    /// Product status when the document was written.
+    pub status: String,
+    /// The document's JSON.
+    pub text: String,
+    /// Units in stock per active SKU, now.
+    pub stock: HashMap<i64, i64>,
 }
 
 /// A document read back, with its status and current stock per SKU.
@@ -103,53 +117,79 @@ pub struct Viewed {
     pub stock: HashMap<i64, i64>,
 }
 
-/// Documents of `ids` with current stock, in the order of `ids`: one statement.
+/// Documents of `ids` as text with current stock, in the order of `ids`: one statement, the
+/// documents and the stock rows of their active SKUs in one union (cheaper for PostgreSQL
+/// than aggregating the stock into each document's row).
 ///
 /// # Errors
-/// Database errors; 500 for an unreadable document.
-pub async fn read(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Viewed>, AppError> {
+/// Database errors.
+pub async fn read_stored(
+    conn: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<Vec<Stored>, AppError> {
     if ids.is_empty() {
         return Ok(vec![]);
     }
     let backend = conn.get_database_backend();
-    let (agg, placeholders): (&str, Vec<String>) = match backend {
-        DatabaseBackend::Postgres => (
-            "string_agg",
-            (1..=ids.len()).map(|i| format!("${i}")).collect(),
-        ),
-        _ => (
-            "group_concat",
-            (1..=ids.len()).map(|i| format!("?{i}")).collect(),
-        ),
+    let placeholders: Vec<String> = match backend {
+        DatabaseBackend::Postgres => (1..=ids.len()).map(|i| format!("${i}")).collect(),
+        _ => (1..=ids.len()).map(|i| format!("?{i}")).collect(),
     };
+    let list = placeholders.join(", ");
     let sql = format!(
-        "SELECT v.product_id, v.status, v.doc, \
-           (SELECT {agg}(s.id || ':' || s.stock, ',') FROM product_skus s WHERE s.product_id = v.product_id AND s.active) AS stock \
-         FROM product_views v WHERE v.product_id IN ({})",
-        placeholders.join(", ")
+        "SELECT v.product_id, v.status, v.doc, CAST(NULL AS BIGINT) AS sku_id, CAST(NULL AS BIGINT) AS stock \
+           FROM product_views v WHERE v.product_id IN ({list}) \
+         UNION ALL \
+         SELECT s.product_id, NULL, NULL, s.id, s.stock \
+           FROM product_skus s WHERE s.product_id IN ({list}) AND s.active"
     );
     let values: Vec<Value> = ids.iter().map(|id| (*id).into()).collect();
     let rows = Row::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
         .all(conn)
         .await?;
-    let mut by_id: HashMap<i64, Row> = rows.into_iter().map(|r| (r.product_id, r)).collect();
-    ids.iter()
-        .filter_map(|id| by_id.remove(id))
-        .map(|r| {
-            let doc = parse(r.product_id, &r.doc)?;
-            let stock = r
-                .stock
-                .unwrap_or_default()
-                .split(',')
-                .filter_map(|pair| {
-                    let (id, n) = pair.split_once(':')?;
-                    Some((id.trim().parse().ok()?, n.trim().parse().ok()?))
-                })
-                .collect();
+    let mut stock: HashMap<i64, HashMap<i64, i64>> = HashMap::new();
+    let mut docs: HashMap<i64, (String, String)> = HashMap::new();
+    for r in rows {
+        match (r.doc, r.sku_id) {
+            (Some(doc), _) => {
+                docs.insert(r.product_id, (r.status.unwrap_or_default(), doc));
+            }
+            (None, Some(sku)) => {
+                stock
+                    .entry(r.product_id)
+                    .or_default()
+                    .insert(sku, r.stock.unwrap_or(0));
+            }
+            (None, None) => {}
+        }
+    }
+    Ok(ids
+        .iter()
+        .filter_map(|id| {
+            let (status, text) = docs.remove(id)?;
+            Some(Stored {
+                product_id: *id,
+                status,
+                text,
+                stock: stock.remove(id).unwrap_or_default(),
+            })
+        })
+        .collect())
+}
+
+/// Documents of `ids` with current stock, in the order of `ids`: one statement.
+///
+/// # Errors
+/// Database errors; 500 for an unreadable document.
+pub async fn read(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Viewed>, AppError> {
+    read_stored(conn, ids)
+        .await?
+        .into_iter()
+        .map(|s| {
             Ok(Viewed {
-                status: r.status,
-                doc,
-                stock,
+                doc: parse(s.product_id, &s.text)?,
+                status: s.status,
+                stock: s.stock,
             })
         })
         .collect()

@@ -1,5 +1,6 @@
 //! Suppliers list certified products, operators review them, shoppers find them.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -8,7 +9,7 @@ use chrono::{Duration, Utc};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
-use crate::fixtures::{category, listed_product, png, product_input, upload};
+use crate::fixtures::{category, listed_product, listed_product_from, png, product_input, upload};
 use crate::helpers::{Auth, Backend, TestApp, TestOptions};
 
 /// Every supplier endpoint: another supplier gets 404, a member 403, and nothing changes.
@@ -948,4 +949,94 @@ async fn listing_runs_a_fixed_number_of_queries() {
         .expect(StatusCode::OK);
     let detail = counter.load(Ordering::SeqCst) - before;
     assert_eq!(detail, 1, "a product page is one read");
+}
+
+/// The product page is written straight from the stored document (names, description,
+/// images, trace copied through as stored): on every day around a certificate's validity and
+/// with any stock it says exactly what the document renders to, field for field.
+#[tokio::test]
+async fn the_product_page_says_what_its_document_renders() {
+    let app = TestApp::spawn().await;
+    let supplier = app.login("supplier").await;
+    let operator = app.login("operator").await;
+    let org = supplier.org_with("supplier_admin");
+    let hash = upload(&app, &supplier, &png(64, 48, 9)).await;
+    let cat = category(&app, "tropical").await;
+    let mut input = product_input(cat, "渲染\"一致\"测试", 2000, &[hash]);
+    input["subtitle"] = Value::Null;
+    input["description_html"] = json!("<p>第一行\n第二行 \"引号\" \\ 反斜杠 🍌</p>");
+    input["skus"] = json!([
+        {"spec": "5kg/箱", "price_fen": 2000, "unit": "箱", "weight_grams": 5000, "stock": 100, "tiers": [{"min_qty": 20, "price_fen": 1800}]},
+        {"spec": "10kg/箱", "price_fen": 3800, "unit": "箱", "weight_grams": 10000, "stock": 0, "min_order_qty": 2, "tiers": []},
+    ]);
+    let id = listed_product_from(&app, &supplier, &operator, input).await;
+    let today = bangfu::time::business_date(Utc::now());
+    let cert = app
+        .post(
+            &format!("/api/suppliers/{org}/certificates"),
+            json!({"kind": "zhenpin", "number": "ZP-\"R\"-1", "issuer": "深圳标准院", "valid_from": (today - Duration::days(10)).to_string(), "valid_to": (today + Duration::days(20)).to_string(), "product_id": id}),
+            &supplier.bearer(),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    let cert_id = cert.body["id"].as_i64().expect("cert");
+    app.post(
+        &format!("/api/review/certificates/{cert_id}/verify"),
+        json!({}),
+        &operator.bearer(),
+    )
+    .await
+    .expect(StatusCode::OK);
+
+    let page = app
+        .get(&format!("/api/products/{id}"), &Auth::None)
+        .await
+        .expect(StatusCode::OK);
+    let stored = bangfu::catalog::view::read_stored(app.db(), &[id])
+        .await
+        .expect("read")
+        .pop()
+        .expect("stored");
+    let doc: bangfu::catalog::doc::ProductDoc =
+        serde_json::from_str(&stored.text).expect("document");
+    let rendered = |date, stock: &HashMap<i64, i64>| {
+        serde_json::to_value(doc.clone().render(date, stock)).expect("json")
+    };
+    assert_eq!(page.body, rendered(today, &stored.stock));
+    // Not an empty page: both SKUs, the photo, the product's and the supplier's certificates.
+    assert_eq!(page.body["skus"].as_array().map(Vec::len), Some(2));
+    assert_eq!(page.body["images"].as_array().map(Vec::len), Some(1));
+    assert!(page.body["certificates"].as_array().map_or(0, Vec::len) >= 2);
+    assert_eq!(page.body["subtitle"], Value::Null);
+
+    let skus: Vec<i64> = stored.stock.keys().copied().collect();
+    let stocks = [
+        stored.stock.clone(),
+        HashMap::new(),
+        skus.iter().map(|s| (*s, 0)).collect(),
+        skus.iter().map(|s| (*s, 7)).collect(),
+    ];
+    let mut zhenpin_valid = vec![];
+    for offset in [-400, -11, -10, 0, 20, 21, 4000] {
+        let date = today + Duration::days(offset);
+        for stock in &stocks {
+            let fast: Value = serde_json::from_slice(
+                &bangfu::catalog::doc::render_page(&stored.text, date, stock).expect("page"),
+            )
+            .expect("json");
+            assert_eq!(fast, rendered(date, stock), "on {date} with {stock:?}");
+            if stock.is_empty() {
+                let badge = fast["certificates"]
+                    .as_array()
+                    .and_then(|c| c.iter().find(|b| b["number"] == "ZP-\"R\"-1"))
+                    .expect("the zhenpin badge");
+                zhenpin_valid.push(badge["valid_today"] == true);
+            }
+        }
+    }
+    assert_eq!(
+        zhenpin_valid,
+        [false, false, true, true, true, false, false],
+        "valid from ten days ago to twenty days ahead"
+    );
 }

@@ -99,12 +99,28 @@ pub async fn listed_product_with(
     price_fen: i64,
     hash: String,
 ) -> i64 {
-    let org = supplier.org_with("supplier_admin");
     let cat = category(app, "tropical").await;
+    listed_product_from(
+        app,
+        supplier,
+        operator,
+        product_input(cat, name, price_fen, &[hash]),
+    )
+    .await
+}
+
+/// Creates a product from `input`, submits it and (as the operator) approves it; returns its id.
+pub async fn listed_product_from(
+    app: &TestApp,
+    supplier: &Session,
+    operator: &Session,
+    input: Value,
+) -> i64 {
+    let org = supplier.org_with("supplier_admin");
     let created = app
         .post(
             &format!("/api/suppliers/{org}/products"),
-            product_input(cat, name, price_fen, &[hash]),
+            input,
             &supplier.bearer(),
         )
         .await

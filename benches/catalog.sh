@@ -9,9 +9,11 @@
 # seeds into a database of its own (bangfu_bench).
 #   bash benches/catalog.sh            # 10 s per endpoint
 #   BENCH_SECONDS=30 bash benches/catalog.sh
+#   BENCH_ROUNDS=5 bash benches/catalog.sh   # rounds of uncached detail vs raw sqlx (default 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${BENCH_SECONDS:-10}
+ROUNDS=${BENCH_ROUNDS:-3}
 export BENCH_PRODUCTS=${BENCH_PRODUCTS:-10000}
 bash .ci/services
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
@@ -67,18 +69,37 @@ run list_cached "http://127.0.0.1:18901/api/products?limit=20"
 run detail_cached "http://127.0.0.1:18901" benches/wrk/rotate_detail.lua 8
 run search_filters "http://127.0.0.1:18901" benches/wrk/search.lua
 run search_filters_uncached "http://127.0.0.1:18902" benches/wrk/search.lua
-run detail_uncached_seaorm "http://127.0.0.1:18902" benches/wrk/rotate_detail.lua
-run raw_sqlx_pk "http://127.0.0.1:18990" benches/wrk/rotate_pk.lua
+# The pair whose ratio is the target, in alternating rounds (this machine's speed drifts by
+# up to 1.5 x within minutes): the table shows each one's median and the median of the
+# rounds' ratios.
+for round in $(seq 1 "$ROUNDS"); do
+  run "detail_uncached_seaorm#$round" "http://127.0.0.1:18902" benches/wrk/rotate_detail.lua
+  run "raw_sqlx_pk#$round" "http://127.0.0.1:18990" benches/wrk/rotate_pk.lua
+done
 
 python3 - "$results" <<'PY'
-import sys
-rows = {l.split('\t')[0]: l.strip().split('\t') for l in open(sys.argv[1]) if l.strip()}
-rps = {k: float(v[1]) for k, v in rows.items()}
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    if line.strip():
+        name, rps, p50, p99, _ = line.strip().split('\t')
+        base, _, rnd = name.partition('#')
+        runs.setdefault(base, []).append((float(rps), p50, p99, rnd))
+def median_run(base):
+    rs = sorted(runs[base], key=lambda r: r[0])
+    return rs[len(rs) // 2]
 print()
 print("| endpoint | req/s | p50 | p99 | ratio |")
 print("|---|---|---|---|---|")
 ref = {"list_cached": "bare_axum", "detail_cached": "bare_axum", "detail_uncached_seaorm": "raw_sqlx_pk"}
-for k, v in rows.items():
-    r = f"{rps[k] / rps[ref[k]]:.2f} x {ref[k]}" if k in ref else ""
-    print(f"| {k} | {rps[k]:,.0f} | {v[2]} | {v[3]} | {r} |")
+for base in runs:
+    rps, p50, p99, _ = median_run(base)
+    ratio = ""
+    if base in ref:
+        other = {r[3]: r[0] for r in runs[ref[base]]}
+        ratios = [r[0] / other[r[3]] for r in runs[base] if r[3] in other]
+        rounds = f" (median of {len(ratios)} rounds: {', '.join(f'{x:.2f}' for x in ratios)})" if len(ratios) > 1 else ""
+        ratio = f"{statistics.median(ratios):.2f} x {ref[base]}{rounds}"
+    n = f" (median of {len(runs[base])})" if len(runs[base]) > 1 else ""
+    print(f"| {base} | {rps:,.0f}{n} | {p50} | {p99} | {ratio} |")
 PY

@@ -16,7 +16,7 @@ use sea_orm::DatabaseConnection;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
@@ -246,10 +246,32 @@ async fn route_not_found() -> AppError {
     AppError::RouteNotFound
 }
 
-/// Makes every error answer in the envelope, including those produced outside the handlers
-/// (axum's 405, timeouts, missing static files).
-async fn ensure_envelope(request: Request, next: Next) -> Response {
-    let response = next.run(request).await;
+/// Middleware: runs the rest of the stack with the request id available to error bodies and
+/// audit entries (`request_id::current`), and makes every error answer in the envelope,
+/// including those produced outside the handlers (axum's 405, timeouts, missing static files).
+/// Also counts the request and its latency (`ops::record`), panics and timeouts included.
+async fn per_request(request: Request, next: Next) -> Response {
+    let start = std::time::Instant::now();
+    let id = crate::request_id::of(&request);
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .cloned();
+    let response =
+        crate::request_id::within(id, async move { ensure_envelope(next.run(request).await) })
+            .await;
+    crate::ops::record(
+        &method,
+        route.as_ref().map(axum::extract::MatchedPath::as_str),
+        response.status(),
+        start.elapsed(),
+    );
+    response
+}
+
+/// An error response not in the envelope replaced by one that is (same status).
+fn ensure_envelope(response: Response) -> Response {
     let status = response.status();
     let is_json = response
         .headers()
@@ -286,18 +308,16 @@ pub fn router(state: AppState) -> Router {
     .route("/api", any(route_not_found))
     .route("/api/", any(route_not_found))
     .route("/api/{*rest}", any(route_not_found))
-    .layer(middleware::from_fn(crate::ops::track))
     .fallback_service(web)
     .layer(
         ServiceBuilder::new()
-            .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+            .layer(SetRequestIdLayer::new(request_id.clone(), crate::request_id::RandomUuid))
             .layer(PropagateRequestIdLayer::new(request_id))
             .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
                 let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
                 tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
             }))
-            .layer(middleware::from_fn(crate::request_id::scope))
-            .layer(middleware::from_fn(ensure_envelope))
+            .layer(middleware::from_fn(per_request))
             .layer(CatchPanicLayer::custom(panic_response))
             .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
             .layer(CompressionLayer::new())

@@ -31,6 +31,11 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(10))
+        // A connection back from a query a moment ago goes out as it is; one that sat idle
+        // for a few seconds (when a server restart, a proxy or a firewall may have dropped
+        // it) is pinged first. sqlx's default pings on every acquire: one more round trip
+        // per query.
+        .test_before_acquire_if_idle_for(Duration::from_secs(5))
         .sqlx_logging(false);
     options.map_sqlx_sqlite_opts(|opts| {
         opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)

@@ -2,11 +2,10 @@
 //! middleware.
 
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::StatusCode;
-use axum::middleware::Next;
+use axum::extract::State;
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use serde::Serialize;
@@ -45,21 +44,16 @@ pub fn metrics_handle() -> PrometheusHandle {
         .clone()
 }
 
-/// Middleware: counts requests and records latency by method, route template and status.
-pub async fn track(request: Request, next: Next) -> Response {
-    let start = Instant::now();
-    let method = request.method().to_string();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let response = next.run(request).await;
-    let status = response.status().as_u16().to_string();
-    let labels = [("method", method), ("route", route), ("status", status)];
+/// Counts a request and records its latency by method, route template (`unmatched` for
+/// what no route matched: static files) and status.
+pub fn record(method: &Method, route: Option<&str>, status: StatusCode, elapsed: Duration) {
+    let labels = [
+        ("method", method.as_str().to_owned()),
+        ("route", route.unwrap_or("unmatched").to_owned()),
+        ("status", status.as_str().to_owned()),
+    ];
     metrics::counter!("http_requests_total", &labels).increment(1);
-    metrics::histogram!("http_request_duration_seconds", &labels)
-        .record(start.elapsed().as_secs_f64());
-    response
+    metrics::histogram!("http_request_duration_seconds", &labels).record(elapsed.as_secs_f64());
 }
 
 /// Liveness.

@@ -75,6 +75,9 @@ run search_filters_uncached "http://127.0.0.1:18902" benches/wrk/search.lua
 for round in $(seq 1 "$ROUNDS"); do
   run "detail_uncached_seaorm#$round" "http://127.0.0.1:18902" benches/wrk/rotate_detail.lua
   run "raw_sqlx_pk#$round" "http://127.0.0.1:18990" benches/wrk/rotate_pk.lua
+  # For comparison only: raw sqlx through a pool tuned as the application's (ping after 5 s
+  # idle); the target is against sqlx's default pool above.
+  PK_PATH=/pk-idle-ping run "raw_sqlx_pk_idle_ping#$round" "http://127.0.0.1:18990" benches/wrk/rotate_pk.lua
 done
 
 python3 - "$results" <<'PY'
@@ -97,9 +100,15 @@ for base in runs:
     ratio = ""
     if base in ref:
         other = {r[3]: r[0] for r in runs[ref[base]]}
-        ratios = [r[0] / other[r[3]] for r in runs[base] if r[3] in other]
+        ratios = [r[0] / other[r[3]] for r in runs[base] if r[3] in other] \
+            or [r[0] / median_run(ref[base])[0] for r in runs[base]]
         rounds = f" (median of {len(ratios)} rounds: {', '.join(f'{x:.2f}' for x in ratios)})" if len(ratios) > 1 else ""
         ratio = f"{statistics.median(ratios):.2f} x {ref[base]}{rounds}"
     n = f" (median of {len(runs[base])})" if len(runs[base]) > 1 else ""
     print(f"| {base} | {rps:,.0f}{n} | {p50} | {p99} | {ratio} |")
+tuned = {r[3]: r[0] for r in runs.get("raw_sqlx_pk_idle_ping", [])}
+same = [r[0] / tuned[r[3]] for r in runs["detail_uncached_seaorm"] if r[3] in tuned]
+if same:
+    print(f"\nuncached detail / raw sqlx with the same pool tuning: {statistics.median(same):.2f} "
+          f"(rounds: {', '.join(f'{x:.2f}' for x in same)})")
 PY

@@ -314,8 +314,7 @@ pub fn router(state: AppState) -> Router {
             .layer(SetRequestIdLayer::new(request_id.clone(), crate::request_id::RandomUuid))
             .layer(PropagateRequestIdLayer::new(request_id))
             .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
-                let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %crate::request_id::of(req))
             }))
             .layer(middleware::from_fn(per_request))
             .layer(CatchPanicLayer::custom(panic_response))

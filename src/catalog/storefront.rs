@@ -188,7 +188,7 @@ pub async fn detail_uncached(state: &AppState, id: i64) -> Result<Bytes, AppErro
         &stored.stock,
     )
     .map(Bytes::from)
-    .map_err(|e| AppError::Internal(anyhow::anyhow!("product view {id}: {e}")))
+    .map_err(|e| super::view::unreadable(id, &e))
 }
 
 /// The traceability record behind a package's QR code: any product that was ever submitted

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult,
-    QueryFilter, QuerySelect, Statement, Value,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
+    QuerySelect, Value,
 };
 
 use super::doc::ProductDoc;
@@ -130,12 +130,8 @@ pub async fn read_stored(
     if ids.is_empty() {
         return Ok(vec![]);
     }
-    let backend = conn.get_database_backend();
-    let placeholders: Vec<String> = match backend {
-        DatabaseBackend::Postgres => (1..=ids.len()).map(|i| format!("${i}")).collect(),
-        _ => (1..=ids.len()).map(|i| format!("?{i}")).collect(),
-    };
-    let list = placeholders.join(", ");
+    let list: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let list = list.join(", ");
     let sql = format!(
         "SELECT v.product_id, v.status, v.doc, CAST(NULL AS BIGINT) AS sku_id, CAST(NULL AS BIGINT) AS stock \
            FROM product_views v WHERE v.product_id IN ({list}) \
@@ -144,23 +140,23 @@ pub async fn read_stored(
            FROM product_skus s WHERE s.product_id IN ({list}) AND s.active"
     );
     let values: Vec<Value> = ids.iter().map(|id| (*id).into()).collect();
-    let rows = Row::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
-        .all(conn)
-        .await?;
+    let rows = Row::find_by_statement(crate::db::statement(
+        conn.get_database_backend(),
+        &sql,
+        values,
+    ))
+    .all(conn)
+    .await?;
     let mut stock: HashMap<i64, HashMap<i64, i64>> = HashMap::new();
     let mut docs: HashMap<i64, (String, String)> = HashMap::new();
     for r in rows {
-        match (r.doc, r.sku_id) {
-            (Some(doc), _) => {
-                docs.insert(r.product_id, (r.status.unwrap_or_default(), doc));
-            }
-            (None, Some(sku)) => {
-                stock
-                    .entry(r.product_id)
-                    .or_default()
-                    .insert(sku, r.stock.unwrap_or(0));
-            }
-            (None, None) => {}
+        if let Some(doc) = r.doc {
+            docs.insert(r.product_id, (r.status.unwrap_or_default(), doc));
+        } else if let Some(sku) = r.sku_id {
+            stock
+                .entry(r.product_id)
+                .or_default()
+                .insert(sku, r.stock.unwrap_or(0));
         }
     }
     Ok(ids
@@ -197,8 +193,14 @@ pub async fn read(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Viewed
 
 /// Reads a stored document; 500 when it is unreadable.
 fn parse(product_id: i64, text: &str) -> Result<ProductDoc, AppError> {
-    serde_json::from_str(text)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("product view {product_id}: {e}")))
+    serde_json::from_str(text).map_err(|e| unreadable(product_id, &e))
+}
+
+/// The error for a stored document that does not read as one (a 500: documents are written
+/// by this code only).
+#[must_use]
+pub fn unreadable(product_id: i64, err: &serde_json::Error) -> AppError {
+    AppError::Internal(anyhow::anyhow!("product view {product_id}: {err}"))
 }
 
 /// A document with the product status it was written under (no stock).

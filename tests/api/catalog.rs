@@ -1040,3 +1040,30 @@ async fn the_product_page_says_what_its_document_renders() {
         "valid from ten days ago to twenty days ahead"
     );
 }
+
+/// A stored document that does not read as one (only a bug or a hand edit could write it) is a
+/// 500 in the envelope, not a panic or a half page; the shop's list leaves nothing half-written.
+#[tokio::test]
+async fn an_unreadable_product_document_is_a_500_in_the_envelope() {
+    let app = TestApp::spawn().await;
+    let supplier = app.login("supplier").await;
+    let operator = app.login("operator").await;
+    let id = listed_product(&app, &supplier, &operator, "坏文档测试", 2000).await;
+    app.db()
+        .execute_raw(bangfu::db::statement(
+            app.db().get_database_backend(),
+            "UPDATE product_views SET doc = '{\"detail\": 1}' WHERE product_id = $1",
+            vec![id.into()],
+        ))
+        .await
+        .expect("corrupt");
+    let r = app
+        .get(&format!("/api/products/{id}"), &Auth::None)
+        .await
+        .expect_error(StatusCode::INTERNAL_SERVER_ERROR, "internal_error");
+    assert!(
+        !r.text.contains("product view"),
+        "the cause is logged, not shown: {}",
+        r.text
+    );
+}

@@ -195,3 +195,41 @@ async fn the_latest_migrations_go_down_and_up_again() {
         .await
         .expect(StatusCode::OK);
 }
+
+/// The pool hands out a connection as it is when it was used a moment ago and pings it first
+/// after 5 s idle: connections the server dropped while idle (a restart, a proxy) are replaced
+/// and the next request succeeds.
+#[tokio::test]
+async fn connections_dropped_while_idle_are_replaced() {
+    if crate::helpers::Backend::from_env() != crate::helpers::Backend::Postgres {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    // Several pooled connections at once, then back in the pool.
+    let mut held = vec![];
+    for _ in 0..4 {
+        held.push(
+            sea_orm::TransactionTrait::begin(app.db())
+                .await
+                .expect("begin"),
+        );
+    }
+    drop(held);
+    let killed = sea_orm::ConnectionTrait::query_all_raw(
+        app.db(),
+        sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        ),
+    )
+    .await
+    .expect("terminate");
+    assert!(!killed.is_empty(), "the pool had other connections");
+    tokio::time::sleep(Duration::from_millis(5_500)).await;
+    for _ in 0..8 {
+        app.get("/api/regions/450124", &Auth::None)
+            .await
+            .expect(StatusCode::OK);
+    }
+}

@@ -60,8 +60,19 @@ fn template_tag() -> &'static str {
             .ok()
             .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_secs());
-        format!("{:x}{:x}", modified, meta.len())
+        format!("{}_{:x}{:x}", checkout_tag(), modified, meta.len())
     })
+}
+
+/// A short tag of the checkout the tests were built from, so that test runs of several
+/// checkouts (worktrees) on one PostgreSQL keep templates of their own and never drop each
+/// other's.
+fn checkout_tag() -> String {
+    let mut tag: u32 = 2_166_136_261;
+    for byte in env!("CARGO_MANIFEST_DIR").bytes() {
+        tag = (tag ^ u32::from(byte)).wrapping_mul(16_777_619);
+    }
+    format!("{tag:08x}")
 }
 
 /// Media files are content-addressed, so every test can share one directory (the template's
@@ -102,7 +113,10 @@ async fn fresh_postgres() -> (String, String) {
         let old = admin
             .query_all_raw(Statement::from_string(
                 admin.get_database_backend(),
-                "SELECT datname FROM pg_database WHERE datname LIKE 'bangfu_tpl_%'".to_owned(),
+                format!(
+                    "SELECT datname FROM pg_database WHERE datname LIKE 'bangfu_tpl_{}_%'",
+                    checkout_tag()
+                ),
             ))
             .await
             .expect("list templates");

@@ -33,6 +33,7 @@ pub mod ops;
 pub mod orders;
 pub mod orgs;
 pub mod payments;
+pub mod procurement;
 pub mod ratelimit;
 pub mod regions;
 pub mod request_id;

@@ -170,12 +170,14 @@ async fn readyz_reports_a_stopped_redis_and_recovers_without_restart() {
     assert!(ok, "readyz recovered once Redis was back");
 }
 
-/// The newest migrations go down and up again on a database with data in it.
+/// Every migration after the first four (the initial schema) goes down and up again on a
+/// database with data in it.
 #[tokio::test]
 async fn the_latest_migrations_go_down_and_up_again() {
     use migrations::MigratorTrait;
     let app = TestApp::spawn().await;
-    migrations::Migrator::down(app.db(), Some(2))
+    let later = u32::try_from(migrations::Migrator::migrations().len() - 4).expect("count");
+    migrations::Migrator::down(app.db(), Some(later))
         .await
         .expect("down");
     migrations::Migrator::up(app.db(), None).await.expect("up");

@@ -36,6 +36,7 @@ pub mod payments;
 pub mod procurement;
 pub mod ratelimit;
 pub mod regions;
+pub mod reporting;
 pub mod request_id;
 pub mod seed;
 pub mod suppliers;

@@ -10,6 +10,7 @@ mod m20261122_000004_create_commerce;
 mod m20261201_000005_inline_product_views;
 mod m20261201_000006_drop_hot_order_foreign_keys;
 mod m20261203_000020_create_procurement;
+mod m20261203_000021_create_reporting;
 mod util;
 
 /// The ordered list of migrations.
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_inline_product_views::Migration),
             Box::new(m20261201_000006_drop_hot_order_foreign_keys::Migration),
             Box::new(m20261203_000020_create_procurement::Migration),
+            Box::new(m20261203_000021_create_reporting::Migration),
         ]
     }
 }

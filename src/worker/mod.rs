@@ -75,6 +75,12 @@ enum BoxedHandler {
     Plain(PlainHandler),
 }
 
+/// A handler with its payload decoded.
+enum Ready {
+    Tx(TxRun),
+    Plain(PlainRun),
+}
+
 /// The payload of a scheduled job: its time slot (Unix seconds, aligned to the schedule).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Slot {
@@ -390,12 +396,12 @@ impl Worker {
                 .await;
         };
         let decoded = match handler {
-            BoxedHandler::Tx(h) => h(job.payload.clone()).map(Ok),
-            BoxedHandler::Plain(h) => h(job.payload.clone()).map(Err),
+            BoxedHandler::Tx(h) => h(job.payload.clone()).map(Ready::Tx),
+            BoxedHandler::Plain(h) => h(job.payload.clone()).map(Ready::Plain),
         };
         let run = match decoded {
-            Ok(Ok(run)) => run,
-            Ok(Err(run)) => {
+            Ok(Ready::Tx(run)) => run,
+            Ok(Ready::Plain(run)) => {
                 return match run(self.state.clone()).await {
                     Ok(()) => {
                         self.guard_update(&self.state.db, &job, JobState::Done, None, None)

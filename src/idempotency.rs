@@ -21,6 +21,16 @@ pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 /// How long a stored answer is kept.
 const KEEP_FOR: Duration = Duration::hours(24);
 
+crate::vocab::text_enum! {
+    /// Where a keyed request stands.
+    IdempotencyState {
+        /// The first request is running.
+        InProgress = "in_progress",
+        /// Finished; its answer is stored for replay.
+        Done = "done",
+    }
+}
+
 /// A JSON body together with its `Idempotency-Key` (optional) and the hash of the raw body.
 #[derive(Debug)]
 pub struct IdempotentJson<T> {
@@ -89,7 +99,7 @@ impl<T> IdempotentJson<T> {
             method: Set(method.to_owned()),
             path: Set(path.to_owned()),
             request_hash: Set(self.hash.clone()),
-            state: Set("in_progress".into()),
+            state: Set(IdempotencyState::InProgress),
             response_status: Set(None),
             response_body: Set(None),
             created_at: Set(now),
@@ -126,7 +136,7 @@ impl<T> IdempotentJson<T> {
         idempotency_keys::Entity::update_many()
             .col_expr(
                 idempotency_keys::Column::State,
-                sea_orm::sea_query::Expr::value("done"),
+                sea_orm::sea_query::Expr::value(IdempotencyState::Done),
             )
             .col_expr(
                 idempotency_keys::Column::ResponseStatus,
@@ -175,12 +185,8 @@ async fn replay(
             details: None,
         });
     }
-    match (
-        stored.state.as_str(),
-        stored.response_status,
-        stored.response_body,
-    ) {
-        ("done", Some(status), Some(body)) => {
+    match (stored.state, stored.response_status, stored.response_body) {
+        (IdempotencyState::Done, Some(status), Some(body)) => {
             let status = StatusCode::from_u16(u16::try_from(status).unwrap_or(500))
                 .unwrap_or(StatusCode::OK);
             let mut response = (status, body).into_response();

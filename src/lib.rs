@@ -11,7 +11,8 @@
 //!   `AppError` and its envelope), [`money`], [`domain`] (USCC, region codes, phones),
 //!   [`extract`] (request extractors), [`idempotency`], [`worker`] (the job queue),
 //!   [`entities`] (sea-orm tables), [`db`], [`ops`] (health, readiness, metrics), [`web`]
-//!   (the built frontend), [`seed`] (reference and demo data).
+//!   (the built frontend), [`seed`] (reference and demo data), [`vocab`] (stored words and
+//!   documents, typed).
 //! - Migrations live in the `migrations` workspace crate.
 
 pub mod app;
@@ -42,6 +43,7 @@ pub mod seed;
 pub mod suppliers;
 pub mod telemetry;
 pub mod time;
+pub mod vocab;
 pub mod web;
 pub mod worker;
 

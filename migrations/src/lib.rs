@@ -9,6 +9,7 @@ mod m20261122_000003_create_product_views;
 mod m20261122_000004_create_commerce;
 mod m20261201_000005_inline_product_views;
 mod m20261201_000006_drop_hot_order_foreign_keys;
+mod m20261203_000007_check_vocabulary;
 mod m20261203_000020_create_procurement;
 mod m20261203_000021_create_reporting;
 mod util;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_create_commerce::Migration),
             Box::new(m20261201_000005_inline_product_views::Migration),
             Box::new(m20261201_000006_drop_hot_order_foreign_keys::Migration),
+            Box::new(m20261203_000007_check_vocabulary::Migration),
             Box::new(m20261203_000020_create_procurement::Migration),
             Box::new(m20261203_000021_create_reporting::Migration),
         ]

@@ -90,7 +90,7 @@ pub async fn login(
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
     let ok = password::verify(password_text, stored).await?;
     let user = match user {
-        Some(u) if ok && u.status == UserStatus::Active.as_str() => u,
+        Some(u) if ok && u.status == UserStatus::Active => u,
         _ => {
             tracing::info!("login refused");
             return Err(AppError::InvalidCredentials);
@@ -285,12 +285,12 @@ pub async fn activate(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    if user.status == UserStatus::Disabled.as_str() {
+    if user.status == UserStatus::Disabled {
         return Err(AppError::NotFound);
     }
     let mut active = user.into_active_model();
     active.password_hash = Set(Some(password_hash));
-    active.status = Set(UserStatus::Active.as_str().to_owned());
+    active.status = Set(UserStatus::Active);
     active.password_changed_at = Set(Some(now));
     active.updated_at = Set(now);
     active.update(&txn).await?;

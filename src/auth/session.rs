@@ -6,7 +6,7 @@ use sea_orm::{
 };
 
 use super::actor::{Actor, Grant};
-use super::model::{OrgKind, Role, UserStatus};
+use super::model::{OrgStatus, UserStatus};
 use super::token;
 use crate::app::AppState;
 use crate::entities::{organizations, sessions, user_roles, users};
@@ -117,7 +117,7 @@ async fn load(
     };
     if session.revoked_at.is_some()
         || session.expires_at <= now
-        || user.status != UserStatus::Active.as_str()
+        || user.status != UserStatus::Active
     {
         return Ok(None);
     }
@@ -160,13 +160,13 @@ pub async fn grants_of(conn: &impl ConnectionTrait, user_id: i64) -> Result<Vec<
         .into_iter()
         .filter_map(|(grant, org)| {
             let org = org?;
-            if org.status != "active" {
+            if org.status != OrgStatus::Active {
                 return None;
             }
             Some(Grant {
-                role: Role::parse(&grant.role)?,
+                role: grant.role,
                 org_id: grant.org_id,
-                org_kind: OrgKind::parse(&org.kind)?,
+                org_kind: org.kind,
             })
         })
         .collect();

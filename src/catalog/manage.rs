@@ -437,9 +437,9 @@ pub async fn create(
         name: Set(checked.name),
         subtitle: Set(input.subtitle.map(|s| s.trim().chars().take(60).collect())),
         description_html: Set(checked.description),
-        storage: Set(input.storage.as_str().to_owned()),
+        storage: Set(input.storage),
         shelf_life_days: Set(input.shelf_life_days),
-        status: Set(ProductStatus::Draft.as_str().to_owned()),
+        status: Set(ProductStatus::Draft),
         review_reason: Set(None),
         trace_base: Set(input.trace_base),
         trace_batch: Set(input.trace_batch),
@@ -480,7 +480,7 @@ pub async fn update(
     input: ProductInput,
 ) -> Result<ManagedProduct, AppError> {
     let current = load_owned(&state.db, actor, id, WRITERS).await?;
-    let status = ProductStatus::parse(&current.status).unwrap_or(ProductStatus::Draft);
+    let status = current.status;
     if status == ProductStatus::PendingReview {
         return Err(AppError::conflict(
             "invalid_state",
@@ -497,7 +497,7 @@ pub async fn update(
     active.category_id = Set(input.category_id);
     active.subtitle = Set(input.subtitle.map(|s| s.trim().chars().take(60).collect()));
     active.description_html = Set(checked.description);
-    active.storage = Set(input.storage.as_str().to_owned());
+    active.storage = Set(input.storage);
     active.shelf_life_days = Set(input.shelf_life_days);
     active.trace_base = Set(input.trace_base);
     active.trace_batch = Set(input.trace_batch);
@@ -505,7 +505,7 @@ pub async fn update(
     active.trace_test_report_id = Set(input.trace_test_report_id);
     let back_to_review = status == ProductStatus::Listed && origin_changed;
     if back_to_review {
-        active.status = Set(ProductStatus::PendingReview.as_str().to_owned());
+        active.status = Set(ProductStatus::PendingReview);
     }
     active.updated_at = Set(Utc::now());
     active.update(&txn).await?;
@@ -528,7 +528,7 @@ pub async fn update(
             Some(actor),
             AuditEvent::new("product.origin_change", "product", id)
                 .before(serde_json::json!({"origin": current.origin_county_code, "status": current.status}))
-                .after(serde_json::json!({"origin": checked.origin, "status": if back_to_review { "pending_review" } else { current.status.as_str() }})),
+                .after(serde_json::json!({"origin": checked.origin, "status": if back_to_review { ProductStatus::PendingReview } else { current.status }})),
         )
         .await?;
     }
@@ -617,7 +617,7 @@ async fn page(
         query = query.filter(products::Column::SupplierOrgId.eq(org));
     }
     if let Some(s) = q.status {
-        query = query.filter(products::Column::Status.eq(s.as_str()));
+        query = query.filter(products::Column::Status.eq(s));
     }
     if let Some(Cursor(before)) = params.cursor()? {
         query = query.filter(products::Column::Id.lt(before));
@@ -673,7 +673,7 @@ pub async fn transition(
         }
         Move::Delist => load_owned(&state.db, actor, id, WRITERS).await?,
     };
-    let from = ProductStatus::parse(&current.status).unwrap_or(ProductStatus::Draft);
+    let from = current.status;
     let (allowed, to): (&[ProductStatus], ProductStatus) = match mv {
         Move::Submit => (
             &[
@@ -705,7 +705,7 @@ pub async fn transition(
         let approved = supplier_profiles::Entity::find_by_id(current.supplier_org_id)
             .one(&txn)
             .await?
-            .is_some_and(|p| p.status == SupplierStatus::Approved.as_str());
+            .is_some_and(|p| p.status == SupplierStatus::Approved);
         if !approved {
             return Err(AppError::conflict(
                 "supplier_not_approved",
@@ -736,7 +736,7 @@ pub async fn transition(
     }
     let now = Utc::now();
     let mut active = current.clone().into_active_model();
-    active.status = Set(to.as_str().to_owned());
+    active.status = Set(to);
     active.updated_at = Set(now);
     match mv {
         Move::Reject => active.review_reason = Set(reason.clone()),
@@ -851,7 +851,7 @@ pub async fn change_stock(
     )
     .await?;
     // Only a change between none and some affects what lists show.
-    let listed = product.status == ProductStatus::Listed.as_str();
+    let listed = product.status == ProductStatus::Listed;
     if (before == 0) != (after == 0) {
         super::touch_products(&txn, &[product.id]).await?;
     }

@@ -1,6 +1,6 @@
 //! Product statuses, storage conditions, zone rules.
 
-use crate::auth::model::text_enum;
+use crate::vocab::text_enum;
 
 text_enum! {
     /// Where a product stands.

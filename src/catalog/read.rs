@@ -13,7 +13,6 @@ use super::dto::{
     AssistanceInfo, CertBadge, Origin, PriceTier, ProductCard, ProductDetail, SkuView, SupplierRef,
     Trace,
 };
-use super::model::{ProductStatus, Storage};
 use super::reference::Reference;
 use crate::entities::{
     categories, certificates, organizations, pairings, product_images, product_skus, products,
@@ -22,8 +21,7 @@ use crate::entities::{
 use crate::error::AppError;
 use crate::media;
 use crate::money::Money;
-use crate::regions::model::Programme;
-use crate::suppliers::model::{CertKind, CertStatus, SupplierStatus};
+use crate::suppliers::model::{CertStatus, SupplierStatus};
 
 /// Products and what belongs to them, loaded together.
 #[derive(Debug, Default)]
@@ -126,10 +124,7 @@ pub async fn load_with(
                         .add(certificates::Column::SupplierOrgId.is_in(supplier_ids.clone())),
                 ),
         )
-        .filter(
-            certificates::Column::Status
-                .is_in([CertStatus::Verified.as_str(), CertStatus::Expired.as_str()]),
-        )
+        .filter(certificates::Column::Status.is_in([CertStatus::Verified, CertStatus::Expired]))
         .order_by_asc(certificates::Column::Id)
         .all(conn)
         .await?
@@ -144,7 +139,7 @@ pub async fn load_with(
         .all(conn)
         .await?
         .into_iter()
-        .filter_map(|p| Some((p.org_id, SupplierStatus::parse(&p.status)?)))
+        .map(|p| (p.org_id, p.status))
         .collect();
     let suppliers = organizations::Entity::find()
         .filter(organizations::Column::Id.is_in(supplier_ids))
@@ -231,14 +226,12 @@ impl Loaded {
             == Some(SupplierStatus::Approved);
         let certs = self
             .certs_of(p)
-            .filter_map(|c| {
-                Some(CertFact {
-                    kind: CertKind::parse(&c.kind)?,
-                    status: CertStatus::parse(&c.status)?,
-                    valid_from: c.valid_from,
-                    valid_to: c.valid_to,
-                    number: c.number.clone(),
-                })
+            .map(|c| CertFact {
+                kind: c.kind,
+                status: c.status,
+                valid_from: c.valid_from,
+                valid_to: c.valid_to,
+                number: c.number.clone(),
             })
             .collect();
         let parent = self
@@ -260,7 +253,7 @@ impl Loaded {
                 };
                 Some(PairingFact {
                     id: pr.id,
-                    programme: Programme::parse(&pr.programme)?,
+                    programme: pr.programme,
                     helper_code: pr.helper_code.clone(),
                     helper_name: self
                         .reference
@@ -340,7 +333,7 @@ impl Loaded {
             assistance_eligible: false,
             sales_count: p.sales_count,
             in_stock: false,
-            status: ProductStatus::parse(&p.status).unwrap_or(ProductStatus::Draft),
+            status: p.status,
         };
         let skus = active
             .iter()
@@ -367,7 +360,7 @@ impl Loaded {
         let certificates = self
             .certs_of(p)
             .map(|c| CertBadge {
-                kind: CertKind::parse(&c.kind).unwrap_or(CertKind::ComplianceCertificate),
+                kind: c.kind,
                 number: c.number.clone(),
                 issuer: c.issuer.clone(),
                 valid_from: c.valid_from,
@@ -379,7 +372,7 @@ impl Loaded {
         let detail = ProductDetail {
             card,
             description_html: p.description_html.clone(),
-            storage: Storage::parse(&p.storage).unwrap_or(Storage::Ambient),
+            storage: p.storage,
             shelf_life_days: p.shelf_life_days,
             producer_name: p.producer_name.clone(),
             category_path: self

@@ -339,7 +339,7 @@ impl SearchIndex {
             query =
                 query.filter(products::Column::UpdatedAt.gte(since - chrono::Duration::seconds(5)));
         }
-        let changed: Vec<(i64, String)> = query.into_tuple().all(conn).await?;
+        let changed: Vec<(i64, ProductStatus)> = query.into_tuple().all(conn).await?;
         if changed.is_empty() && since.is_some() {
             *self
                 .synced_until
@@ -349,7 +349,7 @@ impl SearchIndex {
         }
         let listed: Vec<i64> = changed
             .iter()
-            .filter(|(_, s)| s == ProductStatus::Listed.as_str())
+            .filter(|(_, s)| *s == ProductStatus::Listed)
             .map(|(id, _)| *id)
             .collect();
         let mut loaded_all = Vec::new();

@@ -23,11 +23,10 @@ use crate::suppliers::model::CertKind;
 
 /// The facet path a zone selects.
 fn zone_facet(reference: &Reference, zone: &zones::Model) -> Option<String> {
-    match ZoneRule::parse(&zone.rule_kind) {
-        Some(ZoneRule::Region) => reference.region_facet(&zone.rule_value),
-        Some(ZoneRule::Programme) => Some(format!("/prog/{}", zone.rule_value)),
-        Some(ZoneRule::Certificate) => Some(format!("/cert/{}", zone.rule_value)),
-        None => None,
+    match zone.rule_kind {
+        ZoneRule::Region => reference.region_facet(&zone.rule_value),
+        ZoneRule::Programme => Some(format!("/prog/{}", zone.rule_value)),
+        ZoneRule::Certificate => Some(format!("/cert/{}", zone.rule_value)),
     }
 }
 
@@ -127,7 +126,7 @@ pub async fn list_uncached(state: &AppState, q: &ProductQuery) -> Result<Product
     let items = super::view::read(&state.db, &hits.ids)
         .await?
         .into_iter()
-        .filter(|v| v.status == ProductStatus::Listed.as_str())
+        .filter(|v| v.status == ProductStatus::Listed)
         .map(|v| v.doc.render(today, &v.stock).card)
         .collect();
     let facets = label_facets(&hits, |root, value| match root {
@@ -180,7 +179,7 @@ pub async fn detail_uncached(state: &AppState, id: i64) -> Result<Bytes, AppErro
         .await?
         .into_iter()
         .next()
-        .filter(|v| v.status == ProductStatus::Listed.as_str())
+        .filter(|v| v.status == ProductStatus::Listed)
         .ok_or(AppError::NotFound)?;
     super::doc::render_page(
         &stored.text,
@@ -201,7 +200,7 @@ pub async fn trace(state: &AppState, id: i64) -> Result<ProductDetail, AppError>
     let p = loaded
         .products
         .first()
-        .filter(|p| p.status != ProductStatus::Draft.as_str())
+        .filter(|p| p.status != ProductStatus::Draft)
         .ok_or(AppError::NotFound)?;
     Ok(loaded.detail(p, crate::time::business_date(Utc::now())))
 }
@@ -223,7 +222,7 @@ pub async fn qr(state: &AppState, id: i64, png: bool) -> Result<Bytes, AppError>
     let exists = products::Entity::find_by_id(id)
         .one(&state.db)
         .await?
-        .is_some_and(|p| p.status != ProductStatus::Draft.as_str());
+        .is_some_and(|p| p.status != ProductStatus::Draft);
     if !exists {
         return Err(AppError::NotFound);
     }
@@ -256,7 +255,7 @@ fn zone_dto(z: zones::Model) -> Zone {
         slug: z.slug,
         name: z.name,
         name_en: z.name_en,
-        rule_kind: ZoneRule::parse(&z.rule_kind).unwrap_or(ZoneRule::Region),
+        rule_kind: z.rule_kind,
         rule_value: z.rule_value,
         description: z.description,
         position: z.position,
@@ -355,7 +354,7 @@ pub async fn save_zone(
     active.slug = Set(z.slug);
     active.name = Set(z.name.trim().to_owned());
     active.name_en = Set(z.name_en.trim().to_owned());
-    active.rule_kind = Set(z.rule_kind.as_str().to_owned());
+    active.rule_kind = Set(z.rule_kind);
     active.rule_value = Set(z.rule_value);
     active.banner_media_hash = Set(z.banner_media_hash);
     active.description = Set(z.description);

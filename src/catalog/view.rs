@@ -11,6 +11,7 @@ use sea_orm::{
 };
 
 use super::doc::ProductDoc;
+use super::model::ProductStatus;
 use super::read;
 use crate::entities::{product_views, products};
 use crate::error::AppError;
@@ -31,7 +32,7 @@ pub async fn refresh(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<(), App
                     .map_err(|e| AppError::Internal(e.into()))?;
                 Ok(product_views::ActiveModel {
                     product_id: Set(p.id),
-                    status: Set(p.status.clone()),
+                    status: Set(p.status),
                     version: Set(p.version),
                     doc: Set(doc),
                     updated_at: Set(now),
@@ -87,7 +88,7 @@ pub async fn backfill(conn: &impl ConnectionTrait) -> Result<usize, AppError> {
 #[derive(Debug, FromQueryResult)]
 struct Row {
     product_id: i64,
-    status: Option<String>,
+    status: Option<ProductStatus>,
     doc: Option<String>,
     sku_id: Option<i64>,
     stock: Option<i64>,
@@ -99,7 +100,7 @@ pub struct Stored {
     /// Product id.
     pub product_id: i64,
     /// Product status when the document was written.
-    pub status: String,
+    pub status: ProductStatus,
     /// The document's JSON.
     pub text: String,
     /// Units in stock per active SKU, now.
@@ -110,7 +111,7 @@ pub struct Stored {
 #[derive(Debug)]
 pub struct Viewed {
     /// Product status when the document was written.
-    pub status: String,
+    pub status: ProductStatus,
     /// The document.
     pub doc: ProductDoc,
     /// Units in stock per active SKU, now.
@@ -148,10 +149,13 @@ pub async fn read_stored(
     .all(conn)
     .await?;
     let mut stock: HashMap<i64, HashMap<i64, i64>> = HashMap::new();
-    let mut docs: HashMap<i64, (String, String)> = HashMap::new();
+    let mut docs: HashMap<i64, (ProductStatus, String)> = HashMap::new();
     for r in rows {
         if let Some(doc) = r.doc {
-            docs.insert(r.product_id, (r.status.unwrap_or_default(), doc));
+            let status = r.status.ok_or_else(|| {
+                AppError::Internal(anyhow::anyhow!("product view {}: no status", r.product_id))
+            })?;
+            docs.insert(r.product_id, (status, doc));
         } else if let Some(sku) = r.sku_id {
             stock
                 .entry(r.product_id)
@@ -207,7 +211,7 @@ pub fn unreadable(product_id: i64, err: &serde_json::Error) -> AppError {
 #[derive(Debug, Clone)]
 pub struct Shelved {
     /// Product status when the document was written.
-    pub status: String,
+    pub status: ProductStatus,
     /// The document.
     pub doc: ProductDoc,
 }

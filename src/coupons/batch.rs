@@ -159,7 +159,7 @@ fn spawn_writer(
 #[derive(Debug, FromQueryResult)]
 struct Left {
     left_today: i64,
-    campaign_status: String,
+    campaign_status: CampaignStatus,
 }
 
 async fn write_batch(
@@ -182,7 +182,7 @@ async fn write_batch(
         return Ok(std::collections::HashMap::new());
     };
     let room = usize::try_from(left.left_today.max(0)).unwrap_or(0);
-    if left.campaign_status == CampaignStatus::Cancelled.as_str() || room == 0 {
+    if left.campaign_status == CampaignStatus::Cancelled || room == 0 {
         return Ok(std::collections::HashMap::new());
     }
     let now: DateTime<Utc> = Utc::now();
@@ -195,7 +195,7 @@ async fn write_batch(
         terms.day.into(),
         c.face_value_fen.into(),
         c.min_spend_fen.into(),
-        CouponStatus::Available.as_str().into(),
+        CouponStatus::Available.into(),
         valid_from.into(),
         valid_until.into(),
         now.into(),
@@ -208,8 +208,8 @@ async fn write_batch(
     // than scanning a large union's roster once per batch.
     values.push(c.union_org_id.into());
     let union = values.len();
-    let named: Vec<String> = serde_json::from_str(&c.audience_values).unwrap_or_default();
-    let column = match AudienceKind::parse(&c.audience_kind).unwrap_or(AudienceKind::All) {
+    let named: &[String] = &c.audience_values;
+    let column = match c.audience_kind {
         AudienceKind::All => None,
         AudienceKind::Segment => Some("r.segment"),
         AudienceKind::WorkUnits => Some("r.work_unit"),

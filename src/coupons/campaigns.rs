@@ -18,6 +18,7 @@ use crate::db::begin_write;
 use crate::entities::{categories, coupon_campaigns, organizations, regions, zones};
 use crate::error::{AppError, FieldErrors};
 use crate::money::Money;
+use crate::vocab::JsonText;
 
 /// Role that runs a union's campaigns.
 pub const ADMIN: &[Role] = &[Role::UnionAdmin];
@@ -52,8 +53,8 @@ pub fn parse_time(text: &str) -> Option<NaiveTime> {
 /// The status as the calendar makes it.
 #[must_use]
 pub fn effective_status(c: &coupon_campaigns::Model, today: NaiveDate) -> CampaignStatus {
-    match CampaignStatus::parse(&c.status) {
-        Some(CampaignStatus::Scheduled | CampaignStatus::Running | CampaignStatus::Ended) => {
+    match c.status {
+        CampaignStatus::Scheduled | CampaignStatus::Running | CampaignStatus::Ended => {
             if today < c.starts_on {
                 CampaignStatus::Scheduled
             } else if today <= c.ends_on {
@@ -62,8 +63,7 @@ pub fn effective_status(c: &coupon_campaigns::Model, today: NaiveDate) -> Campai
                 CampaignStatus::Ended
             }
         }
-        Some(s) => s,
-        None => CampaignStatus::Draft,
+        s @ (CampaignStatus::Draft | CampaignStatus::Cancelled) => s,
     }
 }
 
@@ -82,17 +82,17 @@ pub fn to_dto(c: coupon_campaigns::Model, today: NaiveDate) -> Campaign {
         budget_fen: Money::from_fen(c.budget_fen),
         per_member_limit: c.per_member_limit,
         per_member_daily_limit: c.per_member_daily_limit,
-        audience_kind: AudienceKind::parse(&c.audience_kind).unwrap_or(AudienceKind::All),
-        audience_values: serde_json::from_str(&c.audience_values).unwrap_or_default(),
-        claim_mode: ClaimMode::parse(&c.claim_mode).unwrap_or(ClaimMode::Drop),
+        audience_kind: c.audience_kind,
+        audience_values: c.audience_values.into_inner(),
+        claim_mode: c.claim_mode,
         daily_quantity: c.daily_quantity,
         drop_time: c.drop_time,
         rollover: c.rollover,
-        validity_kind: ValidityKind::parse(&c.validity_kind).unwrap_or(ValidityKind::Fixed),
+        validity_kind: c.validity_kind,
         valid_from: c.valid_from,
         valid_to: c.valid_to,
         valid_days: c.valid_days,
-        scope: serde_json::from_str(&c.scope).unwrap_or_default(),
+        scope: c.scope.into_inner(),
         starts_on: c.starts_on,
         ends_on: c.ends_on,
         issued_count: c.issued_count,
@@ -248,7 +248,7 @@ async fn check(conn: &impl ConnectionTrait, input: &CampaignInput) -> Result<(),
     if !s.suppliers.is_empty() {
         let found = organizations::Entity::find()
             .filter(organizations::Column::Id.is_in(s.suppliers.clone()))
-            .filter(organizations::Column::Kind.eq(OrgKind::Supplier.as_str()))
+            .filter(organizations::Column::Kind.eq(OrgKind::Supplier))
             .all(conn)
             .await?;
         if found.len() != s.suppliers.len() {
@@ -270,10 +270,9 @@ fn write(active: &mut coupon_campaigns::ActiveModel, input: CampaignInput) {
     active.budget_fen = Set(input.budget_fen.fen());
     active.per_member_limit = Set(input.per_member_limit);
     active.per_member_daily_limit = Set(input.per_member_daily_limit);
-    active.audience_kind = Set(input.audience_kind.as_str().to_owned());
-    active.audience_values =
-        Set(serde_json::to_string(&input.audience_values).unwrap_or_else(|_| "[]".into()));
-    active.claim_mode = Set(input.claim_mode.as_str().to_owned());
+    active.audience_kind = Set(input.audience_kind);
+    active.audience_values = Set(JsonText(input.audience_values));
+    active.claim_mode = Set(input.claim_mode);
     active.daily_quantity = Set(input
         .daily_quantity
         .filter(|_| input.claim_mode == ClaimMode::Drop));
@@ -281,11 +280,11 @@ fn write(active: &mut coupon_campaigns::ActiveModel, input: CampaignInput) {
         .drop_time
         .filter(|_| input.claim_mode == ClaimMode::Drop));
     active.rollover = Set(input.rollover);
-    active.validity_kind = Set(input.validity_kind.as_str().to_owned());
+    active.validity_kind = Set(input.validity_kind);
     active.valid_from = Set(input.valid_from);
     active.valid_to = Set(input.valid_to);
     active.valid_days = Set(input.valid_days);
-    active.scope = Set(serde_json::to_string(&input.scope).unwrap_or_else(|_| "{}".into()));
+    active.scope = Set(JsonText(input.scope));
     active.starts_on = Set(input.starts_on);
     active.ends_on = Set(input.ends_on);
     active.updated_at = Set(Utc::now());
@@ -306,7 +305,7 @@ pub async fn create(
     let now = Utc::now();
     let mut active = coupon_campaigns::ActiveModel {
         union_org_id: Set(union_id),
-        status: Set(CampaignStatus::Draft.as_str().to_owned()),
+        status: Set(CampaignStatus::Draft),
         issued_count: Set(0),
         created_by: Set(Some(actor.user_id)),
         created_at: Set(now),
@@ -352,7 +351,7 @@ pub async fn update(
     input: CampaignInput,
 ) -> Result<Campaign, AppError> {
     let current = load_admin(&state.db, actor, id).await?;
-    if current.status != CampaignStatus::Draft.as_str() {
+    if current.status != CampaignStatus::Draft {
         return Err(AppError::conflict(
             "invalid_state",
             "活动已发布，不能修改 / a published campaign cannot be changed",
@@ -409,10 +408,10 @@ pub async fn set_status(
     };
     let txn = begin_write(&state.db).await?;
     let mut active = current.clone().into_active_model();
-    active.status = Set(target.as_str().to_owned());
+    active.status = Set(target);
     active.updated_at = Set(Utc::now());
     let row = active.update(&txn).await?;
-    if publish && current.claim_mode == ClaimMode::Direct.as_str() {
+    if publish && current.claim_mode == ClaimMode::Direct {
         super::issue::enqueue(&txn, id, 0).await?;
     }
     audit::record(
@@ -474,13 +473,8 @@ pub fn validity(
     c: &coupon_campaigns::Model,
     claimed_at: DateTime<Utc>,
 ) -> (DateTime<Utc>, DateTime<Utc>) {
-    match (
-        ValidityKind::parse(&c.validity_kind),
-        c.valid_from,
-        c.valid_to,
-        c.valid_days,
-    ) {
-        (Some(ValidityKind::Fixed), Some(from), Some(to), _) => (
+    match (c.validity_kind, c.valid_from, c.valid_to, c.valid_days) {
+        (ValidityKind::Fixed, Some(from), Some(to), _) => (
             day_start(from),
             day_start(to) + Duration::days(1) - Duration::milliseconds(1),
         ),
@@ -492,5 +486,5 @@ pub fn validity(
 /// The scope of a campaign.
 #[must_use]
 pub fn scope_of(c: &coupon_campaigns::Model) -> Scope {
-    serde_json::from_str(&c.scope).unwrap_or_default()
+    c.scope.0.clone()
 }

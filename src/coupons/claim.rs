@@ -16,7 +16,7 @@ use sea_orm::{
 use super::campaigns::{self, at, effective_status, parse_time};
 use super::dto::{ClaimState, Coupon};
 use super::gate::{DbAnswer, Gate};
-use super::model::{AudienceKind, CampaignStatus, ClaimMode, CouponStatus};
+use super::model::{AudienceKind, CampaignStatus, ClaimMode, CouponStatus, RosterStatus};
 use crate::app::AppState;
 use crate::auth::Actor;
 use crate::db::{begin_write, statement};
@@ -76,12 +76,12 @@ pub async fn eligible(
 ) -> Result<bool, AppError> {
     let rows = member_roster::Entity::find()
         .filter(member_roster::Column::UserId.eq(user_id))
-        .filter(member_roster::Column::Status.eq("active"))
+        .filter(member_roster::Column::Status.eq(RosterStatus::Active))
         .find_also_related(organizations::Entity)
         .all(conn)
         .await?;
-    let values: Vec<String> = serde_json::from_str(&campaign.audience_values).unwrap_or_default();
-    let kind = AudienceKind::parse(&campaign.audience_kind).unwrap_or(AudienceKind::All);
+    let values: &[String] = &campaign.audience_values;
+    let kind = campaign.audience_kind;
     Ok(rows.iter().any(|(r, union)| {
         let in_union = r.union_org_id == campaign.union_org_id
             || union.as_ref().and_then(|u| u.parent_id) == Some(campaign.union_org_id);
@@ -169,7 +169,7 @@ impl Live {
     /// Whether claims can be tried now: the campaign runs and today's drop is open.
     fn open(&self, now: DateTime<Utc>, today: NaiveDate) -> bool {
         effective_status(&self.campaign, today) == CampaignStatus::Running
-            && self.campaign.claim_mode == ClaimMode::Drop.as_str()
+            && self.campaign.claim_mode == ClaimMode::Drop
             && self.drop.as_ref().is_some_and(|d| now >= d.opens_at)
     }
 }
@@ -190,12 +190,11 @@ async fn live(
         .await?
         .ok_or(AppError::NotFound)?;
     let status = effective_status(&campaign, today);
-    let drop =
-        if status == CampaignStatus::Running && campaign.claim_mode == ClaimMode::Drop.as_str() {
-            Some(todays_drop(&state.db, &campaign, today).await?)
-        } else {
-            None
-        };
+    let drop = if status == CampaignStatus::Running && campaign.claim_mode == ClaimMode::Drop {
+        Some(todays_drop(&state.db, &campaign, today).await?)
+    } else {
+        None
+    };
     let live = std::sync::Arc::new(Live { campaign, drop });
     if status != CampaignStatus::Draft {
         state
@@ -281,7 +280,7 @@ pub async fn claim(
     let Some(drop) = live
         .drop
         .as_ref()
-        .filter(|_| campaign.claim_mode == ClaimMode::Drop.as_str())
+        .filter(|_| campaign.claim_mode == ClaimMode::Drop)
     else {
         return Err(AppError::conflict(
             "coupon_direct_only",
@@ -426,7 +425,7 @@ struct Standing {
     left_today: i64,
     mine: i64,
     mine_today: i64,
-    campaign_status: String,
+    campaign_status: CampaignStatus,
 }
 
 async fn standing(
@@ -457,7 +456,7 @@ async fn standing(
 impl Standing {
     /// Why a claim would be refused now, if it would.
     fn refusal(&self, campaign: &coupon_campaigns::Model) -> Option<Refusal> {
-        if self.campaign_status == CampaignStatus::Cancelled.as_str() {
+        if self.campaign_status == CampaignStatus::Cancelled {
             Some(Refusal::Ended)
         } else if self.mine >= i64::from(campaign.per_member_limit) {
             Some(Refusal::Limit(self.mine))
@@ -583,7 +582,7 @@ async fn write_txn(
         day_seq: Set(i32::try_from(now_standing.mine_today + 1).unwrap_or(i32::MAX)),
         face_value_fen: Set(campaign.face_value_fen),
         min_spend_fen: Set(campaign.min_spend_fen),
-        status: Set(CouponStatus::Available.as_str().to_owned()),
+        status: Set(CouponStatus::Available),
         valid_from: Set(valid_from),
         valid_until: Set(valid_until),
         payment_id: Set(None),
@@ -647,7 +646,7 @@ pub async fn state_for(
     if matches!(status, CampaignStatus::Ended | CampaignStatus::Cancelled) {
         return Ok((ClaimState::Ended, 0, mine, None));
     }
-    if c.claim_mode == ClaimMode::Direct.as_str() {
+    if c.claim_mode == ClaimMode::Direct {
         let left = c.total_quantity - c.issued_count;
         return Ok((
             if mine >= i64::from(c.per_member_limit) {

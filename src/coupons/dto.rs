@@ -289,7 +289,7 @@ pub struct RosterImport {
 }
 
 /// One bad row.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RowError {
     /// Line number in the file (the header is line 1).
     pub line: u64,

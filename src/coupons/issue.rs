@@ -12,7 +12,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use super::campaigns::{effective_status, validity};
-use super::model::{CampaignStatus, CouponStatus};
+use super::model::{CampaignStatus, CouponStatus, RosterStatus};
 use crate::entities::{coupon_campaigns, coupons, member_roster};
 use crate::error::AppError;
 use crate::worker::{JobOptions, JobRegistry, enqueue as enqueue_job};
@@ -69,7 +69,7 @@ async fn run(txn: &DatabaseTransaction, p: Payload) -> anyhow::Result<()> {
     }
     let roster = member_roster::Entity::find()
         .filter(member_roster::Column::Id.gt(p.after_roster_id))
-        .filter(member_roster::Column::Status.eq("active"))
+        .filter(member_roster::Column::Status.eq(RosterStatus::Active))
         .filter(member_roster::Column::UserId.is_not_null())
         .order_by_asc(member_roster::Column::Id)
         .limit(BATCH)
@@ -101,7 +101,7 @@ async fn run(txn: &DatabaseTransaction, p: Payload) -> anyhow::Result<()> {
             day_seq: Set(1),
             face_value_fen: Set(c.face_value_fen),
             min_spend_fen: Set(c.min_spend_fen),
-            status: Set(CouponStatus::Available.as_str().to_owned()),
+            status: Set(CouponStatus::Available),
             valid_from: Set(valid_from),
             valid_until: Set(valid_until),
             payment_id: Set(None),
@@ -143,8 +143,7 @@ async fn run(txn: &DatabaseTransaction, p: Payload) -> anyhow::Result<()> {
 
 /// Registers the issuance job.
 pub fn register(registry: &mut JobRegistry) {
-    registry.register(JOB, |_state, payload, txn| async move {
-        let p: Payload = serde_json::from_value(payload)?;
+    registry.register(JOB, |_state, p: Payload, txn| async move {
         run(&txn, p).await?;
         Ok(txn)
     });

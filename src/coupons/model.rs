@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::model::text_enum;
+use crate::vocab::text_enum;
 
 text_enum! {
     /// Where a campaign stands. `scheduled` becomes `running` and `ended` by the calendar.
@@ -64,6 +64,31 @@ text_enum! {
         Used = "used",
         /// Past its validity unused.
         Expired = "expired",
+    }
+}
+
+text_enum! {
+    /// Whether a roster entry is a current member.
+    RosterStatus {
+        /// On the union's current roster.
+        Active = "active",
+        /// Missing from the last full import: no longer a member.
+        Left = "left",
+    }
+}
+
+text_enum! {
+    /// Where a roster import stands.
+    ImportStatus {
+        /// Uploaded; waiting for the worker.
+        Pending = "pending",
+        /// Being processed (shown while the worker reports progress; the row stays `pending`
+        /// until it finishes).
+        Running = "running",
+        /// Finished (the report is complete).
+        Done = "done",
+        /// Refused as a whole (e.g. an unreadable file).
+        Failed = "failed",
     }
 }
 

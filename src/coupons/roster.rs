@@ -16,6 +16,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use super::dto::{Membership, RosterImport, RosterMember, RosterPage, RowError, VerifyMembership};
+use super::model::{ImportStatus, RosterStatus};
 use crate::app::AppState;
 use crate::audit::{self, AuditEvent};
 use crate::auth::authz;
@@ -26,6 +27,7 @@ use crate::entities::{member_roster, organizations, roster_imports, user_roles};
 use crate::error::{AppError, FieldErrors};
 use crate::extract::{Cursor as PageCursor, PageParams};
 use crate::ratelimit::Decision;
+use crate::vocab::JsonText;
 use crate::worker::{JobOptions, JobRegistry, enqueue};
 
 /// Job kind.
@@ -256,14 +258,10 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, AppError> {
 
 fn to_dto(r: roster_imports::Model) -> RosterImport {
     RosterImport {
-        errors: r
-            .errors
-            .as_deref()
-            .and_then(|e| serde_json::from_str(e).ok())
-            .unwrap_or_default(),
+        errors: r.errors.map(JsonText::into_inner).unwrap_or_default(),
         id: r.id,
         union_org_id: r.union_org_id,
-        status: r.status,
+        status: r.status.to_string(),
         dry_run: r.dry_run,
         filename: r.filename,
         total_rows: r.total_rows,
@@ -301,7 +299,7 @@ pub async fn start(
         .one(&state.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    if org.kind != OrgKind::Union.as_str() {
+    if org.kind != OrgKind::Union {
         return Err(AppError::NotFound);
     }
     if bytes.is_empty() {
@@ -318,7 +316,7 @@ pub async fn start(
     let txn = begin_write(&state.db).await?;
     let row = roster_imports::ActiveModel {
         union_org_id: Set(union_id),
-        status: Set("pending".into()),
+        status: Set(ImportStatus::Pending),
         dry_run: Set(dry_run),
         file_key: Set(key),
         filename: Set(filename
@@ -367,13 +365,13 @@ pub async fn get(state: &AppState, actor: &Actor, id: i64) -> Result<RosterImpor
         .await?
         .ok_or(AppError::NotFound)?;
     authz::authorize_org_role(actor, row.union_org_id, &[Role::UnionAdmin])?;
+    let stored = row.status;
     let mut dto = to_dto(row);
-    if dto.status != "done"
-        && dto.status != "failed"
+    if !matches!(stored, ImportStatus::Done | ImportStatus::Failed)
         && let Some(n) = state.coupons.progress(&format!("roster:{id}")).await
     {
         dto.processed_rows = n;
-        dto.status = "running".into();
+        dto.status = ImportStatus::Running.to_string();
     }
     Ok(dto)
 }
@@ -385,7 +383,7 @@ async fn run(state: &AppState, txn: &DatabaseTransaction, import_id: i64) -> any
     else {
         return Ok(());
     };
-    if imp.status == "done" {
+    if imp.status == ImportStatus::Done {
         return Ok(());
     }
     let bytes = crate::media::read_document(state, &imp.file_key)
@@ -403,12 +401,12 @@ async fn run(state: &AppState, txn: &DatabaseTransaction, import_id: i64) -> any
                     .unwrap_or_default(),
                 other => other.to_string(),
             };
-            active.status = Set("failed".into());
-            active.errors = Set(Some(serde_json::to_string(&vec![RowError {
+            active.status = Set(ImportStatus::Failed);
+            active.errors = Set(Some(JsonText(vec![RowError {
                 line: 1,
                 field: "file".into(),
                 reason,
-            }])?));
+            }])));
             active.finished_at = Set(Some(Utc::now()));
             active.update(txn).await?;
             return Ok(());
@@ -417,14 +415,14 @@ async fn run(state: &AppState, txn: &DatabaseTransaction, import_id: i64) -> any
     active.total_rows = Set(i64::try_from(parsed.total)?);
     active.valid_rows = Set(i64::try_from(parsed.rows.len())?);
     active.error_rows = Set(i64::try_from(parsed.errors.len())?);
-    let shown: Vec<&RowError> = parsed.errors.iter().take(1000).collect();
-    active.errors = Set(Some(serde_json::to_string(&shown)?));
-    let existing: HashMap<String, String> = member_roster::Entity::find()
+    let shown: Vec<RowError> = parsed.errors.iter().take(1000).cloned().collect();
+    active.errors = Set(Some(JsonText(shown)));
+    let existing: HashMap<String, RosterStatus> = member_roster::Entity::find()
         .select_only()
         .column(member_roster::Column::MemberNo)
         .column(member_roster::Column::Status)
         .filter(member_roster::Column::UnionOrgId.eq(imp.union_org_id))
-        .into_tuple::<(String, String)>()
+        .into_tuple::<(String, RosterStatus)>()
         .all(txn)
         .await?
         .into_iter()
@@ -439,7 +437,7 @@ async fn run(state: &AppState, txn: &DatabaseTransaction, import_id: i64) -> any
     let in_file: HashSet<&str> = parsed.rows.iter().map(|r| r.member_no.as_str()).collect();
     let leaving = existing
         .iter()
-        .filter(|(no, st)| st.as_str() == "active" && !in_file.contains(no.as_str()))
+        .filter(|(no, st)| **st == RosterStatus::Active && !in_file.contains(no.as_str()))
         .count();
     active.left_members = Set(i64::try_from(leaving)?);
     if !imp.dry_run {
@@ -455,7 +453,7 @@ async fn run(state: &AppState, txn: &DatabaseTransaction, import_id: i64) -> any
                     phone: Set(r.phone.clone()),
                     work_unit: Set(r.work_unit.clone()),
                     segment: Set(r.segment.clone()),
-                    status: Set("active".into()),
+                    status: Set(RosterStatus::Active),
                     user_id: Set(None),
                     created_at: Set(started),
                     updated_at: Set(started),
@@ -491,10 +489,13 @@ async fn run(state: &AppState, txn: &DatabaseTransaction, import_id: i64) -> any
                 .await;
         }
         member_roster::Entity::update_many()
-            .col_expr(member_roster::Column::Status, Expr::value("left"))
+            .col_expr(
+                member_roster::Column::Status,
+                Expr::value(RosterStatus::Left),
+            )
             .col_expr(member_roster::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(member_roster::Column::UnionOrgId.eq(imp.union_org_id))
-            .filter(member_roster::Column::Status.eq("active"))
+            .filter(member_roster::Column::Status.eq(RosterStatus::Active))
             .filter(member_roster::Column::UpdatedAt.lt(started))
             .exec(txn)
             .await?;
@@ -508,7 +509,7 @@ async fn run(state: &AppState, txn: &DatabaseTransaction, import_id: i64) -> any
         .await?;
     }
     active.processed_rows = Set(i64::try_from(parsed.total)?);
-    active.status = Set("done".into());
+    active.status = Set(ImportStatus::Done);
     active.finished_at = Set(Some(Utc::now()));
     active.update(txn).await?;
     Ok(())
@@ -516,8 +517,7 @@ async fn run(state: &AppState, txn: &DatabaseTransaction, import_id: i64) -> any
 
 /// Registers the import job.
 pub fn register(registry: &mut JobRegistry) {
-    registry.register(JOB, |state, payload, txn| async move {
-        let p: Payload = serde_json::from_value(payload)?;
+    registry.register(JOB, |state, p: Payload, txn| async move {
         run(&state, &txn, p.import_id).await?;
         Ok(txn)
     });
@@ -553,14 +553,14 @@ pub async fn list(
             phone_masked: mask_phone(&m.phone),
             work_unit: m.work_unit,
             segment: m.segment,
-            status: m.status,
+            status: m.status.to_string(),
             verified: m.user_id.is_some(),
         })
         .collect();
     let next_cursor = PageCursor::next(&items, limit, |m| m.id);
     let total_active = member_roster::Entity::find()
         .filter(member_roster::Column::UnionOrgId.eq(union_id))
-        .filter(member_roster::Column::Status.eq("active"))
+        .filter(member_roster::Column::Status.eq(RosterStatus::Active))
         .count(&state.db)
         .await?;
     Ok(RosterPage {
@@ -606,7 +606,7 @@ pub async fn verify(
     let entry = member_roster::Entity::find()
         .filter(member_roster::Column::MemberNo.eq(req.member_no.trim()))
         .filter(member_roster::Column::Phone.eq(phone.as_str()))
-        .filter(member_roster::Column::Status.eq("active"))
+        .filter(member_roster::Column::Status.eq(RosterStatus::Active))
         .one(&txn)
         .await?
         .ok_or_else(not_found)?;
@@ -630,7 +630,7 @@ pub async fn verify(
     user_roles::Entity::insert(user_roles::ActiveModel {
         user_id: Set(actor.user_id),
         org_id: Set(union.id),
-        role: Set(Role::Member.as_str().to_owned()),
+        role: Set(Role::Member),
         granted_by: Set(None),
         created_at: Set(Utc::now()),
         ..Default::default()

@@ -16,7 +16,7 @@ use crate::money::Money;
 
 /// Status, claim day, use time and end of validity of one coupon.
 type CouponRow = (
-    String,
+    CouponStatus,
     chrono::NaiveDate,
     Option<chrono::DateTime<Utc>>,
     chrono::DateTime<Utc>,
@@ -58,17 +58,17 @@ pub async fn campaign(state: &AppState, actor: &Actor, id: i64) -> Result<Campai
     let mut days: BTreeMap<chrono::NaiveDate, (i64, i64)> = BTreeMap::new();
     for (status, day, used_at, until) in &rows {
         days.entry(*day).or_default().0 += 1;
-        match CouponStatus::parse(status) {
-            Some(CouponStatus::Used) => {
+        match status {
+            CouponStatus::Used => {
                 used += 1;
                 if let Some(t) = used_at {
                     days.entry(crate::time::business_date(*t)).or_default().1 += 1;
                 }
             }
-            Some(CouponStatus::Held) => held += 1,
-            Some(CouponStatus::Expired) => expired += 1,
-            Some(CouponStatus::Available) if *until < now => expired += 1,
-            _ => {}
+            CouponStatus::Held => held += 1,
+            CouponStatus::Expired => expired += 1,
+            CouponStatus::Available if *until < now => expired += 1,
+            CouponStatus::Available => {}
         }
     }
     let lines: Vec<(i64, i64)> = order_lines::Entity::find()

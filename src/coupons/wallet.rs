@@ -5,7 +5,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::campaigns::{effective_status, scope_of, to_dto as campaign_dto};
 use super::dto::{ClaimCenter, Claimable, Coupon, CouponQuery};
-use super::model::{CampaignStatus, CouponStatus};
+use super::model::{CampaignStatus, CouponStatus, RosterStatus};
 use crate::app::AppState;
 use crate::auth::{Actor, Role, authz};
 use crate::entities::{coupon_campaigns, coupons, member_roster, organizations};
@@ -15,7 +15,7 @@ use crate::money::Money;
 /// The API shape of a coupon; an available coupon past its validity shows as expired.
 #[must_use]
 pub fn to_dto(c: coupons::Model, campaign: &coupon_campaigns::Model) -> Coupon {
-    let mut status = CouponStatus::parse(&c.status).unwrap_or(CouponStatus::Expired);
+    let mut status = c.status;
     if status == CouponStatus::Available && c.valid_until < Utc::now() {
         status = CouponStatus::Expired;
     }
@@ -65,7 +65,7 @@ pub async fn claim_center(state: &AppState, actor: &Actor) -> Result<ClaimCenter
     authz::require_any_role(actor, &[Role::Member])?;
     let rows = member_roster::Entity::find()
         .filter(member_roster::Column::UserId.eq(actor.user_id))
-        .filter(member_roster::Column::Status.eq("active"))
+        .filter(member_roster::Column::Status.eq(RosterStatus::Active))
         .find_also_related(organizations::Entity)
         .all(&state.db)
         .await?;
@@ -79,7 +79,7 @@ pub async fn claim_center(state: &AppState, actor: &Actor) -> Result<ClaimCenter
     let today = crate::time::business_date(Utc::now());
     let campaigns = coupon_campaigns::Entity::find()
         .filter(coupon_campaigns::Column::UnionOrgId.is_in(unions))
-        .filter(coupon_campaigns::Column::Status.ne(CampaignStatus::Draft.as_str()))
+        .filter(coupon_campaigns::Column::Status.ne(CampaignStatus::Draft))
         .filter(coupon_campaigns::Column::EndsOn.gte(today))
         .order_by_asc(coupon_campaigns::Column::StartsOn)
         .all(&state.db)

@@ -1,6 +1,13 @@
 //! `coupon_campaigns`: a union's coupon campaign.
 use sea_orm::entity::prelude::*;
 
+use crate::coupons::model::AudienceKind;
+use crate::coupons::model::CampaignStatus;
+use crate::coupons::model::ClaimMode;
+use crate::coupons::model::Scope;
+use crate::coupons::model::ValidityKind;
+use crate::vocab::JsonText;
+
 /// One row of `coupon_campaigns`.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -16,22 +23,22 @@ pub struct Model {
     pub budget_fen: i64,
     pub per_member_limit: i32,
     pub per_member_daily_limit: i32,
-    pub audience_kind: String,
+    pub audience_kind: AudienceKind,
     #[sea_orm(column_type = "Text")]
-    pub audience_values: String,
-    pub claim_mode: String,
+    pub audience_values: JsonText<Vec<String>>,
+    pub claim_mode: ClaimMode,
     pub daily_quantity: Option<i64>,
     pub drop_time: Option<String>,
     pub rollover: bool,
-    pub validity_kind: String,
+    pub validity_kind: ValidityKind,
     pub valid_from: Option<Date>,
     pub valid_to: Option<Date>,
     pub valid_days: Option<i32>,
     #[sea_orm(column_type = "Text")]
-    pub scope: String,
+    pub scope: JsonText<Scope>,
     pub starts_on: Date,
     pub ends_on: Date,
-    pub status: String,
+    pub status: CampaignStatus,
     pub issued_count: i64,
     pub created_by: Option<i64>,
     pub created_at: DateTimeUtc,

@@ -1,6 +1,8 @@
 //! `coupons`: a member's coupon.
 use sea_orm::entity::prelude::*;
 
+use crate::coupons::model::CouponStatus;
+
 /// One row of `coupons`.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -16,7 +18,7 @@ pub struct Model {
     pub day_seq: i32,
     pub face_value_fen: i64,
     pub min_spend_fen: i64,
-    pub status: String,
+    pub status: CouponStatus,
     pub valid_from: DateTimeUtc,
     pub valid_until: DateTimeUtc,
     pub payment_id: Option<i64>,

@@ -1,6 +1,8 @@
 //! `documents`: uploaded files (licences, evidence, test reports), content-addressed.
 use sea_orm::entity::prelude::*;
 
+use crate::suppliers::model::DocumentKind;
+
 /// One document.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -9,7 +11,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub org_id: i64,
-    pub kind: String,
+    pub kind: DocumentKind,
     pub file_key: String,
     pub filename: String,
     pub content_type: String,

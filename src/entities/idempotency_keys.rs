@@ -1,6 +1,8 @@
 //! `idempotency_keys`: stored outcomes of retry-safe POSTs, per user and key.
 use sea_orm::entity::prelude::*;
 
+use crate::idempotency::IdempotencyState;
+
 /// One idempotency record.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -13,7 +15,7 @@ pub struct Model {
     pub method: String,
     pub path: String,
     pub request_hash: String,
-    pub state: String,
+    pub state: IdempotencyState,
     pub response_status: Option<i32>,
     pub response_body: Option<String>,
     pub created_at: DateTimeUtc,

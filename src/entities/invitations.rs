@@ -1,6 +1,8 @@
 //! `invitations`: one-time tokens with which an invited user sets a password.
 use sea_orm::entity::prelude::*;
 
+use crate::auth::model::Role;
+
 /// One invitation.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -11,7 +13,7 @@ pub struct Model {
     pub token_hash: String,
     pub user_id: i64,
     pub org_id: i64,
-    pub role: String,
+    pub role: Role,
     pub created_by: Option<i64>,
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,

@@ -1,6 +1,8 @@
 //! `jobs`: the durable background job queue.
 use sea_orm::entity::prelude::*;
 
+use crate::worker::JobState;
+
 /// One job.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -10,7 +12,7 @@ pub struct Model {
     pub id: i64,
     pub kind: String,
     pub payload: Json,
-    pub state: String,
+    pub state: JobState,
     pub attempts: i32,
     pub max_attempts: i32,
     pub run_at: DateTimeUtc,

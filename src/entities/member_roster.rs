@@ -1,6 +1,8 @@
 //! `member_roster`: a union's member list, matched by member number and phone.
 use sea_orm::entity::prelude::*;
 
+use crate::coupons::model::RosterStatus;
+
 /// One roster entry.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -14,7 +16,7 @@ pub struct Model {
     pub phone: String,
     pub work_unit: String,
     pub segment: Option<String>,
-    pub status: String,
+    pub status: RosterStatus,
     pub user_id: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

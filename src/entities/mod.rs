@@ -34,3 +34,106 @@ pub mod supplier_profiles;
 pub mod user_roles;
 pub mod users;
 pub mod zones;
+
+/// A column holding a word of a closed vocabulary.
+#[derive(Debug, Clone, Copy)]
+pub struct Vocabulary {
+    /// Table.
+    pub table: &'static str,
+    /// Column.
+    pub column: &'static str,
+    /// The words the application reads and writes (its enum's `TEXTS`).
+    pub words: &'static [&'static str],
+    /// Whether the column may be NULL.
+    pub nullable: bool,
+}
+
+const fn vocabulary(
+    table: &'static str,
+    column: &'static str,
+    words: &'static [&'static str],
+    nullable: bool,
+) -> Vocabulary {
+    Vocabulary {
+        table,
+        column,
+        words,
+        nullable,
+    }
+}
+
+/// Every column typed by a word enum. The database allows exactly these words (CHECKs on
+/// PostgreSQL, triggers on SQLite; migration `m20261203_000007_check_vocabulary`); a test
+/// inserts each word and a bogus one into each column on both backends.
+///
+/// Not listed, on purpose: `jobs.kind` (the registered job names, an open set: handlers are
+/// registered at start, and a job of an unknown kind is already dead-lettered), the payment
+/// provider names and `payment_events.kind` (the provider's own event type for events we do not
+/// handle), `audit_log.action`/`entity_type` (free-form labels of an append-only log), and
+/// `media.source_format` (a record of the upload, never read).
+pub const VOCABULARY: &[Vocabulary] = {
+    use crate::auth::model::{BudgetCategory, OrgKind, OrgStatus, Role, UserStatus};
+    use crate::catalog::model::{ProductStatus, Storage, ZoneRule};
+    use crate::coupons::model::{
+        AudienceKind, CampaignStatus, ClaimMode, CouponStatus, ImportStatus, RosterStatus,
+        ValidityKind,
+    };
+    use crate::idempotency::IdempotencyState;
+    use crate::orders::model::{
+        OrderKind, OrderStatus, PaymentStatus, RefundStatus, SettlementStatus,
+    };
+    use crate::regions::model::{Programme, RegionLevel};
+    use crate::suppliers::model::{
+        CertKind, CertStatus, DocumentKind, NotificationKind, SupplierStatus,
+    };
+    use crate::worker::JobState;
+    &[
+        vocabulary("regions", "level", RegionLevel::TEXTS, false),
+        vocabulary("pairings", "programme", Programme::TEXTS, false),
+        vocabulary("organizations", "kind", OrgKind::TEXTS, false),
+        vocabulary("organizations", "status", OrgStatus::TEXTS, false),
+        vocabulary("organizations", "category", BudgetCategory::TEXTS, true),
+        vocabulary("users", "status", UserStatus::TEXTS, false),
+        vocabulary("user_roles", "role", Role::TEXTS, false),
+        vocabulary("invitations", "role", Role::TEXTS, false),
+        vocabulary("member_roster", "status", RosterStatus::TEXTS, false),
+        vocabulary("jobs", "state", JobState::TEXTS, false),
+        vocabulary("idempotency_keys", "state", IdempotencyState::TEXTS, false),
+        vocabulary("supplier_profiles", "status", SupplierStatus::TEXTS, false),
+        vocabulary("documents", "kind", DocumentKind::TEXTS, false),
+        vocabulary("products", "storage", Storage::TEXTS, false),
+        vocabulary("products", "status", ProductStatus::TEXTS, false),
+        vocabulary("certificates", "kind", CertKind::TEXTS, false),
+        vocabulary("certificates", "status", CertStatus::TEXTS, false),
+        vocabulary("zones", "rule_kind", ZoneRule::TEXTS, false),
+        vocabulary("notifications", "kind", NotificationKind::TEXTS, false),
+        vocabulary("product_views", "status", ProductStatus::TEXTS, false),
+        vocabulary("roster_imports", "status", ImportStatus::TEXTS, false),
+        vocabulary(
+            "coupon_campaigns",
+            "audience_kind",
+            AudienceKind::TEXTS,
+            false,
+        ),
+        vocabulary("coupon_campaigns", "claim_mode", ClaimMode::TEXTS, false),
+        vocabulary(
+            "coupon_campaigns",
+            "validity_kind",
+            ValidityKind::TEXTS,
+            false,
+        ),
+        vocabulary("coupon_campaigns", "status", CampaignStatus::TEXTS, false),
+        vocabulary("coupons", "status", CouponStatus::TEXTS, false),
+        vocabulary("payments", "status", PaymentStatus::TEXTS, false),
+        vocabulary("orders", "kind", OrderKind::TEXTS, false),
+        vocabulary("orders", "status", OrderStatus::TEXTS, false),
+        vocabulary("order_lines", "programme", Programme::TEXTS, true),
+        vocabulary("refunds", "status", RefundStatus::TEXTS, false),
+        vocabulary(
+            "settlement_statements",
+            "status",
+            SettlementStatus::TEXTS,
+            false,
+        ),
+    ]
+};

@@ -1,6 +1,8 @@
 //! `notifications`: messages to an organisation (e.g. certificate expiry warnings).
 use sea_orm::entity::prelude::*;
 
+use crate::suppliers::model::NotificationKind;
+
 /// One notification.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -9,7 +11,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub org_id: i64,
-    pub kind: String,
+    pub kind: NotificationKind,
     pub title: String,
     pub body: String,
     pub dedupe_key: Option<String>,

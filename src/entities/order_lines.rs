@@ -1,6 +1,9 @@
 //! `order_lines`: a line of an order, with the assistance status frozen at purchase.
 use sea_orm::entity::prelude::*;
 
+use crate::regions::model::Programme;
+use crate::vocab::JsonText;
+
 /// One row of `order_lines`.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -24,10 +27,10 @@ pub struct Model {
     pub origin_county_code: String,
     pub supplier_approved: bool,
     #[sea_orm(column_type = "Text")]
-    pub cert_numbers: String,
+    pub cert_numbers: JsonText<Vec<String>>,
     pub pairing_id: Option<i64>,
     pub helper_code: Option<String>,
-    pub programme: Option<String>,
+    pub programme: Option<Programme>,
     #[sea_orm(belongs_to, from = "order_id", to = "id")]
     pub order: BelongsTo<super::orders::Entity>,
 }

@@ -1,6 +1,8 @@
 //! `pairings`: helper region -> partner region, with programme and validity.
 use sea_orm::entity::prelude::*;
 
+use crate::regions::model::Programme;
+
 /// One pairing.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -10,7 +12,7 @@ pub struct Model {
     pub id: i64,
     pub helper_code: String,
     pub partner_code: String,
-    pub programme: String,
+    pub programme: Programme,
     pub valid_from: Date,
     pub valid_to: Option<Date>,
     pub source: Option<String>,

@@ -1,6 +1,8 @@
 //! `payments`: one payment covering a checkout's orders.
 use sea_orm::entity::prelude::*;
 
+use crate::orders::model::PaymentStatus;
+
 /// One row of `payments`.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -15,7 +17,7 @@ pub struct Model {
     pub provider_ref: Option<String>,
     #[sea_orm(column_type = "Text")]
     pub client_secret: Option<String>,
-    pub status: String,
+    pub status: PaymentStatus,
     pub attempt: i32,
     pub coupon_id: Option<i64>,
     pub discount_fen: i64,

@@ -1,6 +1,8 @@
 //! `product_views`: the product read model (see `catalog::view`).
 use sea_orm::entity::prelude::*;
 
+use crate::catalog::model::ProductStatus;
+
 /// One product document.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -8,7 +10,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub product_id: i64,
-    pub status: String,
+    pub status: ProductStatus,
     pub version: i64,
     #[sea_orm(column_type = "Text")]
     pub doc: String,

@@ -1,6 +1,9 @@
 //! `products`: listings of suppliers.
 use sea_orm::entity::prelude::*;
 
+use crate::catalog::model::ProductStatus;
+use crate::catalog::model::Storage;
+
 /// One product.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -15,9 +18,9 @@ pub struct Model {
     pub name: String,
     pub subtitle: Option<String>,
     pub description_html: String,
-    pub storage: String,
+    pub storage: Storage,
     pub shelf_life_days: i32,
-    pub status: String,
+    pub status: ProductStatus,
     pub review_reason: Option<String>,
     pub trace_base: Option<String>,
     pub trace_batch: Option<String>,

@@ -1,6 +1,10 @@
 //! `refunds`: a refund request and its outcome.
 use sea_orm::entity::prelude::*;
 
+use crate::orders::model::RefundLine;
+use crate::orders::model::RefundStatus;
+use crate::vocab::JsonText;
+
 /// One row of `refunds`.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -11,13 +15,13 @@ pub struct Model {
     pub order_id: i64,
     pub payment_id: i64,
     pub requested_by: i64,
-    pub status: String,
+    pub status: RefundStatus,
     #[sea_orm(column_type = "Text")]
     pub reason: String,
     #[sea_orm(column_type = "Text")]
-    pub photos: String,
+    pub photos: JsonText<Vec<String>>,
     #[sea_orm(column_type = "Text")]
-    pub lines: String,
+    pub lines: JsonText<Vec<RefundLine>>,
     pub amount_fen: i64,
     pub discount_fen: i64,
     pub restock: bool,

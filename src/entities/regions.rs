@@ -1,6 +1,8 @@
 //! `regions`: administrative regions (GB/T 2260 codes) with assistance flags.
 use sea_orm::entity::prelude::*;
 
+use crate::regions::model::RegionLevel;
+
 /// One region.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -9,7 +11,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub code: String,
     pub name: String,
-    pub level: String,
+    pub level: RegionLevel,
     pub parent_code: Option<String>,
     pub poverty_lifted: bool,
     pub key_assistance: bool,

@@ -1,6 +1,10 @@
 //! `roster_imports`: a roster import (dry run or real).
 use sea_orm::entity::prelude::*;
 
+use crate::coupons::dto::RowError;
+use crate::coupons::model::ImportStatus;
+use crate::vocab::JsonText;
+
 /// One row of `roster_imports`.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -9,7 +13,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub union_org_id: i64,
-    pub status: String,
+    pub status: ImportStatus,
     pub dry_run: bool,
     pub file_key: String,
     pub filename: String,
@@ -21,7 +25,7 @@ pub struct Model {
     pub updated: i64,
     pub left_members: i64,
     #[sea_orm(column_type = "Text")]
-    pub errors: Option<String>,
+    pub errors: Option<JsonText<Vec<RowError>>>,
     pub created_by: Option<i64>,
     pub created_at: DateTimeUtc,
     pub finished_at: Option<DateTimeUtc>,

@@ -1,6 +1,8 @@
 //! `settlement_statements`: a campaign x supplier settlement statement.
 use sea_orm::entity::prelude::*;
 
+use crate::orders::model::SettlementStatus;
+
 /// One row of `settlement_statements`.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -12,7 +14,7 @@ pub struct Model {
     pub supplier_org_id: i64,
     pub coupon_count: i64,
     pub redeemed_fen: i64,
-    pub status: String,
+    pub status: SettlementStatus,
     pub reviewed_by: Option<i64>,
     pub reviewed_at: Option<DateTimeUtc>,
     pub approved_by: Option<i64>,

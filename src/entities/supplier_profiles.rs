@@ -1,6 +1,8 @@
 //! `supplier_profiles`: a supplier's admission application and status.
 use sea_orm::entity::prelude::*;
 
+use crate::suppliers::model::SupplierStatus;
+
 /// One supplier profile (one per supplier organisation).
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -8,7 +10,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub org_id: i64,
-    pub status: String,
+    pub status: SupplierStatus,
     pub legal_name: String,
     pub uscc: String,
     pub registered_county_code: String,

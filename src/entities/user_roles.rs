@@ -1,6 +1,8 @@
 //! `user_roles`: a user holds a role in an organisation.
 use sea_orm::entity::prelude::*;
 
+use crate::auth::model::Role;
+
 /// One role grant.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -10,7 +12,7 @@ pub struct Model {
     pub id: i64,
     pub user_id: i64,
     pub org_id: i64,
-    pub role: String,
+    pub role: Role,
     pub granted_by: Option<i64>,
     pub created_at: DateTimeUtc,
     #[sea_orm(belongs_to, from = "org_id", to = "id")]

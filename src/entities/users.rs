@@ -1,6 +1,8 @@
 //! `users`: people who log in.
 use sea_orm::entity::prelude::*;
 
+use crate::auth::model::UserStatus;
+
 /// One user.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -12,7 +14,7 @@ pub struct Model {
     pub phone: Option<String>,
     pub display_name: String,
     pub password_hash: Option<String>,
-    pub status: String,
+    pub status: UserStatus,
     pub password_changed_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

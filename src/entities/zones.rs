@@ -1,6 +1,8 @@
 //! `zones`: storefront sections (专馆/专区) defined by a rule.
 use sea_orm::entity::prelude::*;
 
+use crate::catalog::model::ZoneRule;
+
 /// One zone.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -11,7 +13,7 @@ pub struct Model {
     pub slug: String,
     pub name: String,
     pub name_en: String,
-    pub rule_kind: String,
+    pub rule_kind: ZoneRule,
     pub rule_value: String,
     pub banner_media_hash: Option<String>,
     pub description: Option<String>,

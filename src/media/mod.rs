@@ -171,7 +171,7 @@ pub async fn catalog_images(
             .select_only()
             .column(organizations::Column::Id)
             .filter(organizations::Column::Id.is_in(orgs))
-            .filter(organizations::Column::Kind.eq(OrgKind::Supplier.as_str()))
+            .filter(organizations::Column::Kind.eq(OrgKind::Supplier))
             .into_tuple::<i64>()
             .all(conn)
             .await?

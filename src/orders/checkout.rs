@@ -19,11 +19,11 @@ use super::dto::{
     Address, Cart, CartLine, Checkout, CheckoutRequest, CouponOption, Quote, QuoteGroup, QuoteLine,
     SetCartItem,
 };
-use super::model::{OrderStatus, PaymentStatus};
+use super::model::{OrderKind, OrderStatus, PaymentStatus, StoredAddress};
 use super::pricing::{self, Applied, PricedLine, Terms};
 use crate::app::AppState;
 use crate::auth::{Actor, Role, authz};
-use crate::catalog::model::{ProductStatus, ZoneRule};
+use crate::catalog::model::ProductStatus;
 use crate::catalog::reference::Reference;
 use crate::catalog::view::{self, Shelved};
 use crate::coupons::model::CouponStatus;
@@ -35,6 +35,8 @@ use crate::entities::{
 };
 use crate::error::{AppError, FieldErrors};
 use crate::money::Money;
+use crate::regions::model::RegionLevel;
+use crate::vocab::JsonText;
 use crate::worker::{JobOptions, enqueue};
 
 /// Roles that shop.
@@ -93,7 +95,7 @@ async fn prepare(
         };
         let (doc, card) = (&shelved.doc, &shelved.doc.detail.card);
         let name = &card.name;
-        if shelved.status != ProductStatus::Listed.as_str() || !sku.active {
+        if shelved.status != ProductStatus::Listed || !sku.active {
             problems.push(format!("「{name}」已下架 / {name} is no longer for sale"));
         } else if sku.stock < i64::from(item.quantity) {
             short = true;
@@ -173,7 +175,7 @@ async fn terms_for(
             .all(conn)
             .await?
             .into_iter()
-            .filter_map(|z| Some((ZoneRule::parse(&z.rule_kind)?, z.rule_value)))
+            .map(|z| (z.rule_kind, z.rule_value))
             .collect()
     };
     Ok(Terms {
@@ -193,7 +195,7 @@ async fn usable_coupons(
     Ok(coupons::Entity::find()
         .find_also_related(coupon_campaigns::Entity)
         .filter(coupons::Column::UserId.eq(user_id))
-        .filter(coupons::Column::Status.eq(CouponStatus::Available.as_str()))
+        .filter(coupons::Column::Status.eq(CouponStatus::Available))
         .filter(coupons::Column::ValidFrom.lte(now))
         .filter(coupons::Column::ValidUntil.gt(now))
         .order_by_asc(coupons::Column::ValidUntil)
@@ -228,7 +230,7 @@ pub async fn cart(state: &AppState, actor: &Actor) -> Result<Cart, AppError> {
                 added_price_fen: Money::from_fen(item.added_price_fen),
                 price_changed: item.added_price_fen != sku.price_fen,
                 stock: sku.stock,
-                available: p.status == ProductStatus::Listed.as_str() && sku.active,
+                available: p.status == ProductStatus::Listed && sku.active,
                 assistance_eligible: priced.assistance,
             })
         })
@@ -280,7 +282,7 @@ pub async fn set_item(
     let listed = crate::entities::products::Entity::find_by_id(sku.product_id)
         .one(&state.db)
         .await?
-        .is_some_and(|p| p.status == ProductStatus::Listed.as_str());
+        .is_some_and(|p| p.status == ProductStatus::Listed);
     if !listed {
         return Err(AppError::NotFound);
     }
@@ -431,7 +433,7 @@ pub async fn quote(
     Ok(build_quote(&prepared, applied.as_ref(), coupon_id, options))
 }
 
-fn check_address(reference: &Reference, a: &Address) -> Result<String, AppError> {
+fn check_address(reference: &Reference, a: &Address) -> Result<StoredAddress, AppError> {
     let mut e = FieldErrors::new();
     if !(1..=30).contains(&a.recipient.trim().chars().count()) {
         e.add(
@@ -440,7 +442,7 @@ fn check_address(reference: &Reference, a: &Address) -> Result<String, AppError>
             "收货人应为1-30个字符 / 1-30 characters",
         );
     }
-    e.check("address.phone", Phone::parse(&a.phone));
+    let phone = e.check("address.phone", Phone::parse(&a.phone));
     if !(4..=120).contains(&a.detail.trim().chars().count()) {
         e.add(
             "address.detail",
@@ -453,7 +455,8 @@ fn check_address(reference: &Reference, a: &Address) -> Result<String, AppError>
     let city = reference.regions.get(&a.city_code);
     match (province, city) {
         (Some(p), Some(c))
-            if p.level == "province" && c.parent_code.as_deref() == Some(p.code.as_str()) =>
+            if p.level == RegionLevel::Province
+                && c.parent_code.as_deref() == Some(p.code.as_str()) =>
         {
             names.push(p.name.clone());
             names.push(c.name.clone());
@@ -482,7 +485,17 @@ fn check_address(reference: &Reference, a: &Address) -> Result<String, AppError>
         ),
     }
     e.into_result()?;
-    Ok(names.join(" "))
+    // `check` recorded a bad phone, so `into_result` has already refused it.
+    let phone = phone.ok_or_else(|| AppError::Internal(anyhow::anyhow!("unchecked phone")))?;
+    Ok(StoredAddress {
+        recipient: a.recipient.trim().to_owned(),
+        phone: phone.into(),
+        province_code: a.province_code.clone(),
+        city_code: a.city_code.clone(),
+        district_code: a.district_code.clone(),
+        region: names.join(" "),
+        detail: a.detail.trim().to_owned(),
+    })
 }
 
 /// Places the orders of the cart under one payment. Idempotent per `checkout_key`.
@@ -499,7 +512,7 @@ pub async fn place(
 ) -> Result<Checkout, AppError> {
     authz::require_any_role(actor, SHOPPERS)?;
     let reference = state.catalog.reference(&state.db).await?;
-    let region_names = check_address(&reference, &req.address)?;
+    let address = check_address(&reference, &req.address)?;
     let now = Utc::now();
     let provider = state.payments.provider.name();
     let txn = begin_write(&state.db).await?;
@@ -549,7 +562,7 @@ pub async fn place(
         provider: Set(provider.to_owned()),
         provider_ref: Set(None),
         client_secret: Set(None),
-        status: Set(PaymentStatus::Pending.as_str().to_owned()),
+        status: Set(PaymentStatus::Pending),
         attempt: Set(0),
         coupon_id: Set(coupon.as_ref().map(|c| c.id)),
         discount_fen: Set(discount.fen()),
@@ -574,15 +587,12 @@ pub async fn place(
     })?;
     if let Some(c) = &coupon {
         let held = coupons::Entity::update_many()
-            .col_expr(
-                coupons::Column::Status,
-                Expr::value(CouponStatus::Held.as_str()),
-            )
+            .col_expr(coupons::Column::Status, Expr::value(CouponStatus::Held))
             .col_expr(coupons::Column::PaymentId, Expr::value(Some(payment.id)))
             .col_expr(coupons::Column::UpdatedAt, Expr::value(now))
             .filter(coupons::Column::Id.eq(c.id))
             .filter(coupons::Column::UserId.eq(actor.user_id))
-            .filter(coupons::Column::Status.eq(CouponStatus::Available.as_str()))
+            .filter(coupons::Column::Status.eq(CouponStatus::Available))
             .filter(coupons::Column::ValidUntil.gt(now))
             .exec(&txn)
             .await?;
@@ -594,11 +604,6 @@ pub async fn place(
         }
     }
     let today = crate::time::business_date(now);
-    let address = serde_json::json!({
-        "recipient": req.address.recipient.trim(), "phone": Phone::parse(&req.address.phone).map(String::from).unwrap_or_default(),
-        "province_code": req.address.province_code, "city_code": req.address.city_code, "district_code": req.address.district_code,
-        "region": region_names, "detail": req.address.detail.trim(),
-    });
     let mut by_supplier: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
     for (i, (_, _, p)) in prepared.lines.iter().enumerate() {
         by_supplier.entry(p.supplier_org_id).or_default().push(i);
@@ -619,18 +624,18 @@ pub async fn place(
                 payment.id,
                 n + 1
             )),
-            kind: Set("member".into()),
+            kind: Set(OrderKind::Member),
             payment_id: Set(payment.id),
             buyer_user_id: Set(actor.user_id),
             supplier_org_id: Set(*supplier),
             union_org_id: Set(campaign.as_ref().map(|c| c.union_org_id)),
             campaign_id: Set(campaign.as_ref().map(|c| c.id)),
-            status: Set(OrderStatus::PendingPayment.as_str().to_owned()),
+            status: Set(OrderStatus::PendingPayment),
             items_total_fen: Set(total.fen()),
             discount_fen: Set(disc.fen()),
             amount_due_fen: Set((total - disc).fen()),
             refunded_fen: Set(0),
-            address: Set(address.to_string()),
+            address: Set(JsonText(address.clone())),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
@@ -661,12 +666,10 @@ pub async fn place(
                 assistance_eligible: Set(e.eligible),
                 origin_county_code: Set(doc.detail.card.origin.county_code.clone()),
                 supplier_approved: Set(e.supplier_approved),
-                cert_numbers: Set(
-                    serde_json::to_string(&e.cert_numbers).unwrap_or_else(|_| "[]".into())
-                ),
+                cert_numbers: Set(JsonText(e.cert_numbers.clone())),
                 pairing_id: Set(e.pairing.as_ref().map(|x| x.id)),
                 helper_code: Set(e.pairing.as_ref().map(|x| x.helper_code.clone())),
-                programme: Set(e.pairing.as_ref().map(|x| x.programme.as_str().to_owned())),
+                programme: Set(e.pairing.as_ref().map(|x| x.programme)),
                 ..Default::default()
             }
             .insert(&txn)
@@ -692,7 +695,9 @@ pub async fn place(
     enqueue(
         &txn,
         super::lifecycle::EXPIRE_JOB,
-        serde_json::json!({"payment_id": payment.id}),
+        super::lifecycle::ExpirePayment {
+            payment_id: payment.id,
+        },
         JobOptions {
             run_at: Some(payment.expires_at),
             unique_key: Some(format!("expire-payment:{}", payment.id)),
@@ -759,12 +764,11 @@ pub async fn place(
 
 /// The masked form of a stored address.
 #[must_use]
-pub fn address_view(stored: &str) -> super::dto::AddressView {
-    let v: serde_json::Value = serde_json::from_str(stored).unwrap_or_default();
+pub fn address_view(stored: &StoredAddress) -> super::dto::AddressView {
     super::dto::AddressView {
-        recipient: v["recipient"].as_str().unwrap_or_default().to_owned(),
-        phone_masked: mask_phone(v["phone"].as_str().unwrap_or_default()),
-        region: v["region"].as_str().unwrap_or_default().to_owned(),
-        detail: v["detail"].as_str().unwrap_or_default().to_owned(),
+        recipient: stored.recipient.clone(),
+        phone_masked: mask_phone(&stored.phone),
+        region: stored.region.clone(),
+        detail: stored.detail.clone(),
     }
 }

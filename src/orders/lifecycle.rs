@@ -5,6 +5,7 @@
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+use serde::{Deserialize, Serialize};
 
 use super::model::{OrderStatus, PaymentStatus};
 use crate::app::AppState;
@@ -20,6 +21,20 @@ use crate::worker::{JobOptions, JobRegistry, enqueue};
 pub const EXPIRE_JOB: &str = "orders.expire_payment";
 /// Job: complete a shipped order after the return window.
 pub const AUTO_COMPLETE_JOB: &str = "orders.auto_complete";
+
+/// Payload of [`EXPIRE_JOB`]: the payment whose time runs out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpirePayment {
+    /// The payment.
+    pub payment_id: i64,
+}
+
+/// Payload of [`AUTO_COMPLETE_JOB`]: the shipped order to complete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AutoComplete {
+    /// The order.
+    pub order_id: i64,
+}
 
 /// What completing a payment did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,12 +81,12 @@ pub async fn complete_in(
     let moved = payments::Entity::update_many()
         .col_expr(
             payments::Column::Status,
-            Expr::value(PaymentStatus::Succeeded.as_str()),
+            Expr::value(PaymentStatus::Succeeded),
         )
         .col_expr(payments::Column::PaidAt, Expr::value(Some(now)))
         .col_expr(payments::Column::UpdatedAt, Expr::value(now))
         .filter(payments::Column::Id.eq(payment_id))
-        .filter(payments::Column::Status.eq(PaymentStatus::Pending.as_str()))
+        .filter(payments::Column::Status.eq(PaymentStatus::Pending))
         .exec(txn)
         .await?;
     if moved.rows_affected != 1 {
@@ -79,32 +94,26 @@ pub async fn complete_in(
             .one(txn)
             .await?
             .ok_or(AppError::NotFound)?;
-        return Ok(if p.status == PaymentStatus::Succeeded.as_str() {
+        return Ok(if p.status == PaymentStatus::Succeeded {
             Completion::AlreadyDone
         } else {
             Completion::ArrivedTooLate
         });
     }
     orders::Entity::update_many()
-        .col_expr(
-            orders::Column::Status,
-            Expr::value(OrderStatus::Paid.as_str()),
-        )
+        .col_expr(orders::Column::Status, Expr::value(OrderStatus::Paid))
         .col_expr(orders::Column::PaidAt, Expr::value(Some(now)))
         .col_expr(orders::Column::UpdatedAt, Expr::value(now))
         .filter(orders::Column::PaymentId.eq(payment_id))
-        .filter(orders::Column::Status.eq(OrderStatus::PendingPayment.as_str()))
+        .filter(orders::Column::Status.eq(OrderStatus::PendingPayment))
         .exec(txn)
         .await?;
     coupons::Entity::update_many()
-        .col_expr(
-            coupons::Column::Status,
-            Expr::value(CouponStatus::Used.as_str()),
-        )
+        .col_expr(coupons::Column::Status, Expr::value(CouponStatus::Used))
         .col_expr(coupons::Column::UsedAt, Expr::value(Some(now)))
         .col_expr(coupons::Column::UpdatedAt, Expr::value(now))
         .filter(coupons::Column::PaymentId.eq(payment_id))
-        .filter(coupons::Column::Status.eq(CouponStatus::Held.as_str()))
+        .filter(coupons::Column::Status.eq(CouponStatus::Held))
         .exec(txn)
         .await?;
     // Sales counts (shown on cards; the documents follow at the next change of the product).
@@ -147,11 +156,11 @@ pub async fn release_in(
     let moved = payments::Entity::update_many()
         .col_expr(
             payments::Column::Status,
-            Expr::value(PaymentStatus::Expired.as_str()),
+            Expr::value(PaymentStatus::Expired),
         )
         .col_expr(payments::Column::UpdatedAt, Expr::value(now))
         .filter(payments::Column::Id.eq(payment_id))
-        .filter(payments::Column::Status.eq(PaymentStatus::Pending.as_str()))
+        .filter(payments::Column::Status.eq(PaymentStatus::Pending))
         .exec(txn)
         .await?;
     if moved.rows_affected != 1 {
@@ -175,10 +184,7 @@ pub async fn release_in(
             .await?;
     }
     orders::Entity::update_many()
-        .col_expr(
-            orders::Column::Status,
-            Expr::value(OrderStatus::Cancelled.as_str()),
-        )
+        .col_expr(orders::Column::Status, Expr::value(OrderStatus::Cancelled))
         .col_expr(orders::Column::CancelledAt, Expr::value(Some(now)))
         .col_expr(
             orders::Column::CancelReason,
@@ -186,7 +192,7 @@ pub async fn release_in(
         )
         .col_expr(orders::Column::UpdatedAt, Expr::value(now))
         .filter(orders::Column::PaymentId.eq(payment_id))
-        .filter(orders::Column::Status.eq(OrderStatus::PendingPayment.as_str()))
+        .filter(orders::Column::Status.eq(OrderStatus::PendingPayment))
         .exec(txn)
         .await?;
     return_coupon(txn, payment_id).await?;
@@ -209,7 +215,7 @@ pub async fn return_coupon(txn: &DatabaseTransaction, payment_id: i64) -> Result
     let back = coupons::Entity::update_many()
         .col_expr(
             coupons::Column::Status,
-            Expr::value(CouponStatus::Available.as_str()),
+            Expr::value(CouponStatus::Available),
         )
         .col_expr(coupons::Column::PaymentId, Expr::value(Option::<i64>::None))
         .col_expr(
@@ -218,24 +224,15 @@ pub async fn return_coupon(txn: &DatabaseTransaction, payment_id: i64) -> Result
         )
         .col_expr(coupons::Column::UpdatedAt, Expr::value(now))
         .filter(coupons::Column::PaymentId.eq(payment_id))
-        .filter(
-            coupons::Column::Status
-                .is_in([CouponStatus::Held.as_str(), CouponStatus::Used.as_str()]),
-        )
+        .filter(coupons::Column::Status.is_in([CouponStatus::Held, CouponStatus::Used]))
         .filter(coupons::Column::ValidUntil.gt(now))
         .exec(txn)
         .await?;
     coupons::Entity::update_many()
-        .col_expr(
-            coupons::Column::Status,
-            Expr::value(CouponStatus::Expired.as_str()),
-        )
+        .col_expr(coupons::Column::Status, Expr::value(CouponStatus::Expired))
         .col_expr(coupons::Column::UpdatedAt, Expr::value(now))
         .filter(coupons::Column::PaymentId.eq(payment_id))
-        .filter(
-            coupons::Column::Status
-                .is_in([CouponStatus::Held.as_str(), CouponStatus::Used.as_str()]),
-        )
+        .filter(coupons::Column::Status.is_in([CouponStatus::Held, CouponStatus::Used]))
         .exec(txn)
         .await?;
     Ok(back.rows_affected > 0)
@@ -315,10 +312,7 @@ pub async fn ship(
     let now = Utc::now();
     let txn = begin_write(&state.db).await?;
     let moved = orders::Entity::update_many()
-        .col_expr(
-            orders::Column::Status,
-            Expr::value(OrderStatus::Shipped.as_str()),
-        )
+        .col_expr(orders::Column::Status, Expr::value(OrderStatus::Shipped))
         .col_expr(
             orders::Column::Carrier,
             Expr::value(Some(carrier.trim().to_owned())),
@@ -330,7 +324,7 @@ pub async fn ship(
         .col_expr(orders::Column::ShippedAt, Expr::value(Some(now)))
         .col_expr(orders::Column::UpdatedAt, Expr::value(now))
         .filter(orders::Column::Id.eq(o.id))
-        .filter(orders::Column::Status.eq(OrderStatus::Paid.as_str()))
+        .filter(orders::Column::Status.eq(OrderStatus::Paid))
         .exec(&txn)
         .await?;
     if moved.rows_affected != 1 {
@@ -342,7 +336,7 @@ pub async fn ship(
     enqueue(
         &txn,
         AUTO_COMPLETE_JOB,
-        serde_json::json!({"order_id": o.id}),
+        AutoComplete { order_id: o.id },
         JobOptions {
             run_at: Some(now + Duration::days(Ord::max(state.config.auto_complete_days, 1))),
             unique_key: Some(format!("auto-complete:{}", o.id)),
@@ -369,14 +363,11 @@ pub async fn receive(state: &AppState, actor: &Actor, id: i64) -> Result<(), App
     let o = load_order_for(&state.db, actor, id, false).await?;
     let now = Utc::now();
     let moved = orders::Entity::update_many()
-        .col_expr(
-            orders::Column::Status,
-            Expr::value(OrderStatus::Delivered.as_str()),
-        )
+        .col_expr(orders::Column::Status, Expr::value(OrderStatus::Delivered))
         .col_expr(orders::Column::DeliveredAt, Expr::value(Some(now)))
         .col_expr(orders::Column::UpdatedAt, Expr::value(now))
         .filter(orders::Column::Id.eq(o.id))
-        .filter(orders::Column::Status.eq(OrderStatus::Shipped.as_str()))
+        .filter(orders::Column::Status.eq(OrderStatus::Shipped))
         .exec(&state.db)
         .await?;
     if moved.rows_affected != 1 {
@@ -390,15 +381,15 @@ pub async fn receive(state: &AppState, actor: &Actor, id: i64) -> Result<(), App
 
 /// Registers the order jobs.
 pub fn register(registry: &mut JobRegistry) {
-    registry.register_plain(EXPIRE_JOB, |state, payload| async move {
-        let payment_id = payload["payment_id"].as_i64().unwrap_or_default();
+    registry.register_plain(EXPIRE_JOB, |state, job: ExpirePayment| async move {
+        let payment_id = job.payment_id;
         let Some(p) = payments::Entity::find_by_id(payment_id)
             .one(&state.db)
             .await?
         else {
             return Ok(());
         };
-        if p.status != PaymentStatus::Pending.as_str() {
+        if p.status != PaymentStatus::Pending {
             return Ok(());
         }
         // The member may have paid at the last minute while the webhook is late: ask first.
@@ -418,23 +409,22 @@ pub fn register(registry: &mut JobRegistry) {
         txn.commit().await?;
         Ok(())
     });
-    registry.register(AUTO_COMPLETE_JOB, |_state, payload, txn| async move {
-        let order_id = payload["order_id"].as_i64().unwrap_or_default();
-        let now = Utc::now();
-        orders::Entity::update_many()
-            .col_expr(
-                orders::Column::Status,
-                Expr::value(OrderStatus::Completed.as_str()),
-            )
-            .col_expr(orders::Column::CompletedAt, Expr::value(Some(now)))
-            .col_expr(orders::Column::UpdatedAt, Expr::value(now))
-            .filter(orders::Column::Id.eq(order_id))
-            .filter(orders::Column::Status.is_in([
-                OrderStatus::Shipped.as_str(),
-                OrderStatus::Delivered.as_str(),
-            ]))
-            .exec(&txn)
-            .await?;
-        Ok(txn)
-    });
+    registry.register(
+        AUTO_COMPLETE_JOB,
+        |_state, job: AutoComplete, txn| async move {
+            let order_id = job.order_id;
+            let now = Utc::now();
+            orders::Entity::update_many()
+                .col_expr(orders::Column::Status, Expr::value(OrderStatus::Completed))
+                .col_expr(orders::Column::CompletedAt, Expr::value(Some(now)))
+                .col_expr(orders::Column::UpdatedAt, Expr::value(now))
+                .filter(orders::Column::Id.eq(order_id))
+                .filter(
+                    orders::Column::Status.is_in([OrderStatus::Shipped, OrderStatus::Delivered]),
+                )
+                .exec(&txn)
+                .await?;
+            Ok(txn)
+        },
+    );
 }

@@ -1,6 +1,16 @@
 //! Order, payment, refund and settlement statuses.
 
-use crate::auth::model::text_enum;
+use serde::{Deserialize, Serialize};
+
+use crate::vocab::text_enum;
+
+text_enum! {
+    /// Who placed an order, and so which rules it follows.
+    OrderKind {
+        /// A union member's order from the shop (coupons, one payment per checkout).
+        Member = "member",
+    }
+}
 
 text_enum! {
     /// Where an order stands.
@@ -62,4 +72,33 @@ text_enum! {
         /// Paid to the supplier (bank voucher recorded).
         Paid = "paid",
     }
+}
+
+/// A delivery address as stored on an order (`orders.address`): what the member entered,
+/// checked, with the region names of the day of the order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredAddress {
+    /// Recipient.
+    pub recipient: String,
+    /// Mobile (checked).
+    pub phone: String,
+    /// Province code.
+    pub province_code: String,
+    /// City code.
+    pub city_code: String,
+    /// District / county code (when the city has them).
+    pub district_code: Option<String>,
+    /// Province, city, district names.
+    pub region: String,
+    /// Street, building, room.
+    pub detail: String,
+}
+
+/// A line of a refund as stored (`refunds.lines`): which order line, how many units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundLine {
+    /// Order line.
+    pub line_id: i64,
+    /// Units.
+    pub quantity: i32,
 }

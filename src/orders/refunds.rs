@@ -12,7 +12,7 @@ use sea_orm::{
 };
 
 use super::dto::{Refund, RefundLineRequest, RefundQuery, RequestRefund};
-use super::model::{OrderStatus, RefundStatus};
+use super::model::{OrderStatus, RefundLine, RefundStatus};
 use super::pricing::unit_share;
 use crate::app::AppState;
 use crate::audit::{self, AuditEvent};
@@ -21,18 +21,26 @@ use crate::db::begin_write;
 use crate::entities::{media, order_lines, orders, product_skus, refunds};
 use crate::error::{AppError, FieldErrors};
 use crate::money::Money;
+use crate::vocab::JsonText;
 use crate::worker::{JobOptions, enqueue};
 
 fn to_dto(r: refunds::Model) -> Refund {
-    let photos: Vec<String> = serde_json::from_str(&r.photos).unwrap_or_default();
+    let photos = r.photos.into_inner();
     Refund {
         id: r.id,
         order_id: r.order_id,
-        status: RefundStatus::parse(&r.status).unwrap_or(RefundStatus::Requested),
+        status: r.status,
         reason: r.reason,
         photo_urls: photos.iter().map(|h| crate::media::urls(h)).collect(),
         photos,
-        lines: serde_json::from_str(&r.lines).unwrap_or_default(),
+        lines: r
+            .lines
+            .iter()
+            .map(|l| RefundLineRequest {
+                line_id: l.line_id,
+                quantity: l.quantity,
+            })
+            .collect(),
         amount_fen: Money::from_fen(r.amount_fen),
         discount_fen: Money::from_fen(r.discount_fen),
         coupon_returned: r.coupon_returned,
@@ -57,7 +65,7 @@ pub async fn request(
         .await?
         .ok_or(AppError::NotFound)?;
     authz::require_self(actor, order.buyer_user_id)?;
-    let status = OrderStatus::parse(&order.status).unwrap_or(OrderStatus::Cancelled);
+    let status = order.status;
     if !matches!(
         status,
         OrderStatus::Paid | OrderStatus::Shipped | OrderStatus::Delivered
@@ -131,7 +139,7 @@ pub async fn request(
     let txn = begin_write(&state.db).await?;
     let open = refunds::Entity::find()
         .filter(refunds::Column::OrderId.eq(order_id))
-        .filter(refunds::Column::Status.eq(RefundStatus::Requested.as_str()))
+        .filter(refunds::Column::Status.eq(RefundStatus::Requested))
         .one(&txn)
         .await?;
     if open.is_some() {
@@ -145,10 +153,18 @@ pub async fn request(
         order_id: Set(order_id),
         payment_id: Set(order.payment_id),
         requested_by: Set(actor.user_id),
-        status: Set(RefundStatus::Requested.as_str().to_owned()),
+        status: Set(RefundStatus::Requested),
         reason: Set(req.reason.trim().to_owned()),
-        photos: Set(serde_json::to_string(&req.photos).unwrap_or_else(|_| "[]".into())),
-        lines: Set(serde_json::to_string(&req.lines).unwrap_or_else(|_| "[]".into())),
+        photos: Set(JsonText(req.photos.clone())),
+        lines: Set(JsonText(
+            req.lines
+                .iter()
+                .map(|l| RefundLine {
+                    line_id: l.line_id,
+                    quantity: l.quantity,
+                })
+                .collect(),
+        )),
         amount_fen: Set(0),
         discount_fen: Set(0),
         restock: Set(false),
@@ -214,10 +230,7 @@ pub async fn reject(
         })?;
     let txn = begin_write(&state.db).await?;
     let moved = refunds::Entity::update_many()
-        .col_expr(
-            refunds::Column::Status,
-            Expr::value(RefundStatus::Rejected.as_str()),
-        )
+        .col_expr(refunds::Column::Status, Expr::value(RefundStatus::Rejected))
         .col_expr(
             refunds::Column::DecisionReason,
             Expr::value(Some(reason.clone())),
@@ -226,7 +239,7 @@ pub async fn reject(
         .col_expr(refunds::Column::DecidedAt, Expr::value(Some(Utc::now())))
         .col_expr(refunds::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(refunds::Column::Id.eq(r.id))
-        .filter(refunds::Column::Status.eq(RefundStatus::Requested.as_str()))
+        .filter(refunds::Column::Status.eq(RefundStatus::Requested))
         .exec(&txn)
         .await?;
     if moved.rows_affected != 1 {
@@ -262,17 +275,17 @@ pub async fn approve(
     restock: bool,
 ) -> Result<Refund, AppError> {
     let (r, order) = load_for_supplier(state, actor, id).await?;
-    let wanted: Vec<RefundLineRequest> = serde_json::from_str(&r.lines).unwrap_or_default();
+    let wanted: Vec<RefundLine> = r.lines.0.clone();
     let now = Utc::now();
     let txn = begin_write(&state.db).await?;
     let claimed = refunds::Entity::update_many()
         .col_expr(
             refunds::Column::Status,
-            Expr::value(RefundStatus::Processing.as_str()),
+            Expr::value(RefundStatus::Processing),
         )
         .col_expr(refunds::Column::UpdatedAt, Expr::value(now))
         .filter(refunds::Column::Id.eq(r.id))
-        .filter(refunds::Column::Status.eq(RefundStatus::Requested.as_str()))
+        .filter(refunds::Column::Status.eq(RefundStatus::Requested))
         .exec(&txn)
         .await?;
     if claimed.rows_affected != 1 {
@@ -282,7 +295,7 @@ pub async fn approve(
         ));
     }
     // Goods never shipped always go back to stock.
-    let restock = restock || order.status == OrderStatus::Paid.as_str();
+    let restock = restock || order.status == OrderStatus::Paid;
     let mut amount = Money::ZERO;
     let mut discount = Money::ZERO;
     let mut wanted_sorted = wanted.clone();
@@ -350,7 +363,7 @@ pub async fn approve(
     let mut active = order.clone().into_active_model();
     active.refunded_fen = Set(order.refunded_fen + amount.fen());
     if fully {
-        active.status = Set(OrderStatus::Refunded.as_str().to_owned());
+        active.status = Set(OrderStatus::Refunded);
     }
     active.updated_at = Set(now);
     active.update(&txn).await?;
@@ -371,12 +384,12 @@ pub async fn approve(
     ra.coupon_returned = Set(coupon_back);
     ra.decided_by = Set(Some(actor.user_id));
     ra.decided_at = Set(Some(now));
-    ra.status = Set(RefundStatus::Processing.as_str().to_owned());
+    ra.status = Set(RefundStatus::Processing);
     ra.update(&txn).await?;
     enqueue(
         &txn,
         crate::payments::REFUND_JOB,
-        serde_json::json!({"refund_id": r.id}),
+        crate::payments::RefundJob::Refund { refund_id: r.id },
         JobOptions {
             unique_key: Some(format!("refund:{}", r.id)),
             max_attempts: Some(20),
@@ -436,7 +449,7 @@ pub async fn for_supplier(
     Ok(refunds::Entity::find()
         .inner_join(orders::Entity)
         .filter(orders::Column::SupplierOrgId.eq(org_id))
-        .filter(refunds::Column::Status.eq(status.as_str()))
+        .filter(refunds::Column::Status.eq(status))
         .order_by_asc(refunds::Column::Id)
         .all(&state.db)
         .await?

@@ -71,7 +71,7 @@ async fn to_dtos(
             supplier_org_id: r.supplier_org_id,
             coupon_count: r.coupon_count,
             redeemed_fen: Money::from_fen(r.redeemed_fen),
-            status: SettlementStatus::parse(&r.status).unwrap_or(SettlementStatus::Draft),
+            status: r.status,
             reviewed_at: r.reviewed_at,
             approved_at: r.approved_at,
             paid_at: r.paid_at,
@@ -127,7 +127,7 @@ pub async fn generate(
             supplier_org_id: Set(supplier),
             coupon_count: Set(count),
             redeemed_fen: Set(fen),
-            status: Set(SettlementStatus::Draft.as_str().to_owned()),
+            status: Set(SettlementStatus::Draft),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
@@ -157,7 +157,7 @@ pub async fn generate(
             )
             .filter(settlement_statements::Column::CampaignId.eq(campaign_id))
             .filter(settlement_statements::Column::SupplierOrgId.eq(supplier))
-            .filter(settlement_statements::Column::Status.eq(SettlementStatus::Draft.as_str()))
+            .filter(settlement_statements::Column::Status.eq(SettlementStatus::Draft))
             .exec(&txn)
             .await?;
     }
@@ -249,7 +249,7 @@ pub async fn step(
         Step::Approve => (SettlementStatus::Reviewed, SettlementStatus::Approved),
         Step::Pay => (SettlementStatus::Approved, SettlementStatus::Paid),
     };
-    if s.status != from.as_str() {
+    if s.status != from {
         return Err(AppError::conflict(
             "invalid_state",
             format!(
@@ -271,7 +271,7 @@ pub async fn step(
     let now = Utc::now();
     let txn = begin_write(&state.db).await?;
     let mut a = s.clone().into_active_model();
-    a.status = Set(to.as_str().to_owned());
+    a.status = Set(to);
     a.updated_at = Set(now);
     match step {
         Step::Review => {

@@ -6,7 +6,6 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 
 use super::checkout::address_view;
 use super::dto::{Checkout, Order, OrderLine, OrderQuery, PaymentView};
-use super::model::{OrderStatus, PaymentStatus};
 use crate::app::AppState;
 use crate::auth::{Actor, Role, authz};
 use crate::entities::{order_lines, orders, organizations, payments};
@@ -64,7 +63,7 @@ pub fn assemble(
             refunded_fen: Money::from_fen(l.refunded_fen),
             assistance_eligible: l.assistance_eligible,
             origin_county_code: l.origin_county_code,
-            cert_numbers: serde_json::from_str(&l.cert_numbers).unwrap_or_default(),
+            cert_numbers: l.cert_numbers.into_inner(),
         });
     }
     rows.into_iter()
@@ -75,7 +74,7 @@ pub fn assemble(
             order_no: o.order_no,
             payment_id: o.payment_id,
             supplier_org_id: o.supplier_org_id,
-            status: OrderStatus::parse(&o.status).unwrap_or(OrderStatus::Cancelled),
+            status: o.status,
             items_total_fen: Money::from_fen(o.items_total_fen),
             discount_fen: Money::from_fen(o.discount_fen),
             amount_due_fen: Money::from_fen(o.amount_due_fen),
@@ -125,7 +124,7 @@ pub fn checkout_of(state: &AppState, p: payments::Model, orders: Vec<Order>) -> 
             id: p.id,
             amount_fen: Money::from_fen(p.amount_fen),
             discount_fen: Money::from_fen(p.discount_fen),
-            status: PaymentStatus::parse(&p.status).unwrap_or(PaymentStatus::Pending),
+            status: p.status,
             test_mode: state.payments.provider.is_test(),
             provider: p.provider,
             client_secret: p.client_secret,
@@ -151,7 +150,7 @@ async fn page(
         .order_by_desc(orders::Column::Id)
         .limit(limit);
     if let Some(s) = q.status {
-        query = query.filter(orders::Column::Status.eq(s.as_str()));
+        query = query.filter(orders::Column::Status.eq(s));
     }
     if let Some(Cursor(before)) = params.cursor()? {
         query = query.filter(orders::Column::Id.lt(before));

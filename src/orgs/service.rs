@@ -14,7 +14,7 @@ use super::dto::{
 use crate::app::AppState;
 use crate::audit::{self, AuditEvent};
 use crate::auth::authz::{self, OrgAction};
-use crate::auth::{Actor, BudgetCategory, OrgKind, OrgStatus, Role, UserStatus, session, token};
+use crate::auth::{Actor, OrgKind, OrgStatus, Role, UserStatus, session, token};
 use crate::db::begin_write;
 use crate::domain::{Phone, RegionCode, Uscc, Username, mask_phone};
 use crate::entities::{invitations, organizations, regions, user_roles, users};
@@ -29,16 +29,16 @@ const INVITATION_TTL: Duration = Duration::days(7);
 fn to_dto(m: organizations::Model, region_names: &HashMap<String, String>) -> Org {
     Org {
         id: m.id,
-        kind: OrgKind::parse(&m.kind).unwrap_or(OrgKind::Platform),
+        kind: m.kind,
         region_name: m
             .region_code
             .as_ref()
             .and_then(|c| region_names.get(c).cloned()),
         name: m.name,
-        status: OrgStatus::parse(&m.status).unwrap_or(OrgStatus::Suspended),
+        status: m.status,
         uscc: m.uscc,
         region_code: m.region_code,
-        category: m.category.as_deref().and_then(BudgetCategory::parse),
+        category: m.category,
         helper_district_code: m.helper_district_code,
         parent_id: m.parent_id,
         contact_name: m.contact_name,
@@ -88,7 +88,7 @@ pub async fn list(
         query = query.filter(organizations::Column::Id.is_in(own));
     }
     if let Some(kind) = q.kind {
-        query = query.filter(organizations::Column::Kind.eq(kind.as_str()));
+        query = query.filter(organizations::Column::Kind.eq(kind));
     }
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         query = query.filter(organizations::Column::Name.contains(text));
@@ -145,7 +145,7 @@ async fn check_region(
         .await?;
     match &region {
         None => errors.add(field, "unknown_region", "地区不存在 / unknown region"),
-        Some(r) if !RegionLevel::parse(&r.level).is_some_and(|l| levels.contains(&l)) => {
+        Some(r) if !levels.contains(&r.level) => {
             errors.add(
                 field,
                 "wrong_region_level",
@@ -253,7 +253,7 @@ pub async fn create(state: &AppState, actor: &Actor, req: CreateOrg) -> Result<O
     }
     if let Some(parent_id) = req.parent_id {
         let parent = organizations::Entity::find_by_id(parent_id).one(db).await?;
-        if parent.is_none_or(|p| p.kind != req.kind.as_str()) {
+        if parent.is_none_or(|p| p.kind != req.kind) {
             errors.add(
                 "parent_id",
                 "invalid_parent",
@@ -266,12 +266,12 @@ pub async fn create(state: &AppState, actor: &Actor, req: CreateOrg) -> Result<O
     let now = Utc::now();
     let txn = begin_write(db).await?;
     let row = organizations::ActiveModel {
-        kind: Set(req.kind.as_str().to_owned()),
+        kind: Set(req.kind),
         name: Set(req.name.trim().to_owned()),
-        status: Set(OrgStatus::Active.as_str().to_owned()),
+        status: Set(OrgStatus::Active),
         uscc: Set(uscc.map(String::from)),
         region_code: Set(req.region_code),
-        category: Set(req.category.map(|c| c.as_str().to_owned())),
+        category: Set(req.category),
         helper_district_code: Set(req.helper_district_code),
         parent_id: Set(req.parent_id),
         contact_name: Set(req.contact_name.map(|n| n.trim().to_owned())),
@@ -375,15 +375,15 @@ pub async fn set_status(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    if current.kind == OrgKind::Platform.as_str() && req.status == OrgStatus::Suspended {
+    if current.kind == OrgKind::Platform && req.status == OrgStatus::Suspended {
         return Err(AppError::conflict(
             "cannot_suspend_platform",
             "不能停用平台机构 / the platform cannot be suspended",
         ));
     }
-    let before = current.status.clone();
+    let before = current.status;
     let mut active = current.into_active_model();
-    active.status = Set(req.status.as_str().to_owned());
+    active.status = Set(req.status);
     active.updated_at = Set(Utc::now());
     let row = active.update(&txn).await?;
     audit::record(
@@ -437,9 +437,7 @@ pub async fn members(
         .await?;
     let mut roles: BTreeMap<i64, Vec<Role>> = BTreeMap::new();
     for g in grants {
-        if let Some(r) = Role::parse(&g.role) {
-            roles.entry(g.user_id).or_default().push(r);
-        }
+        roles.entry(g.user_id).or_default().push(g.role);
     }
     let people = users::Entity::find()
         .filter(users::Column::Id.is_in(ids))
@@ -454,7 +452,7 @@ pub async fn members(
             display_name: u.display_name,
             username: u.username,
             phone_masked: u.phone.as_deref().map(mask_phone),
-            status: UserStatus::parse(&u.status).unwrap_or(UserStatus::Disabled),
+            status: u.status,
         })
         .collect();
     let next = Cursor::next(&items, limit, |m| m.user_id);
@@ -479,7 +477,7 @@ pub async fn add_member(
         .await?
         .ok_or(AppError::NotFound)?;
     let mut errors = FieldErrors::new();
-    if req.role.org_kind().as_str() != org.kind {
+    if req.role.org_kind() != org.kind {
         errors.add(
             "role",
             "role_not_for_org_kind",
@@ -538,7 +536,7 @@ pub async fn add_member(
                 phone: Set(phone.clone().map(String::from)),
                 display_name: Set(display_name),
                 password_hash: Set(None),
-                status: Set(UserStatus::Invited.as_str().to_owned()),
+                status: Set(UserStatus::Invited),
                 password_changed_at: Set(None),
                 created_at: Set(now),
                 updated_at: Set(now),
@@ -556,7 +554,7 @@ pub async fn add_member(
     let granted = user_roles::Entity::insert(user_roles::ActiveModel {
         user_id: Set(user.id),
         org_id: Set(org_id),
-        role: Set(req.role.as_str().to_owned()),
+        role: Set(req.role),
         granted_by: Set(Some(actor.user_id)),
         created_at: Set(now),
         ..Default::default()
@@ -572,14 +570,14 @@ pub async fn add_member(
     )
     .exec_without_returning(&txn)
     .await?;
-    let (invitation_token, invitation_expires_at) = if user.status == UserStatus::Invited.as_str() {
+    let (invitation_token, invitation_expires_at) = if user.status == UserStatus::Invited {
         let token = token::generate();
         let expires = now + INVITATION_TTL;
         invitations::ActiveModel {
             token_hash: Set(token::keyed_hash(&state.session_key, &token)),
             user_id: Set(user.id),
             org_id: Set(org_id),
-            role: Set(req.role.as_str().to_owned()),
+            role: Set(req.role),
             created_by: Set(Some(actor.user_id)),
             created_at: Set(now),
             expires_at: Set(expires),
@@ -642,7 +640,7 @@ pub async fn revoke_role(
     let deleted = user_roles::Entity::delete_many()
         .filter(user_roles::Column::OrgId.eq(org_id))
         .filter(user_roles::Column::UserId.eq(user_id))
-        .filter(user_roles::Column::Role.eq(role.as_str()))
+        .filter(user_roles::Column::Role.eq(role))
         .exec(&txn)
         .await?;
     if deleted.rows_affected == 0 {
@@ -678,7 +676,7 @@ pub async fn find_by_name(
     name: &str,
 ) -> Result<Option<organizations::Model>, AppError> {
     Ok(organizations::Entity::find()
-        .filter(organizations::Column::Kind.eq(kind.as_str()))
+        .filter(organizations::Column::Kind.eq(kind))
         .filter(organizations::Column::Name.eq(name))
         .one(conn)
         .await?)

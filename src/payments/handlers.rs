@@ -72,8 +72,7 @@ fn view(state: &AppState, p: payments::Model) -> PaymentView {
         id: p.id,
         amount_fen: Money::from_fen(p.amount_fen),
         discount_fen: Money::from_fen(p.discount_fen),
-        status: crate::orders::model::PaymentStatus::parse(&p.status)
-            .unwrap_or(crate::orders::model::PaymentStatus::Pending),
+        status: p.status,
         test_mode: state.payments.provider.is_test(),
         provider: p.provider,
         client_secret: p.client_secret,

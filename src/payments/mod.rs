@@ -13,6 +13,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -24,7 +25,7 @@ use crate::error::AppError;
 use crate::money::Money;
 use crate::orders::lifecycle::{self, Completion};
 use crate::orders::model::{PaymentStatus, RefundStatus};
-use crate::worker::{JobOptions, JobRegistry, enqueue};
+use crate::worker::{JobOptions, JobRegistry, Slot, enqueue};
 use provider::{CreateIntent, EventKind, PayMethod, PaymentProvider, ProviderEvent, RefundRequest};
 
 /// Job: refund through the provider (outside any transaction, idempotent by key).
@@ -104,7 +105,7 @@ pub async fn start_for(
     p: &payments::Model,
 ) -> Result<Option<payments::Model>, AppError> {
     let payment_id = p.id;
-    if p.status != PaymentStatus::Pending.as_str() || p.provider_ref.is_some() {
+    if p.status != PaymentStatus::Pending || p.provider_ref.is_some() {
         return Ok(None);
     }
     let created = state
@@ -270,10 +271,10 @@ pub async fn handle_event(
                 provider::RefundStatus::Pending => RefundStatus::Processing,
             };
             let moved = refunds::Entity::update_many()
-                .col_expr(refunds::Column::Status, Expr::value(to.as_str()))
+                .col_expr(refunds::Column::Status, Expr::value(to))
                 .col_expr(refunds::Column::UpdatedAt, Expr::value(Utc::now()))
                 .filter(refunds::Column::ProviderRefundRef.eq(provider_refund_ref))
-                .filter(refunds::Column::Status.eq(RefundStatus::Processing.as_str()))
+                .filter(refunds::Column::Status.eq(RefundStatus::Processing))
                 .exec(&txn)
                 .await?;
             if moved.rows_affected > 0 {
@@ -288,8 +289,16 @@ pub async fn handle_event(
         enqueue(
             &txn,
             REFUND_JOB,
-            serde_json::json!({"late_payment_id": payment_id, "provider_ref": provider_ref, "amount_fen": amount.fen()}),
-            JobOptions { unique_key: Some(format!("late-refund:{payment_id}")), max_attempts: Some(20), ..JobOptions::default() },
+            RefundJob::LatePayment {
+                late_payment_id: payment_id,
+                provider_ref,
+                amount_fen: amount.fen(),
+            },
+            JobOptions {
+                unique_key: Some(format!("late-refund:{payment_id}")),
+                max_attempts: Some(20),
+                ..JobOptions::default()
+            },
         )
         .await?;
     }
@@ -297,34 +306,55 @@ pub async fn handle_event(
     Ok(handled)
 }
 
-async fn refund_job(state: AppState, payload: serde_json::Value) -> anyhow::Result<()> {
-    // A payment that arrived after its orders were released: give all of it back.
-    if let Some(payment_id) = payload["late_payment_id"].as_i64() {
-        let provider_ref = payload["provider_ref"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        state
-            .payments
-            .provider
-            .refund(RefundRequest {
-                refund_id: 0,
-                provider_ref,
-                amount: Money::from_fen(payload["amount_fen"].as_i64().unwrap_or_default()),
-                idempotency_key: format!("bangfu-late-refund-{payment_id}"),
-            })
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        return Ok(());
-    }
-    let refund_id = payload["refund_id"].as_i64().unwrap_or_default();
+/// Payload of [`REFUND_JOB`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum RefundJob {
+    /// A payment that arrived after its orders were released: give all of it back.
+    LatePayment {
+        /// Our payment id.
+        late_payment_id: i64,
+        /// The payment's provider id.
+        provider_ref: String,
+        /// The amount received, fen.
+        amount_fen: i64,
+    },
+    /// An approved refund to send through the provider.
+    Refund {
+        /// The refund.
+        refund_id: i64,
+    },
+}
+
+async fn refund_job(state: AppState, job: RefundJob) -> anyhow::Result<()> {
+    let refund_id = match job {
+        RefundJob::LatePayment {
+            late_payment_id,
+            provider_ref,
+            amount_fen,
+        } => {
+            state
+                .payments
+                .provider
+                .refund(RefundRequest {
+                    refund_id: 0,
+                    provider_ref,
+                    amount: Money::from_fen(amount_fen),
+                    idempotency_key: format!("bangfu-late-refund-{late_payment_id}"),
+                })
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            return Ok(());
+        }
+        RefundJob::Refund { refund_id } => refund_id,
+    };
     let Some(r) = refunds::Entity::find_by_id(refund_id)
         .one(&state.db)
         .await?
     else {
         return Ok(());
     };
-    if r.status != RefundStatus::Processing.as_str() || r.provider_refund_ref.is_some() {
+    if r.status != RefundStatus::Processing || r.provider_refund_ref.is_some() {
         return Ok(());
     }
     let Some(p) = payments::Entity::find_by_id(r.payment_id)
@@ -361,14 +391,14 @@ async fn refund_job(state: AppState, payload: serde_json::Value) -> anyhow::Resu
         ),
     };
     refunds::Entity::update_many()
-        .col_expr(refunds::Column::Status, Expr::value(status.as_str()))
+        .col_expr(refunds::Column::Status, Expr::value(status))
         .col_expr(
             refunds::Column::ProviderRefundRef,
             Expr::value(Some(reference)),
         )
         .col_expr(refunds::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(refunds::Column::Id.eq(refund_id))
-        .filter(refunds::Column::Status.eq(RefundStatus::Processing.as_str()))
+        .filter(refunds::Column::Status.eq(RefundStatus::Processing))
         .exec(&state.db)
         .await?;
     Ok(())
@@ -377,7 +407,7 @@ async fn refund_job(state: AppState, payload: serde_json::Value) -> anyhow::Resu
 async fn reconcile(state: AppState) -> anyhow::Result<()> {
     let cutoff = Utc::now() - chrono::Duration::minutes(5);
     let stuck = payments::Entity::find()
-        .filter(payments::Column::Status.eq(PaymentStatus::Pending.as_str()))
+        .filter(payments::Column::Status.eq(PaymentStatus::Pending))
         .filter(payments::Column::ProviderRef.is_not_null())
         .filter(payments::Column::CreatedAt.lt(cutoff))
         .order_by_asc(payments::Column::Id)
@@ -419,7 +449,7 @@ async fn reconcile(state: AppState) -> anyhow::Result<()> {
 /// Registers the payment jobs.
 pub fn register_jobs(registry: &mut JobRegistry) {
     registry.register_plain(REFUND_JOB, refund_job);
-    registry.register_plain(RECONCILE_JOB, |state, _| reconcile(state));
+    registry.register_plain(RECONCILE_JOB, |state, _slot: Slot| reconcile(state));
     registry.schedule(RECONCILE_JOB, std::time::Duration::from_secs(300));
 }
 

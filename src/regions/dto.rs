@@ -31,7 +31,7 @@ pub struct Region {
 impl From<regions::Model> for Region {
     fn from(m: regions::Model) -> Self {
         Region {
-            level: RegionLevel::parse(&m.level).unwrap_or(RegionLevel::County),
+            level: m.level,
             code: m.code,
             name: m.name,
             parent_code: m.parent_code,
@@ -146,7 +146,7 @@ impl Pairing {
             partner_name: name_of(&m.partner_code),
             helper_code: m.helper_code,
             partner_code: m.partner_code,
-            programme: Programme::parse(&m.programme).unwrap_or(Programme::EastWest),
+            programme: m.programme,
             valid_from: m.valid_from,
             valid_to: m.valid_to,
             source: m.source,

@@ -1,6 +1,6 @@
 //! Region levels and assistance programmes.
 
-use crate::auth::model::text_enum;
+use crate::vocab::text_enum;
 
 text_enum! {
     /// Administrative level of a region.

@@ -109,7 +109,7 @@ pub async fn load(conn: &impl ConnectionTrait) -> anyhow::Result<Loaded> {
         let model = regions::ActiveModel {
             code: Set(code_or_internal(&row.code, &row.name)?),
             name: Set(row.name.clone()),
-            level: Set(level.as_str().to_owned()),
+            level: Set(level),
             parent_code: Set(Some(row.parent_code.trim().to_owned()).filter(|p| !p.is_empty())),
             poverty_lifted: Set(flags.contains(&"poverty_lifted")),
             key_assistance: Set(flags.contains(&"key_assistance")),
@@ -136,7 +136,7 @@ pub async fn load(conn: &impl ConnectionTrait) -> anyhow::Result<Loaded> {
         let model = pairings::ActiveModel {
             helper_code: Set(code_or_internal(&row.helper_code, &row.helper_name)?),
             partner_code: Set(code_or_internal(&row.partner_code, "")?),
-            programme: Set(programme.as_str().to_owned()),
+            programme: Set(programme),
             valid_from: Set(NaiveDate::parse_from_str(&row.valid_from, "%Y-%m-%d")?),
             valid_to: Set(None),
             source: Set(Some(row.source)),

@@ -28,7 +28,7 @@ use crate::error::{AppError, DbResultExt, FieldErrors};
 pub async fn list(state: &AppState, q: RegionQuery) -> Result<Vec<Region>, AppError> {
     let mut query = regions::Entity::find().order_by_asc(regions::Column::Code);
     if let Some(level) = q.level {
-        query = query.filter(regions::Column::Level.eq(level.as_str()));
+        query = query.filter(regions::Column::Level.eq(level));
     }
     if let Some(parent) = q.parent {
         query = query.filter(regions::Column::ParentCode.eq(parent));
@@ -145,7 +145,7 @@ pub async fn create(
             "上级地区不存在 / unknown parent region",
         ),
         (Some(_), Some(p), level) => {
-            if !RegionLevel::parse(&p.level).is_some_and(|pl| child_level_ok(pl, level)) {
+            if !child_level_ok(p.level, level) {
                 errors.add(
                     "level",
                     "level_mismatch",
@@ -163,7 +163,7 @@ pub async fn create(
     let model = regions::ActiveModel {
         code: Set(code.as_str().to_owned()),
         name: Set(name),
-        level: Set(req.level.as_str().to_owned()),
+        level: Set(req.level),
         parent_code: Set(req.parent_code),
         poverty_lifted: Set(req.poverty_lifted),
         key_assistance: Set(req.key_assistance),
@@ -290,7 +290,7 @@ pub async fn list_pairings(state: &AppState, q: PairingQuery) -> Result<Vec<Pair
         query = query.filter(pairings::Column::PartnerCode.eq(p));
     }
     if let Some(p) = q.programme {
-        query = query.filter(pairings::Column::Programme.eq(p.as_str()));
+        query = query.filter(pairings::Column::Programme.eq(p));
     }
     if let Some(on) = q.on {
         query = query.filter(pairings::Column::ValidFrom.lte(on)).filter(
@@ -363,7 +363,7 @@ pub async fn create_pairing(
     let existing = pairings::Entity::find()
         .filter(pairings::Column::HelperCode.eq(req.helper_code.clone()))
         .filter(pairings::Column::PartnerCode.eq(req.partner_code.clone()))
-        .filter(pairings::Column::Programme.eq(req.programme.as_str()))
+        .filter(pairings::Column::Programme.eq(req.programme))
         .all(&txn)
         .await?;
     if existing
@@ -379,7 +379,7 @@ pub async fn create_pairing(
     let model = pairings::ActiveModel {
         helper_code: Set(req.helper_code),
         partner_code: Set(req.partner_code),
-        programme: Set(req.programme.as_str().to_owned()),
+        programme: Set(req.programme),
         valid_from: Set(req.valid_from),
         valid_to: Set(req.valid_to),
         source: Set(req.source),
@@ -427,7 +427,7 @@ pub async fn update_pairing(
     let siblings = pairings::Entity::find()
         .filter(pairings::Column::HelperCode.eq(current.helper_code.clone()))
         .filter(pairings::Column::PartnerCode.eq(current.partner_code.clone()))
-        .filter(pairings::Column::Programme.eq(current.programme.clone()))
+        .filter(pairings::Column::Programme.eq(current.programme))
         .filter(pairings::Column::Id.ne(id))
         .all(&txn)
         .await?;

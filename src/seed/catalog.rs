@@ -480,7 +480,7 @@ pub async fn seed(
             .ok_or_else(|| anyhow::anyhow!("supplier {org_id}"))?;
         supplier_profiles::Entity::insert(supplier_profiles::ActiveModel {
             org_id: Set(org.id),
-            status: Set(SupplierStatus::Approved.as_str().to_owned()),
+            status: Set(SupplierStatus::Approved),
             legal_name: Set(org.name.clone()),
             uscc: Set(org.uscc.clone().unwrap_or_default()),
             registered_county_code: Set(org.region_code.clone().unwrap_or_default()),
@@ -519,13 +519,13 @@ pub async fn seed(
             certificates::ActiveModel {
                 supplier_org_id: Set(org.id),
                 product_id: Set(None),
-                kind: Set(CertKind::AssistanceProduct.as_str().to_owned()),
+                kind: Set(CertKind::AssistanceProduct),
                 number: Set(number),
                 issuer: Set("县乡村振兴局（演示）".into()),
                 valid_from: Set(year_start),
                 valid_to: Set(year_start + Duration::days(729)),
                 document_id: Set(None),
-                status: Set(CertStatus::Verified.as_str().to_owned()),
+                status: Set(CertStatus::Verified),
                 review_reason: Set(None),
                 reviewed_by: Set(None),
                 reviewed_at: Set(Some(now)),
@@ -544,7 +544,7 @@ pub async fn seed(
             slug: Set((*slug).to_owned()),
             name: Set((*name).to_owned()),
             name_en: Set((*name_en).to_owned()),
-            rule_kind: Set(rule.as_str().to_owned()),
+            rule_kind: Set(*rule),
             rule_value: Set((*value).to_owned()),
             banner_media_hash: Set(None),
             description: Set(None),
@@ -600,9 +600,9 @@ pub async fn seed(
                 org.region_code.clone().unwrap_or_default(),
                 org.name
             )),
-            storage: Set(storage.as_str().to_owned()),
+            storage: Set(*storage),
             shelf_life_days: Set(*shelf),
-            status: Set(ProductStatus::Listed.as_str().to_owned()),
+            status: Set(ProductStatus::Listed),
             review_reason: Set(None),
             trace_base: Set(Some(format!(
                 "{}种养基地（演示）",
@@ -659,13 +659,13 @@ pub async fn seed(
             certificates::ActiveModel {
                 supplier_org_id: Set(org.id),
                 product_id: Set(Some(product.id)),
-                kind: Set(CertKind::Zhenpin.as_str().to_owned()),
+                kind: Set(CertKind::Zhenpin),
                 number: Set(format!("ZP2026{:05}", product.id)),
                 issuer: Set("深圳市标准技术研究院（演示）".into()),
                 valid_from: Set(year_start),
                 valid_to: Set(year_start + Duration::days(1094)),
                 document_id: Set(None),
-                status: Set(CertStatus::Verified.as_str().to_owned()),
+                status: Set(CertStatus::Verified),
                 review_reason: Set(None),
                 reviewed_by: Set(None),
                 reviewed_at: Set(Some(now)),
@@ -741,9 +741,9 @@ async fn synthetic(
                 name: Set(format!("{}{} {}号", grades[i % grades.len()], name, i)),
                 subtitle: Set(Some(subtitle.to_owned())),
                 description_html: Set(format!("<p>{name}（批量演示商品 {i}）</p>")),
-                storage: Set(Storage::Ambient.as_str().to_owned()),
+                storage: Set(Storage::Ambient),
                 shelf_life_days: Set(90),
-                status: Set(ProductStatus::Listed.as_str().to_owned()),
+                status: Set(ProductStatus::Listed),
                 review_reason: Set(None),
                 trace_base: Set(None),
                 trace_batch: Set(None),
@@ -825,9 +825,11 @@ async fn demo_campaigns(
     conn: &impl ConnectionTrait,
     now: chrono::DateTime<Utc>,
 ) -> anyhow::Result<()> {
+    use crate::coupons::model::{AudienceKind, CampaignStatus, ClaimMode, Scope, ValidityKind};
     use crate::entities::coupon_campaigns;
+    use crate::vocab::JsonText;
     let Some(union) = organizations::Entity::find()
-        .filter(organizations::Column::Kind.eq("union"))
+        .filter(organizations::Column::Kind.eq(crate::auth::OrgKind::Union))
         .filter(organizations::Column::Name.eq("深圳市总工会（演示）"))
         .one(conn)
         .await?
@@ -872,20 +874,23 @@ async fn demo_campaigns(
             budget_fen: Set(face * 30_000),
             per_member_limit: Set(1),
             per_member_daily_limit: Set(1),
-            audience_kind: Set("all".into()),
-            audience_values: Set("[]".into()),
-            claim_mode: Set("drop".into()),
+            audience_kind: Set(AudienceKind::All),
+            audience_values: Set(JsonText(vec![])),
+            claim_mode: Set(ClaimMode::Drop),
             daily_quantity: Set(Some(500)),
             drop_time: Set(Some(time.into())),
             rollover: Set(true),
-            validity_kind: Set("relative".into()),
+            validity_kind: Set(ValidityKind::Relative),
             valid_from: Set(None),
             valid_to: Set(None),
             valid_days: Set(Some(30)),
-            scope: Set(serde_json::json!({"assistance_only": true}).to_string()),
+            scope: Set(JsonText(Scope {
+                assistance_only: true,
+                ..Scope::default()
+            })),
             starts_on: Set(starts),
             ends_on: Set(ends),
-            status: Set("scheduled".into()),
+            status: Set(CampaignStatus::Scheduled),
             issued_count: Set(0),
             created_by: Set(None),
             created_at: Set(now),

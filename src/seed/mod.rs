@@ -125,12 +125,12 @@ async fn ensure_org(
     }
     let now = Utc::now();
     let row = organizations::ActiveModel {
-        kind: Set(spec.kind.as_str().to_owned()),
+        kind: Set(spec.kind),
         name: Set(spec.name),
-        status: Set(OrgStatus::Active.as_str().to_owned()),
+        status: Set(OrgStatus::Active),
         uscc: Set(spec.uscc),
         region_code: Set(spec.region_code.map(str::to_owned)),
-        category: Set(spec.category.map(|c| c.as_str().to_owned())),
+        category: Set(spec.category),
         helper_district_code: Set(spec.helper_district_code.map(str::to_owned)),
         parent_id: Set(spec.parent_id),
         contact_name: Set(None),
@@ -168,7 +168,7 @@ async fn ensure_user(
         phone: Set(phone),
         display_name: Set(display_name.to_owned()),
         password_hash: Set(Some(hash)),
-        status: Set(UserStatus::Active.as_str().to_owned()),
+        status: Set(UserStatus::Active),
         password_changed_at: Set(Some(now)),
         created_at: Set(now),
         updated_at: Set(now),
@@ -190,7 +190,7 @@ async fn ensure_role(
     report.roles += user_roles::Entity::insert(user_roles::ActiveModel {
         user_id: Set(user_id),
         org_id: Set(org_id),
-        role: Set(role.as_str().to_owned()),
+        role: Set(role),
         granted_by: Set(None),
         created_at: Set(Utc::now()),
         ..Default::default()
@@ -503,7 +503,7 @@ pub async fn demo(
                 segment: Set(Some(
                     if n % 5 == 0 { "new_member" } else { "regular" }.to_owned(),
                 )),
-                status: Set("active".into()),
+                status: Set(crate::coupons::model::RosterStatus::Active),
                 user_id: Set(is_demo_member.then_some(member_user)),
                 created_at: Set(now),
                 updated_at: Set(now),

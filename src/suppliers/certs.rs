@@ -8,7 +8,7 @@ use sea_orm::{
 };
 
 use super::dto::{CertQuery, Certificate, CreateCertificate};
-use super::model::{CertKind, CertStatus};
+use super::model::{CertStatus, NotificationKind};
 use crate::app::AppState;
 use crate::audit::{self, AuditEvent};
 use crate::auth::authz;
@@ -27,13 +27,13 @@ pub(crate) fn to_dto(c: certificates::Model) -> Certificate {
         id: c.id,
         supplier_org_id: c.supplier_org_id,
         product_id: c.product_id,
-        kind: CertKind::parse(&c.kind).unwrap_or(CertKind::ComplianceCertificate),
+        kind: c.kind,
         number: c.number,
         issuer: c.issuer,
         valid_from: c.valid_from,
         valid_to: c.valid_to,
         document_id: c.document_id,
-        status: CertStatus::parse(&c.status).unwrap_or(CertStatus::Pending),
+        status: c.status,
         review_reason: c.review_reason,
         reviewed_at: c.reviewed_at,
     }
@@ -44,7 +44,7 @@ pub(crate) fn to_dto(c: certificates::Model) -> Certificate {
 /// judging a past date never changes.
 #[must_use]
 pub fn valid_on(c: &certificates::Model, date: NaiveDate) -> bool {
-    (c.status == CertStatus::Verified.as_str() || c.status == CertStatus::Expired.as_str())
+    (c.status == CertStatus::Verified || c.status == CertStatus::Expired)
         && c.valid_from <= date
         && date <= c.valid_to
 }
@@ -116,13 +116,13 @@ pub async fn create(
     let row = certificates::ActiveModel {
         supplier_org_id: Set(org_id),
         product_id: Set(req.product_id),
-        kind: Set(req.kind.as_str().to_owned()),
+        kind: Set(req.kind),
         number: Set(number),
         issuer: Set(issuer),
         valid_from: Set(req.valid_from),
         valid_to: Set(req.valid_to),
         document_id: Set(req.document_id),
-        status: Set(CertStatus::Pending.as_str().to_owned()),
+        status: Set(CertStatus::Pending),
         review_reason: Set(None),
         reviewed_by: Set(None),
         reviewed_at: Set(None),
@@ -176,7 +176,7 @@ pub async fn list_for_review(
     authz::require_operator(actor)?;
     let status = q.status.unwrap_or(CertStatus::Pending);
     Ok(certificates::Entity::find()
-        .filter(certificates::Column::Status.eq(status.as_str()))
+        .filter(certificates::Column::Status.eq(status))
         .order_by_asc(certificates::Column::Id)
         .all(&state.db)
         .await?
@@ -213,7 +213,7 @@ pub async fn review(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    if current.status != CertStatus::Pending.as_str() {
+    if current.status != CertStatus::Pending {
         return Err(AppError::conflict(
             "invalid_state",
             "该证书已审核 / already reviewed",
@@ -225,7 +225,7 @@ pub async fn review(
         CertStatus::Rejected
     };
     let mut active = current.clone().into_active_model();
-    active.status = Set(target.as_str().to_owned());
+    active.status = Set(target);
     active.review_reason = Set(reason.clone());
     active.reviewed_by = Set(Some(actor.user_id));
     active.reviewed_at = Set(Some(Utc::now()));
@@ -275,13 +275,13 @@ pub async fn expire_and_warn(
     today: NaiveDate,
 ) -> anyhow::Result<(usize, usize)> {
     let expiring = certificates::Entity::find()
-        .filter(certificates::Column::Status.eq(CertStatus::Verified.as_str()))
+        .filter(certificates::Column::Status.eq(CertStatus::Verified))
         .filter(certificates::Column::ValidTo.lt(today))
         .all(txn)
         .await?;
     for cert in &expiring {
         let mut active = cert.clone().into_active_model();
-        active.status = Set(CertStatus::Expired.as_str().to_owned());
+        active.status = Set(CertStatus::Expired);
         active.updated_at = Set(Utc::now());
         active.update(txn).await?;
         audit::record(
@@ -298,17 +298,17 @@ pub async fn expire_and_warn(
     }
     let horizon = today + Duration::days(WARN_DAYS);
     let soon = certificates::Entity::find()
-        .filter(certificates::Column::Status.eq(CertStatus::Verified.as_str()))
+        .filter(certificates::Column::Status.eq(CertStatus::Verified))
         .filter(certificates::Column::ValidTo.gte(today))
         .filter(certificates::Column::ValidTo.lte(horizon))
         .filter(certificates::Column::ExpiryWarnedAt.is_null())
         .all(txn)
         .await?;
     for cert in &soon {
-        let kind = CertKind::parse(&cert.kind).map_or("证书", CertKind::label);
+        let kind = cert.kind.label();
         notifications::Entity::insert(notifications::ActiveModel {
             org_id: Set(cert.supplier_org_id),
-            kind: Set("certificate_expiring".into()),
+            kind: Set(NotificationKind::CertificateExpiring),
             title: Set(format!("{kind}证书即将到期 / certificate expiring")),
             body: Set(format!(
                 "证书 {}（{}）将于 {} 到期，请及时续期并上传新证书。Certificate {} expires on {}.",
@@ -340,20 +340,23 @@ pub async fn expire_and_warn(
 
 /// Registers the daily expiry job.
 pub fn register_jobs(registry: &mut crate::worker::JobRegistry) {
-    registry.register(EXPIRY_JOB, |state, _payload, txn| async move {
-        let today = crate::time::business_date(Utc::now());
-        let (expired, warned) = expire_and_warn(&txn, today).await?;
-        tracing::info!(expired, warned, "certificate expiry run");
-        if expired > 0 {
-            // The index and caches follow once the transaction commits; the index also polls.
-            let state2 = state.clone();
-            tokio::spawn(async move {
-                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-                state2.catalog.changed(&state2).await;
-            });
-        }
-        Ok(txn)
-    });
+    registry.register(
+        EXPIRY_JOB,
+        |state, _slot: crate::worker::Slot, txn| async move {
+            let today = crate::time::business_date(Utc::now());
+            let (expired, warned) = expire_and_warn(&txn, today).await?;
+            tracing::info!(expired, warned, "certificate expiry run");
+            if expired > 0 {
+                // The index and caches follow once the transaction commits; the index also polls.
+                let state2 = state.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                    state2.catalog.changed(&state2).await;
+                });
+            }
+            Ok(txn)
+        },
+    );
     // Hourly, so that a certificate lapses soon after midnight in Asia/Shanghai whatever the
     // server's clock; the run is idempotent.
     registry.schedule(EXPIRY_JOB, std::time::Duration::from_secs(3600));

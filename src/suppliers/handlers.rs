@@ -252,7 +252,7 @@ pub async fn notifications(
         .into_iter()
         .map(|n| Notification {
             id: n.id,
-            kind: n.kind,
+            kind: n.kind.to_string(),
             title: n.title,
             body: n.body,
             created_at: n.created_at,

@@ -1,6 +1,6 @@
 //! Supplier admission statuses, certificate kinds and statuses, document kinds.
 
-use crate::auth::model::text_enum;
+use crate::vocab::text_enum;
 
 text_enum! {
     /// Where a supplier stands in admission (准入).
@@ -69,6 +69,14 @@ text_enum! {
         TestReport = "test_report",
         /// Anything else.
         Other = "other",
+    }
+}
+
+text_enum! {
+    /// Kinds of notification to an organisation.
+    NotificationKind {
+        /// A certificate of the organisation expires soon.
+        CertificateExpiring = "certificate_expiring",
     }
 }
 

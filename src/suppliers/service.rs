@@ -38,7 +38,7 @@ pub(crate) fn document_info(d: documents::Model) -> DocumentInfo {
     DocumentInfo {
         url: format!("/api/documents/{}/file", d.id),
         id: d.id,
-        kind: DocumentKind::parse(&d.kind).unwrap_or(DocumentKind::Other),
+        kind: d.kind,
         filename: d.filename,
         content_type: d.content_type,
         size_bytes: d.size_bytes,
@@ -87,7 +87,7 @@ async fn to_dtos(
             registered_county_name: counties.get(&p.registered_county_code).cloned(),
             documents: docs.remove(&p.org_id).unwrap_or_default(),
             org_id: p.org_id,
-            status: SupplierStatus::parse(&p.status).unwrap_or(SupplierStatus::Draft),
+            status: p.status,
             legal_name: p.legal_name,
             uscc: p.uscc,
             registered_county_code: p.registered_county_code,
@@ -124,7 +124,7 @@ pub async fn check_partner_county(
         .await?
     {
         None => errors.add(field, "unknown_region", "地区不存在 / unknown region"),
-        Some(r) if r.level != RegionLevel::County.as_str() => {
+        Some(r) if r.level != RegionLevel::County => {
             errors.add(
                 field,
                 "wrong_region_level",
@@ -197,9 +197,9 @@ pub async fn register(state: &AppState, req: RegisterSupplier) -> Result<Registe
     let now = Utc::now();
     let txn = begin_write(&state.db).await?;
     let org = organizations::ActiveModel {
-        kind: Set(OrgKind::Supplier.as_str().to_owned()),
+        kind: Set(OrgKind::Supplier),
         name: Set(name.clone()),
-        status: Set(OrgStatus::Active.as_str().to_owned()),
+        status: Set(OrgStatus::Active),
         uscc: Set(Some(uscc.as_str().to_owned())),
         region_code: Set(Some(req.registered_county_code.clone())),
         category: Set(None),
@@ -222,7 +222,7 @@ pub async fn register(state: &AppState, req: RegisterSupplier) -> Result<Registe
         phone: Set(Some(phone.as_str().to_owned())),
         display_name: Set(contact.clone()),
         password_hash: Set(Some(hash)),
-        status: Set(UserStatus::Active.as_str().to_owned()),
+        status: Set(UserStatus::Active),
         password_changed_at: Set(Some(now)),
         created_at: Set(now),
         updated_at: Set(now),
@@ -237,7 +237,7 @@ pub async fn register(state: &AppState, req: RegisterSupplier) -> Result<Registe
     user_roles::ActiveModel {
         user_id: Set(user.id),
         org_id: Set(org.id),
-        role: Set(Role::SupplierAdmin.as_str().to_owned()),
+        role: Set(Role::SupplierAdmin),
         granted_by: Set(None),
         created_at: Set(now),
         ..Default::default()
@@ -246,7 +246,7 @@ pub async fn register(state: &AppState, req: RegisterSupplier) -> Result<Registe
     .await?;
     supplier_profiles::ActiveModel {
         org_id: Set(org.id),
-        status: Set(SupplierStatus::Draft.as_str().to_owned()),
+        status: Set(SupplierStatus::Draft),
         legal_name: Set(name),
         uscc: Set(uscc.as_str().to_owned()),
         registered_county_code: Set(req.registered_county_code),
@@ -295,13 +295,13 @@ async fn load_or_init(
         .one(conn)
         .await?
         .ok_or(AppError::NotFound)?;
-    if org.kind != OrgKind::Supplier.as_str() {
+    if org.kind != OrgKind::Supplier {
         return Err(AppError::NotFound);
     }
     let now = Utc::now();
     Ok(supplier_profiles::ActiveModel {
         org_id: Set(org.id),
-        status: Set(SupplierStatus::Draft.as_str().to_owned()),
+        status: Set(SupplierStatus::Draft),
         legal_name: Set(org.name),
         uscc: Set(org.uscc.unwrap_or_default()),
         registered_county_code: Set(org.region_code.unwrap_or_default()),
@@ -358,7 +358,7 @@ pub async fn list(
         .order_by_asc(supplier_profiles::Column::OrgId)
         .limit(limit);
     if let Some(s) = q.status {
-        query = query.filter(supplier_profiles::Column::Status.eq(s.as_str()));
+        query = query.filter(supplier_profiles::Column::Status.eq(s));
     }
     if let Some(Cursor(after)) = page.cursor()? {
         query = query.filter(supplier_profiles::Column::OrgId.gt(after));
@@ -411,7 +411,7 @@ pub async fn update(
     errors.into_result()?;
     let txn = begin_write(&state.db).await?;
     let current = load_or_init(&txn, org_id).await?;
-    let status = SupplierStatus::parse(&current.status).unwrap_or(SupplierStatus::Draft);
+    let status = current.status;
     if !matches!(status, SupplierStatus::Draft | SupplierStatus::Rejected) {
         return Err(AppError::conflict(
             "invalid_state",
@@ -536,7 +536,7 @@ pub async fn transition(
     }
     let txn = begin_write(&state.db).await?;
     let current = load_or_init(&txn, org_id).await?;
-    let from = SupplierStatus::parse(&current.status).unwrap_or(SupplierStatus::Draft);
+    let from = current.status;
     if !t.allowed_from().contains(&from) {
         return Err(AppError::conflict(
             "invalid_state",
@@ -544,7 +544,7 @@ pub async fn transition(
         ));
     }
     if t == Transition::Submit {
-        let kinds: Vec<String> = documents::Entity::find()
+        let kinds: Vec<DocumentKind> = documents::Entity::find()
             .select_only()
             .column(documents::Column::Kind)
             .filter(documents::Column::OrgId.eq(org_id))
@@ -552,10 +552,7 @@ pub async fn transition(
             .all(&txn)
             .await?;
         let mut errors = FieldErrors::new();
-        if !kinds
-            .iter()
-            .any(|k| k == DocumentKind::BusinessLicence.as_str())
-        {
+        if !kinds.contains(&DocumentKind::BusinessLicence) {
             errors.add(
                 "documents",
                 "business_licence_missing",
@@ -566,9 +563,7 @@ pub async fn transition(
             .farmer_links
             .as_deref()
             .is_none_or(|t| t.trim().is_empty())
-            && !kinds
-                .iter()
-                .any(|k| k == DocumentKind::FarmerEvidence.as_str())
+            && !kinds.contains(&DocumentKind::FarmerEvidence)
         {
             errors.add(
                 "farmer_links",
@@ -587,7 +582,7 @@ pub async fn transition(
     }
     let now = Utc::now();
     let mut active = current.into_active_model();
-    active.status = Set(t.target().as_str().to_owned());
+    active.status = Set(t.target());
     active.updated_at = Set(now);
     match t {
         Transition::Submit => active.submitted_at = Set(Some(now)),
@@ -630,7 +625,7 @@ pub async fn is_approved(conn: &impl ConnectionTrait, org_id: i64) -> Result<boo
     Ok(supplier_profiles::Entity::find_by_id(org_id)
         .one(conn)
         .await?
-        .is_some_and(|p| p.status == SupplierStatus::Approved.as_str()))
+        .is_some_and(|p| p.status == SupplierStatus::Approved))
 }
 
 /// Stores an uploaded document of an organisation (PDF, JPEG or PNG by its bytes).
@@ -698,7 +693,7 @@ pub async fn upload_document(
     let txn = begin_write(&state.db).await?;
     let row = documents::ActiveModel {
         org_id: Set(org_id),
-        kind: Set(kind.as_str().to_owned()),
+        kind: Set(kind),
         file_key: Set(key),
         filename: Set(filename),
         content_type: Set(content_type.to_owned()),

@@ -5,7 +5,7 @@ use std::time::Duration;
 use chrono::Utc;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use super::JobRegistry;
+use super::{JobRegistry, JobState, Slot};
 use crate::entities::{idempotency_keys, jobs, sessions};
 
 /// Deletes sessions that ended more than a day ago (expired or revoked).
@@ -16,7 +16,7 @@ pub const PURGE_IDEMPOTENCY: &str = "maintenance.purge_idempotency_keys";
 pub const PURGE_JOBS: &str = "maintenance.purge_jobs";
 
 pub(super) fn register(registry: &mut JobRegistry) {
-    registry.register(PURGE_SESSIONS, |_state, _payload, txn| async move {
+    registry.register(PURGE_SESSIONS, |_state, _slot: Slot, txn| async move {
         let cutoff = Utc::now() - chrono::Duration::days(1);
         sessions::Entity::delete_many()
             .filter(
@@ -28,17 +28,17 @@ pub(super) fn register(registry: &mut JobRegistry) {
             .await?;
         Ok(txn)
     });
-    registry.register(PURGE_IDEMPOTENCY, |_state, _payload, txn| async move {
+    registry.register(PURGE_IDEMPOTENCY, |_state, _slot: Slot, txn| async move {
         idempotency_keys::Entity::delete_many()
             .filter(idempotency_keys::Column::ExpiresAt.lt(Utc::now()))
             .exec(&txn)
             .await?;
         Ok(txn)
     });
-    registry.register(PURGE_JOBS, |_state, _payload, txn| async move {
+    registry.register(PURGE_JOBS, |_state, _slot: Slot, txn| async move {
         let cutoff = Utc::now() - chrono::Duration::days(7);
         jobs::Entity::delete_many()
-            .filter(jobs::Column::State.eq("done"))
+            .filter(jobs::Column::State.eq(JobState::Done))
             .filter(jobs::Column::FinishedAt.lt(cutoff))
             .exec(&txn)
             .await?;

@@ -27,7 +27,8 @@ use sea_orm::{
     ActiveValue::Set, ConnectionTrait, DatabaseBackend, DatabaseTransaction, DbErr, EntityTrait,
     FromQueryResult, Statement, Value as DbValue,
 };
-use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::watch;
 
@@ -35,26 +36,56 @@ use crate::app::AppState;
 use crate::db::begin_write;
 use crate::entities::jobs;
 
+crate::vocab::text_enum! {
+    /// Where a job stands.
+    JobState {
+        /// Waiting for its time (or for a retry).
+        Pending = "pending",
+        /// Claimed by a worker, under a lease.
+        Running = "running",
+        /// Finished.
+        Done = "done",
+        /// Failed `max_attempts` times (or has no handler); kept for inspection.
+        Dead = "dead",
+    }
+}
+
 /// What a handler returns: its transaction, to be committed with the job's completion.
 pub type JobResult = anyhow::Result<DatabaseTransaction>;
-type TxHandler = Arc<
-    dyn Fn(AppState, Value, DatabaseTransaction) -> Pin<Box<dyn Future<Output = JobResult> + Send>>
-        + Send
-        + Sync,
+/// A transactional handler with its payload decoded, ready to run.
+type TxRun = Box<
+    dyn FnOnce(AppState, DatabaseTransaction) -> Pin<Box<dyn Future<Output = JobResult> + Send>>
+        + Send,
 >;
-type PlainHandler = Arc<
-    dyn Fn(AppState, Value) -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>
-        + Send
-        + Sync,
->;
+/// A plain handler with its payload decoded, ready to run.
+type PlainRun =
+    Box<dyn FnOnce(AppState) -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>> + Send>;
+/// Decodes a stored payload into the handler's type (an error when it does not decode).
+type TxHandler = Arc<dyn Fn(Value) -> Result<TxRun, serde_json::Error> + Send + Sync>;
+type PlainHandler = Arc<dyn Fn(Value) -> Result<PlainRun, serde_json::Error> + Send + Sync>;
 
 /// A job handler: one that works in the transaction the job completes in (exactly-once
 /// effect), or one that calls the outside world and must not hold a transaction (it makes its
-/// own effect idempotent, e.g. with a provider idempotency key).
+/// own effect idempotent, e.g. with a provider idempotency key). Each decodes the stored
+/// payload into its own type first: a payload that does not decode makes the job dead at once
+/// (a retry would read the same text), never a handler run on defaults.
 #[derive(Clone)]
 enum BoxedHandler {
     Tx(TxHandler),
     Plain(PlainHandler),
+}
+
+/// A handler with its payload decoded.
+enum Ready {
+    Tx(TxRun),
+    Plain(PlainRun),
+}
+
+/// The payload of a scheduled job: its time slot (Unix seconds, aligned to the schedule).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Slot {
+    /// Start of the slot, Unix seconds.
+    pub slot: i64,
 }
 
 /// A recurring job.
@@ -91,32 +122,43 @@ impl JobRegistry {
         registry
     }
 
-    /// Registers the handler of `kind`. The handler works through the transaction it is given
-    /// and returns it; the worker commits it together with the job's completion.
-    pub fn register<F, Fut>(&mut self, kind: &'static str, handler: F)
+    /// Registers the handler of `kind`, with its payload type `P` (scheduled jobs take
+    /// [`Slot`]). The handler works through the transaction it is given and returns it; the
+    /// worker commits it together with the job's completion.
+    pub fn register<P, F, Fut>(&mut self, kind: &'static str, handler: F)
     where
-        F: Fn(AppState, Value, DatabaseTransaction) -> Fut + Send + Sync + 'static,
+        P: DeserializeOwned + Send + 'static,
+        F: Fn(AppState, P, DatabaseTransaction) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = JobResult> + Send + 'static,
     {
+        let handler = Arc::new(handler);
         self.handlers.insert(
             kind,
-            BoxedHandler::Tx(Arc::new(move |state, payload, txn| {
-                Box::pin(handler(state, payload, txn))
+            BoxedHandler::Tx(Arc::new(move |payload| {
+                let payload: P = serde_json::from_value(payload)?;
+                let handler = handler.clone();
+                let run: TxRun = Box::new(move |state, txn| Box::pin(handler(state, payload, txn)));
+                Ok(run)
             })),
         );
     }
 
     /// Registers a handler that calls outside systems (payment providers): it gets no
     /// transaction, so nothing is locked during the call; it must be idempotent itself.
-    pub fn register_plain<F, Fut>(&mut self, kind: &'static str, handler: F)
+    pub fn register_plain<P, F, Fut>(&mut self, kind: &'static str, handler: F)
     where
-        F: Fn(AppState, Value) -> Fut + Send + Sync + 'static,
+        P: DeserializeOwned + Send + 'static,
+        F: Fn(AppState, P) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
     {
+        let handler = Arc::new(handler);
         self.handlers.insert(
             kind,
-            BoxedHandler::Plain(Arc::new(move |state, payload| {
-                Box::pin(handler(state, payload))
+            BoxedHandler::Plain(Arc::new(move |payload| {
+                let payload: P = serde_json::from_value(payload)?;
+                let handler = handler.clone();
+                let run: PlainRun = Box::new(move |state| Box::pin(handler(state, payload)));
+                Ok(run)
             })),
         );
     }
@@ -163,7 +205,7 @@ pub async fn enqueue(
     let row = jobs::ActiveModel {
         kind: Set(kind.to_owned()),
         payload: Set(payload),
-        state: Set("pending".into()),
+        state: Set(JobState::Pending),
         attempts: Set(0),
         max_attempts: Set(options.max_attempts.unwrap_or(5).max(1)),
         run_at: Set(options.run_at.unwrap_or(now)),
@@ -291,7 +333,7 @@ impl Worker {
             enqueue(
                 &self.state.db,
                 s.kind,
-                serde_json::json!({ "slot": slot }),
+                Slot { slot },
                 JobOptions {
                     unique_key: Some(key),
                     ..JobOptions::default()
@@ -353,12 +395,16 @@ impl Worker {
                 .fail(&job, &format!("no handler for job kind {}", job.kind), true)
                 .await;
         };
-        let handler = match handler {
-            BoxedHandler::Tx(h) => h,
-            BoxedHandler::Plain(h) => {
-                return match h(self.state.clone(), job.payload.clone()).await {
+        let decoded = match handler {
+            BoxedHandler::Tx(h) => h(job.payload.clone()).map(Ready::Tx),
+            BoxedHandler::Plain(h) => h(job.payload.clone()).map(Ready::Plain),
+        };
+        let run = match decoded {
+            Ok(Ready::Tx(run)) => run,
+            Ok(Ready::Plain(run)) => {
+                return match run(self.state.clone()).await {
                     Ok(()) => {
-                        self.guard_update(&self.state.db, &job, "done", None, None)
+                        self.guard_update(&self.state.db, &job, JobState::Done, None, None)
                             .await?;
                         metrics::counter!("bangfu_jobs_total", "kind" => job.kind.clone(), "outcome" => "done").increment(1);
                         Ok(())
@@ -370,12 +416,20 @@ impl Worker {
                     }
                 };
             }
+            Err(err) => {
+                tracing::error!(error = %err, "job payload does not decode");
+                return self
+                    .fail(&job, &format!("payload does not decode: {err}"), true)
+                    .await;
+            }
         };
         let txn = begin_write(&self.state.db).await?;
-        let outcome = handler(self.state.clone(), job.payload.clone(), txn).await;
+        let outcome = run(self.state.clone(), txn).await;
         match outcome {
             Ok(txn) => {
-                let done = self.guard_update(&txn, &job, "done", None, None).await?;
+                let done = self
+                    .guard_update(&txn, &job, JobState::Done, None, None)
+                    .await?;
                 if done {
                     txn.commit().await?;
                     metrics::counter!("bangfu_jobs_total", "kind" => job.kind.clone(), "outcome" => "done").increment(1);
@@ -395,20 +449,20 @@ impl Worker {
 
     async fn fail(&self, job: &Claimed, error: &str, dead: bool) -> Result<(), DbErr> {
         let (state, run_at) = if dead {
-            ("dead", None)
+            (JobState::Dead, None)
         } else {
             // 2, 4, 8 … seconds, capped at an hour.
             let secs = 2i64
                 .saturating_pow(u32::try_from(job.attempts.max(1)).unwrap_or(1))
                 .min(3600);
             (
-                "pending",
+                JobState::Pending,
                 Some(Utc::now() + chrono::Duration::seconds(secs)),
             )
         };
         self.guard_update(&self.state.db, job, state, Some(error), run_at)
             .await?;
-        metrics::counter!("bangfu_jobs_total", "kind" => job.kind.clone(), "outcome" => state)
+        metrics::counter!("bangfu_jobs_total", "kind" => job.kind.clone(), "outcome" => state.as_str())
             .increment(1);
         Ok(())
     }
@@ -418,13 +472,13 @@ impl Worker {
         &self,
         conn: &impl ConnectionTrait,
         job: &Claimed,
-        state: &str,
+        state: JobState,
         error: Option<&str>,
         run_at: Option<DateTime<Utc>>,
     ) -> Result<bool, DbErr> {
         use sea_orm::sea_query::Expr;
         use sea_orm::{ColumnTrait, QueryFilter};
-        let finished = matches!(state, "done" | "dead").then(Utc::now);
+        let finished = matches!(state, JobState::Done | JobState::Dead).then(Utc::now);
         let mut update = jobs::Entity::update_many()
             .col_expr(jobs::Column::State, Expr::value(state))
             .col_expr(jobs::Column::LockedBy, Expr::value(Option::<String>::None))
@@ -444,7 +498,7 @@ impl Worker {
         }
         let result = update
             .filter(jobs::Column::Id.eq(job.id))
-            .filter(jobs::Column::State.eq("running"))
+            .filter(jobs::Column::State.eq(JobState::Running))
             .filter(jobs::Column::LockedBy.eq(self.id.clone()))
             .filter(jobs::Column::Attempts.eq(job.attempts))
             .exec(conn)

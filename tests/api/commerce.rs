@@ -86,7 +86,7 @@ pub async fn members(app: &TestApp, n: usize) -> Vec<(i64, String)> {
             phone: Set(None),
             display_name: Set(format!("会员{i}")),
             password_hash: Set(None),
-            status: Set("active".into()),
+            status: Set(bangfu::auth::UserStatus::Active),
             password_changed_at: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
@@ -98,7 +98,7 @@ pub async fn members(app: &TestApp, n: usize) -> Vec<(i64, String)> {
         bangfu::entities::user_roles::ActiveModel {
             user_id: Set(user.id),
             org_id: Set(union),
-            role: Set("member".into()),
+            role: Set(bangfu::auth::Role::Member),
             granted_by: Set(None),
             created_at: Set(now),
             ..Default::default()
@@ -113,7 +113,7 @@ pub async fn members(app: &TestApp, n: usize) -> Vec<(i64, String)> {
             phone: Set(format!("137{:08}", i)),
             work_unit: Set("测试单位".into()),
             segment: Set(None),
-            status: Set("active".into()),
+            status: Set(bangfu::coupons::model::RosterStatus::Active),
             user_id: Set(Some(user.id)),
             created_at: Set(now),
             updated_at: Set(now),

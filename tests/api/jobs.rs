@@ -19,23 +19,26 @@ fn registry(
     sleep_first: Option<Duration>,
 ) -> JobRegistry {
     let mut jobs = JobRegistry::with_builtin();
-    jobs.register("test.mark", move |_state, payload, txn| {
-        let calls = calls.clone();
-        async move {
-            let n = calls.fetch_add(1, Ordering::SeqCst);
-            if let Some(d) = sleep_first
-                && n == 0
-            {
-                tokio::time::sleep(d).await;
+    jobs.register(
+        "test.mark",
+        move |_state, payload: serde_json::Value, txn| {
+            let calls = calls.clone();
+            async move {
+                let n = calls.fetch_add(1, Ordering::SeqCst);
+                if let Some(d) = sleep_first
+                    && n == 0
+                {
+                    tokio::time::sleep(d).await;
+                }
+                if n < failures_before_success {
+                    anyhow::bail!("transient failure {n}");
+                }
+                let id = payload["id"].as_i64().unwrap_or(-1);
+                audit::record(&txn, None, AuditEvent::new("test.mark", "test", id)).await?;
+                Ok(txn)
             }
-            if n < failures_before_success {
-                anyhow::bail!("transient failure {n}");
-            }
-            let id = payload["id"].as_i64().unwrap_or(-1);
-            audit::record(&txn, None, AuditEvent::new("test.mark", "test", id)).await?;
-            Ok(txn)
-        }
-    });
+        },
+    );
     jobs
 }
 

@@ -21,3 +21,4 @@ mod roster;
 mod search;
 mod storm;
 mod stripe;
+mod vocabulary;

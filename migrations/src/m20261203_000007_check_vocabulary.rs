@@ -18,7 +18,9 @@
 //! column and the words it found, rather than leaving words the application cannot read.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{DatabaseBackend, Statement};
+use sea_orm_migration::sea_orm::Statement;
+
+use crate::util::{guard_words, unguard_words, word_list};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -179,15 +181,6 @@ const ROLES: &[&str] = &[
 
 const PRODUCT_STATUSES: &[&str] = &["draft", "pending_review", "listed", "rejected", "delisted"];
 
-/// `'a', 'b', …` (the words are this file's constants: plain snake_case, nothing to escape).
-fn list(words: &[&str]) -> String {
-    words
-        .iter()
-        .map(|w| format!("'{w}'"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Fails when stored rows hold words outside the list.
 async fn check_stored(
     manager: &SchemaManager<'_>,
@@ -199,7 +192,7 @@ async fn check_stored(
     let sql = format!(
         "SELECT DISTINCT {column} AS word FROM {table} \
          WHERE {column} IS NOT NULL AND {column} NOT IN ({}) LIMIT 10",
-        list(words)
+        word_list(words)
     );
     let rows = db
         .query_all_raw(Statement::from_string(manager.get_database_backend(), sql))
@@ -219,56 +212,16 @@ async fn check_stored(
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        let backend = manager.get_database_backend();
         for (table, column, words) in VOCABULARY {
             check_stored(manager, table, column, words).await?;
-            let name = format!("ck_{table}_{column}");
-            let allowed = list(words);
-            match backend {
-                DatabaseBackend::Postgres => {
-                    db.execute_unprepared(&format!(
-                        "ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({column} IN ({allowed}))"
-                    ))
-                    .await?;
-                }
-                _ => {
-                    for (suffix, event) in [
-                        ("insert", "INSERT".to_owned()),
-                        ("update", format!("UPDATE OF {column}")),
-                    ] {
-                        db.execute_unprepared(&format!(
-                            "CREATE TRIGGER {name}_{suffix} BEFORE {event} ON {table} \
-                             WHEN NEW.{column} NOT IN ({allowed}) \
-                             BEGIN SELECT RAISE(ABORT, '{name}: unknown {column}'); END"
-                        ))
-                        .await?;
-                    }
-                }
-            }
+            guard_words(manager, table, column, words).await?;
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        let backend = manager.get_database_backend();
         for (table, column, _) in VOCABULARY {
-            let name = format!("ck_{table}_{column}");
-            match backend {
-                DatabaseBackend::Postgres => {
-                    db.execute_unprepared(&format!(
-                        "ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name}"
-                    ))
-                    .await?;
-                }
-                _ => {
-                    for suffix in ["insert", "update"] {
-                        db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {name}_{suffix}"))
-                            .await?;
-                    }
-                }
-            }
+            unguard_words(manager, table, column).await?;
         }
         Ok(())
     }

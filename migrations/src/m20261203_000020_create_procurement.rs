@@ -11,7 +11,7 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-use crate::util::{fk, index};
+use crate::util::{fk, guard_words, index};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -61,6 +61,7 @@ pub const BULK_ORDER_STATUSES: &[&str] = &[
     "paid",
     "completed",
 ];
+pub const PROGRAMMES: &[&str] = &["east_west", "old_revolutionary", "in_province"];
 pub const PRICE_SOURCES: &[&str] = &["list", "tier", "quote"];
 pub const PAYMENT_METHODS: &[&str] = &["transfer", "online"];
 pub const STEP_STATUSES: &[&str] = &["waiting", "pending", "approved", "rejected", "cancelled"];
@@ -70,6 +71,28 @@ pub const INVOICE_KINDS: &[&str] = &["blue", "red"];
 pub const INVOICE_SOURCES: &[&str] = &["xml", "manual"];
 pub const INVOICE_STATUSES: &[&str] = &["matched", "mismatched", "reversed"];
 
+/// The columns of a closed vocabulary: (table, column, words), guarded after the tables exist
+/// (`util::guard_words`: a CHECK on PostgreSQL, triggers on SQLite).
+const WORD_COLUMNS: &[(&str, &str, &[&str])] = &[
+    ("budget_units", "canteen_mode", CANTEEN_MODES),
+    ("approval_rules", "kind", APPROVAL_RULE_KINDS),
+    ("filings", "status", FILING_STATUSES),
+    ("filings", "canteen_mode", CANTEEN_MODES),
+    ("offplatform_purchases", "status", DECLARATION_STATUSES),
+    ("rfqs", "status", RFQ_STATUSES),
+    ("quotes", "status", QUOTE_STATUSES),
+    ("bulk_orders", "status", BULK_ORDER_STATUSES),
+    ("bulk_orders", "payment_method", PAYMENT_METHODS),
+    ("bulk_order_lines", "price_source", PRICE_SOURCES),
+    ("approval_steps", "status", STEP_STATUSES),
+    ("approval_steps", "role", APPROVER_ROLES),
+    ("acceptance_lines", "remedy", REMEDIES),
+    ("invoices", "kind", INVOICE_KINDS),
+    ("invoices", "source", INVOICE_SOURCES),
+    ("invoices", "status", INVOICE_STATUSES),
+    ("bulk_order_lines", "programme", PROGRAMMES),
+];
+
 fn ts(name: &str) -> ColumnDef {
     timestamp_with_time_zone(name.to_owned())
 }
@@ -78,17 +101,9 @@ fn ts_null(name: &str) -> ColumnDef {
     timestamp_with_time_zone_null(name.to_owned())
 }
 
-/// A named CHECK that `column` holds one of `values`.
-fn one_of(table: &str, column: &str, values: &[&str]) -> (String, SimpleExpr) {
-    (
-        format!("ck_{table}_{column}"),
-        Expr::col(column.to_owned()).is_in(values.iter().map(|v| (*v).to_owned())),
-    )
-}
-
 /// A named CHECK of any expression.
 fn check(table: &str, what: &str, expr: SimpleExpr) -> (String, SimpleExpr) {
-    (format!("ck_{table}_{what}"), expr)
+    (format!("rule_{table}_{what}"), expr)
 }
 
 fn non_negative(table: &str, column: &str) -> (String, SimpleExpr) {
@@ -130,7 +145,6 @@ impl MigrationTrait for Migration {
                         "organizations",
                         "id",
                     ))
-                    .check(one_of("budget_units", "canteen_mode", CANTEEN_MODES))
                     .check(check(
                         "budget_units",
                         "payment_term_days",
@@ -159,7 +173,6 @@ impl MigrationTrait for Migration {
                         "id",
                     ))
                     .foreign_key(&mut fk("approval_rules", "category_id", "categories", "id"))
-                    .check(one_of("approval_rules", "kind", APPROVAL_RULE_KINDS))
                     .check(check(
                         "approval_rules",
                         "levels",
@@ -211,8 +224,6 @@ impl MigrationTrait for Migration {
                     .col(ts("created_at"))
                     .col(ts("updated_at"))
                     .foreign_key(&mut fk("filings", "unit_org_id", "organizations", "id"))
-                    .check(one_of("filings", "status", FILING_STATUSES))
-                    .check(one_of("filings", "canteen_mode", CANTEEN_MODES))
                     .check(non_negative("filings", "expected_total_fen"))
                     .check(non_negative("filings", "reserved_fen"))
                     .check(check(
@@ -287,11 +298,6 @@ impl MigrationTrait for Migration {
                         "regions",
                         "code",
                     ))
-                    .check(one_of(
-                        "offplatform_purchases",
-                        "status",
-                        DECLARATION_STATUSES,
-                    ))
                     .check(positive("offplatform_purchases", "amount_fen"))
                     .to_owned(),
             )
@@ -361,7 +367,6 @@ impl MigrationTrait for Migration {
                     .col(ts("created_at"))
                     .col(ts("updated_at"))
                     .foreign_key(&mut fk("rfqs", "buyer_org_id", "organizations", "id"))
-                    .check(one_of("rfqs", "status", RFQ_STATUSES))
                     .to_owned(),
             )
             .await?;
@@ -440,7 +445,6 @@ impl MigrationTrait for Migration {
                     .col(ts("updated_at"))
                     .foreign_key(&mut fk("quotes", "rfq_id", "rfqs", "id"))
                     .foreign_key(&mut fk("quotes", "supplier_org_id", "organizations", "id"))
-                    .check(one_of("quotes", "status", QUOTE_STATUSES))
                     .check(non_negative("quotes", "total_fen"))
                     .check(check(
                         "quotes",
@@ -521,8 +525,6 @@ impl MigrationTrait for Migration {
                     ))
                     .foreign_key(&mut fk("bulk_orders", "placed_by", "users", "id"))
                     .foreign_key(&mut fk("bulk_orders", "quote_id", "quotes", "id"))
-                    .check(one_of("bulk_orders", "status", BULK_ORDER_STATUSES))
-                    .check(one_of("bulk_orders", "payment_method", PAYMENT_METHODS))
                     .check(non_negative("bulk_orders", "items_total_fen"))
                     .check(check(
                         "bulk_orders",
@@ -598,7 +600,6 @@ impl MigrationTrait for Migration {
                     .col(string_null("helper_code"))
                     .col(string_null("programme"))
                     .foreign_key(&mut fk(lines, "order_id", "bulk_orders", "id"))
-                    .check(one_of(lines, "price_source", PRICE_SOURCES))
                     .check(positive(lines, "ordered_qty"))
                     .check(positive(lines, "unit_price_fen"))
                     .check(non_negative(lines, "delivered_qty"))
@@ -666,8 +667,6 @@ impl MigrationTrait for Migration {
                     .col(ts_null("decided_at"))
                     .col(text_null("comment"))
                     .foreign_key(&mut fk("approval_steps", "order_id", "bulk_orders", "id"))
-                    .check(one_of("approval_steps", "status", STEP_STATUSES))
-                    .check(one_of("approval_steps", "role", APPROVER_ROLES))
                     .check(check(
                         "approval_steps",
                         "level",
@@ -778,7 +777,6 @@ impl MigrationTrait for Migration {
                         "bulk_order_lines",
                         "id",
                     ))
-                    .check(one_of("acceptance_lines", "remedy", REMEDIES))
                     .check(non_negative("acceptance_lines", "accepted_qty"))
                     .check(non_negative("acceptance_lines", "rejected_qty"))
                     .to_owned(),
@@ -815,9 +813,6 @@ impl MigrationTrait for Migration {
                     .col(ts("updated_at"))
                     .foreign_key(&mut fk("invoices", "order_id", "bulk_orders", "id"))
                     .foreign_key(&mut fk("invoices", "reverses_invoice_id", "invoices", "id"))
-                    .check(one_of("invoices", "kind", INVOICE_KINDS))
-                    .check(one_of("invoices", "source", INVOICE_SOURCES))
-                    .check(one_of("invoices", "status", INVOICE_STATUSES))
                     .check(check(
                         "invoices",
                         "totals",
@@ -943,6 +938,9 @@ impl MigrationTrait for Migration {
                 false,
             ))
             .await?;
+        for (table, column, words) in WORD_COLUMNS {
+            guard_words(manager, table, column, words).await?;
+        }
         Ok(())
     }
 

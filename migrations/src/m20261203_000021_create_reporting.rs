@@ -6,7 +6,7 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-use crate::util::{allow_update_delete, fk, forbid_update_delete, index};
+use crate::util::{allow_update_delete, fk, forbid_update_delete, guard_words, index};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -32,15 +32,19 @@ pub const FACT_SOURCES: &[&str] = &[
 ];
 pub const CHANNELS: &[&str] = &["institutional", "offplatform", "union", "staff"];
 
+/// The columns of a closed vocabulary: (table, column, words), guarded after the tables exist
+/// (`util::guard_words`: a CHECK on PostgreSQL, triggers on SQLite).
+const WORD_COLUMNS: &[(&str, &str, &[&str])] = &[
+    ("share_rules", "comparison", COMPARISONS),
+    ("share_rules", "denominator", DENOMINATORS),
+    ("share_rules", "no_canteen", NO_CANTEEN_RULES),
+    ("share_facts", "source", FACT_SOURCES),
+    ("share_facts", "channel", CHANNELS),
+    ("share_summaries", "channel", CHANNELS),
+];
+
 fn ts(name: &str) -> ColumnDef {
     timestamp_with_time_zone(name.to_owned())
-}
-
-fn one_of(table: &str, column: &str, values: &[&str]) -> (String, SimpleExpr) {
-    (
-        format!("ck_{table}_{column}"),
-        Expr::col(column.to_owned()).is_in(values.iter().map(|v| (*v).to_owned())),
-    )
 }
 
 #[async_trait::async_trait]
@@ -77,11 +81,8 @@ impl MigrationTrait for Migration {
                         "regions",
                         "code",
                     ))
-                    .check(one_of("share_rules", "comparison", COMPARISONS))
-                    .check(one_of("share_rules", "denominator", DENOMINATORS))
-                    .check(one_of("share_rules", "no_canteen", NO_CANTEEN_RULES))
                     .check((
-                        "ck_share_rules_target_bp",
+                        "rule_share_rules_target_bp",
                         Expr::col("target_bp").between(0, 10_000),
                     ))
                     .to_owned(),
@@ -118,9 +119,7 @@ impl MigrationTrait for Migration {
                     .col(big_integer_null("supplier_org_id"))
                     .col(ts("created_at"))
                     .foreign_key(&mut fk("share_facts", "unit_org_id", "organizations", "id"))
-                    .check(one_of("share_facts", "source", FACT_SOURCES))
-                    .check(one_of("share_facts", "channel", CHANNELS))
-                    .check(("ck_share_facts_month", Expr::col("month").between(1, 12)))
+                    .check(("rule_share_facts_month", Expr::col("month").between(1, 12)))
                     .to_owned(),
             )
             .await?;
@@ -167,7 +166,6 @@ impl MigrationTrait for Migration {
                             .col("channel")
                             .col("paired"),
                     )
-                    .check(one_of("share_summaries", "channel", CHANNELS))
                     .to_owned(),
             )
             .await?;
@@ -220,6 +218,9 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        for (table, column, words) in WORD_COLUMNS {
+            guard_words(manager, table, column, words).await?;
+        }
         Ok(())
     }
 

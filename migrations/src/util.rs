@@ -78,3 +78,73 @@ pub fn index(table: &str, name: &str, columns: &[&str], unique: bool) -> IndexCr
     }
     idx.to_owned()
 }
+
+/// `'a', 'b', …` (the words are the migrations' constants: plain snake_case, nothing to escape).
+pub fn word_list(words: &[&str]) -> String {
+    words
+        .iter()
+        .map(|w| format!("'{w}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Lets `table.column` hold only `words` (or NULL): a CHECK `ck_<table>_<column>` on
+/// PostgreSQL; on SQLite, which cannot add a CHECK to an existing table, two triggers
+/// `ck_<table>_<column>_insert` / `_update` that abort with the constraint's name.
+pub async fn guard_words(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    column: &str,
+    words: &[&str],
+) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    let name = format!("ck_{table}_{column}");
+    let allowed = word_list(words);
+    match manager.get_database_backend() {
+        DatabaseBackend::Postgres => {
+            db.execute_unprepared(&format!(
+                "ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({column} IN ({allowed}))"
+            ))
+            .await?;
+        }
+        _ => {
+            for (suffix, event) in [
+                ("insert", "INSERT".to_owned()),
+                ("update", format!("UPDATE OF {column}")),
+            ] {
+                db.execute_unprepared(&format!(
+                    "CREATE TRIGGER {name}_{suffix} BEFORE {event} ON {table} \
+                     WHEN NEW.{column} NOT IN ({allowed}) \
+                     BEGIN SELECT RAISE(ABORT, '{name}: unknown {column}'); END"
+                ))
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Drops what [`guard_words`] created.
+pub async fn unguard_words(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    column: &str,
+) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    let name = format!("ck_{table}_{column}");
+    match manager.get_database_backend() {
+        DatabaseBackend::Postgres => {
+            db.execute_unprepared(&format!(
+                "ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name}"
+            ))
+            .await?;
+        }
+        _ => {
+            for suffix in ["insert", "update"] {
+                db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {name}_{suffix}"))
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}

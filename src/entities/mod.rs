@@ -86,6 +86,13 @@ pub const VOCABULARY: &[Vocabulary] = {
     use crate::suppliers::model::{
         CertKind, CertStatus, DocumentKind, NotificationKind, SupplierStatus,
     };
+    use crate::procurement::model::{
+        ApprovalRuleKind, ApproverRole, BulkOrderStatus, CanteenMode, DeclarationStatus,
+        FilingStatus, InvoiceKind, InvoiceSource, InvoiceStatus, PaymentMethod, PriceSource,
+        QuoteStatus, Remedy, RfqStatus, StepStatus,
+    };
+    use crate::reporting::model::{Channel, FactSource};
+    use crate::reporting::rules::{Comparison, DenominatorKind, NoCanteenRule};
     use crate::worker::JobState;
     &[
         vocabulary("regions", "level", RegionLevel::TEXTS, false),
@@ -135,5 +142,33 @@ pub const VOCABULARY: &[Vocabulary] = {
             SettlementStatus::TEXTS,
             false,
         ),
+        vocabulary("budget_units", "canteen_mode", CanteenMode::TEXTS, false),
+        vocabulary("approval_rules", "kind", ApprovalRuleKind::TEXTS, false),
+        vocabulary("filings", "status", FilingStatus::TEXTS, false),
+        vocabulary("filings", "canteen_mode", CanteenMode::TEXTS, false),
+        vocabulary(
+            "offplatform_purchases",
+            "status",
+            DeclarationStatus::TEXTS,
+            false,
+        ),
+        vocabulary("rfqs", "status", RfqStatus::TEXTS, false),
+        vocabulary("quotes", "status", QuoteStatus::TEXTS, false),
+        vocabulary("bulk_orders", "status", BulkOrderStatus::TEXTS, false),
+        vocabulary("bulk_orders", "payment_method", PaymentMethod::TEXTS, false),
+        vocabulary("bulk_order_lines", "price_source", PriceSource::TEXTS, false),
+        vocabulary("bulk_order_lines", "programme", Programme::TEXTS, true),
+        vocabulary("approval_steps", "status", StepStatus::TEXTS, false),
+        vocabulary("approval_steps", "role", ApproverRole::TEXTS, false),
+        vocabulary("acceptance_lines", "remedy", Remedy::TEXTS, false),
+        vocabulary("invoices", "kind", InvoiceKind::TEXTS, false),
+        vocabulary("invoices", "source", InvoiceSource::TEXTS, false),
+        vocabulary("invoices", "status", InvoiceStatus::TEXTS, false),
+        vocabulary("share_rules", "comparison", Comparison::TEXTS, false),
+        vocabulary("share_rules", "denominator", DenominatorKind::TEXTS, false),
+        vocabulary("share_rules", "no_canteen", NoCanteenRule::TEXTS, false),
+        vocabulary("share_facts", "source", FactSource::TEXTS, false),
+        vocabulary("share_facts", "channel", Channel::TEXTS, false),
+        vocabulary("share_summaries", "channel", Channel::TEXTS, false),
     ]
 };

@@ -3,3 +3,4 @@
 //! and `docs/domain.md`.
 
 pub mod einvoice;
+pub mod model;

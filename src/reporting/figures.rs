@@ -6,7 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::rules::{DenominatorKind, NoCanteenRule, Rule, ratio_centipercent, reserved_amount};
-use crate::auth::model::text_enum;
+use crate::vocab::text_enum;
 
 text_enum! {
     /// Where a unit stands against its year.

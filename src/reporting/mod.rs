@@ -2,4 +2,5 @@
 //! (`docs/reporting.md`). Reads every context's tables, writes only its own.
 
 pub mod figures;
+pub mod model;
 pub mod rules;

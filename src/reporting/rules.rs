@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::model::text_enum;
+use crate::vocab::text_enum;
 
 text_enum! {
     /// How the share is compared with the target.
@@ -222,13 +222,13 @@ mod tests {
     #[test]
     fn published_figures_come_from_exact_sums() {
         // A city, 2022: reserved 446.24万, completed 995.07万 -> 222.99%, published as 223%.
-        let c = ratio_centipercent(9_950_700_00, 4_462_400_00).expect("ratio");
+        let c = ratio_centipercent(995_070_000, 446_240_000).expect("ratio");
         assert_eq!(c, 22_299);
         assert_eq!(format_centipercent(c), "222.99%");
         assert_eq!((c + 50) / 100, 223);
         // Guangxi 2023: the rounded inputs 3.16亿 / 2.23亿 give 141.70%, not the published
         // 141.27% (which came from the unrounded sums): percentages are computed from fen.
-        let g = ratio_centipercent(316_000_000_00, 223_000_000_00).expect("ratio");
+        let g = ratio_centipercent(31_600_000_000, 22_300_000_000).expect("ratio");
         assert_eq!(format_centipercent(g), "141.70%");
         assert_ne!(g, 14_127);
         assert_eq!(ratio_centipercent(1, 0), None);

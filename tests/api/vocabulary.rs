@@ -26,11 +26,17 @@ async fn rows(db: &DatabaseConnection, sql: String) -> Vec<sea_orm::QueryResult>
         .expect("query")
 }
 
-/// A value for a NOT NULL column of this declared type (nothing is ever committed).
-fn filler(backend: Backend, data_type: &str) -> &'static str {
+/// A value for a NOT NULL column of this name and declared type that passes the tables' other
+/// CHECKs (positive quantities and prices, a plausible year and month, tax-free totals that add
+/// up); nothing is ever committed.
+fn filler(backend: Backend, name: &str, data_type: &str) -> &'static str {
     let t = data_type.to_lowercase();
     if t.contains("int") {
-        "0"
+        match name {
+            "year" => "2026",
+            "total_tax_fen" | "tax_fen" | "total_without_tax_fen" | "total_fen" => "0",
+            _ => "1",
+        }
     } else if t.contains("bool") {
         if backend == Backend::Postgres {
             "false"
@@ -113,7 +119,7 @@ async fn try_insert(
             .iter()
             .find(|v| v.table == table && v.column == name)
             .map_or_else(
-                || filler(app.backend, &ty).to_owned(),
+                || filler(app.backend, &name, &ty).to_owned(),
                 |v| format!("'{}'", v.words[0]),
             );
         names.push(name);

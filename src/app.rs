@@ -270,7 +270,9 @@ async fn per_request(request: Request, next: Next) -> Response {
     response
 }
 
-/// An error response not in the envelope replaced by one that is (same status).
+/// An error response not in the envelope replaced by one that is: the same status when it
+/// has a code of its own (`AppError::from_status`), else 400 `bad_request` or 500
+/// `internal_error`, so that a code always comes with its one status.
 fn ensure_envelope(response: Response) -> Response {
     let status = response.status();
     let is_json = response
@@ -280,7 +282,6 @@ fn ensure_envelope(response: Response) -> Response {
         .is_some_and(|ct| ct.starts_with("application/json"));
     if (status.is_client_error() || status.is_server_error()) && !is_json {
         let mut replaced = AppError::from_status(status).into_response();
-        *replaced.status_mut() = status;
         if let Some(allow) = response.headers().get(header::ALLOW) {
             replaced.headers_mut().insert(header::ALLOW, allow.clone());
         }

@@ -5,11 +5,13 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::FieldCode;
+
 /// Why a value was refused; the `code` goes into field-level error details.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invalid {
     /// Stable snake_case reason.
-    pub code: &'static str,
+    pub code: FieldCode,
     /// Human-readable message (Chinese, then English).
     pub message: &'static str,
 }
@@ -41,7 +43,7 @@ impl Uscc {
         let code = text.trim().to_ascii_uppercase();
         if code.chars().count() != 18 {
             return Err(Invalid {
-                code: "uscc_length",
+                code: FieldCode::UsccLength,
                 message: "统一社会信用代码应为18位 / a USCC has 18 characters",
             });
         }
@@ -51,7 +53,7 @@ impl Uscc {
                 Some(v) => values.push(v as u32),
                 None => {
                     return Err(Invalid {
-                        code: "uscc_charset",
+                        code: FieldCode::UsccCharset,
                         message: "统一社会信用代码含有不允许的字符 / the USCC has a character not allowed",
                     });
                 }
@@ -59,7 +61,7 @@ impl Uscc {
         }
         if values[17] != Self::check_value(&values[..17]) {
             return Err(Invalid {
-                code: "uscc_check_char",
+                code: FieldCode::UsccCheckChar,
                 message: "统一社会信用代码校验位不正确 / the USCC check character is wrong",
             });
         }
@@ -72,7 +74,7 @@ impl Uscc {
     /// [`Invalid`] when the prefix is not 17 characters of the USCC alphabet.
     pub fn with_check_char(prefix17: &str) -> Result<Uscc, Invalid> {
         let bad = Invalid {
-            code: "uscc_charset",
+            code: FieldCode::UsccCharset,
             message: "统一社会信用代码前17位不正确 / the first 17 characters are not valid",
         };
         let values: Vec<u32> = prefix17
@@ -136,7 +138,7 @@ impl RegionCode {
             Ok(RegionCode(t.to_owned()))
         } else {
             Err(Invalid {
-                code: "region_code_format",
+                code: FieldCode::RegionCodeFormat,
                 message: "地区代码应为6位GB/T 2260数字代码 / a region code is six GB/T 2260 digits",
             })
         }
@@ -205,7 +207,7 @@ impl Phone {
             Ok(Phone(digits))
         } else {
             Err(Invalid {
-                code: "phone_format",
+                code: FieldCode::PhoneFormat,
                 message: "手机号应为11位中国大陆手机号 / a phone number is an 11-digit mainland mobile",
             })
         }
@@ -257,7 +259,7 @@ impl Username {
             Ok(Username(u))
         } else {
             Err(Invalid {
-                code: "username_format",
+                code: FieldCode::UsernameFormat,
                 message: "用户名为3-32位字母、数字或 _-.，以字母开头 / 3-32 letters, digits, _ - ., starting with a letter",
             })
         }
@@ -318,15 +320,15 @@ mod tests {
             Ok("91440300708461136T".into())
         );
         assert_eq!(
-            Uscc::parse("91440300708461136A").map_err(|e| e.code),
+            Uscc::parse("91440300708461136A").map_err(|e| e.code.as_str()),
             Err("uscc_check_char")
         );
         assert_eq!(
-            Uscc::parse("9144030070846113").map_err(|e| e.code),
+            Uscc::parse("9144030070846113").map_err(|e| e.code.as_str()),
             Err("uscc_length")
         );
         assert_eq!(
-            Uscc::parse("9144030070846113IT").map_err(|e| e.code),
+            Uscc::parse("9144030070846113IT").map_err(|e| e.code.as_str()),
             Err("uscc_charset")
         );
     }

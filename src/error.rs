@@ -1,7 +1,11 @@
 //! One error type for every handler, mapped to HTTP with a stable snake_case code:
 //! `{"error":{"code","message","details","request_id"}}`.
 //!
-//! Codes are part of the API: never rename one. `docs/errors.md` lists them.
+//! Codes are part of the API: never rename one. They form closed lists ([`ErrorCode`],
+//! [`FieldCode`], in `codes.rs`), each error code with its one status; `docs/errors.md` is
+//! generated from them.
+
+mod codes;
 
 use std::collections::BTreeMap;
 
@@ -11,6 +15,8 @@ use sea_orm::{DbErr, SqlErr};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
+
+pub use codes::{ErrorCode, FieldCode, reference};
 
 use crate::domain::Invalid;
 use crate::request_id;
@@ -23,7 +29,7 @@ pub struct FieldErrors(BTreeMap<String, Vec<FieldError>>);
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct FieldError {
     /// Stable snake_case reason, e.g. `uscc_check_char`.
-    pub code: String,
+    pub code: FieldCode,
     /// Human-readable message.
     pub message: String,
 }
@@ -36,12 +42,12 @@ impl FieldErrors {
     }
 
     /// Records a problem with `field`.
-    pub fn add(&mut self, field: &str, code: &str, message: impl Into<String>) {
+    pub fn add(&mut self, field: &str, code: FieldCode, message: impl Into<String>) {
         self.0
             .entry(field.to_owned())
             .or_default()
             .push(FieldError {
-                code: code.to_owned(),
+                code,
                 message: message.into(),
             });
     }
@@ -82,27 +88,30 @@ impl FieldErrors {
 
     /// One problem with one field, as an error.
     #[must_use]
-    pub fn single(field: &str, code: &str, message: impl Into<String>) -> AppError {
+    pub fn single(field: &str, code: FieldCode, message: impl Into<String>) -> AppError {
         let mut errors = FieldErrors::new();
         errors.add(field, code, message);
         AppError::Validation(errors)
     }
 }
 
-/// Every error a request can end with.
+/// Every error a request can end with. Its status is always its code's
+/// ([`ErrorCode::status`]).
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     /// 422 `validation_failed`: fields were refused; `details.fields` says which and why.
     #[error("validation failed")]
     Validation(FieldErrors),
-    /// 400 with a context-specific code (e.g. `malformed_json`, `invalid_query`).
+    /// A request refused with a code of its own (e.g. 400 `invalid_query`, 403
+    /// `coupon_not_eligible`, 409 `invalid_state`, 422 `unknown_field`); the status is the
+    /// code's.
     #[error("{message}")]
-    BadRequest {
+    Refused {
         /// Stable snake_case code.
-        code: &'static str,
+        code: ErrorCode,
         /// Human-readable message.
         message: String,
-        /// Extra facts (which parameter, what was expected).
+        /// Extra facts for the client (which parameter, what was expected).
         details: Option<Value>,
     },
     /// 401 `unauthenticated`: no valid session or token.
@@ -114,14 +123,6 @@ pub enum AppError {
     /// 403 `forbidden`: authenticated, but the role does not allow this.
     #[error("forbidden")]
     Forbidden,
-    /// 403 with a context-specific code (e.g. `coupon_not_eligible`).
-    #[error("{message}")]
-    Denied {
-        /// Stable snake_case code.
-        code: &'static str,
-        /// Human-readable message.
-        message: String,
-    },
     /// 403 `csrf_rejected`: a cookie-authenticated change without the matching CSRF token.
     #[error("csrf token missing or wrong")]
     CsrfRejected,
@@ -137,39 +138,12 @@ pub enum AppError {
     /// 408 `request_timeout`: the request took too long.
     #[error("request timeout")]
     Timeout,
-    /// 409 with a context-specific code (e.g. `already_exists`, `invalid_state`).
-    #[error("{message}")]
-    Conflict {
-        /// Stable snake_case code.
-        code: &'static str,
-        /// Human-readable message.
-        message: String,
-    },
-    /// 409 with a context-specific code and facts in `details` (e.g. `price_changed` with the
-    /// new amount).
-    #[error("{message}")]
-    ConflictWith {
-        /// Stable snake_case code.
-        code: &'static str,
-        /// Human-readable message.
-        message: String,
-        /// Facts for the client.
-        details: Value,
-    },
     /// 413 `payload_too_large`: the body is over the limit.
     #[error("payload too large")]
     PayloadTooLarge,
     /// 415 `unsupported_media_type`: e.g. a JSON endpoint without `Content-Type: application/json`.
     #[error("unsupported media type")]
     UnsupportedMediaType,
-    /// 422 `invalid_body`: well-formed JSON of the wrong shape (wrong type, missing or unknown field).
-    #[error("{message}")]
-    InvalidBody {
-        /// What serde said, with the path of the offending field.
-        message: String,
-        /// `unknown_field` for unknown fields, `invalid_body` otherwise.
-        code: &'static str,
-    },
     /// 429 `rate_limited`: too many attempts; `Retry-After` says when to try again.
     #[error("rate limited")]
     RateLimited {
@@ -195,7 +169,7 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorPayload {
     /// Stable snake_case code.
-    pub code: String,
+    pub code: ErrorCode,
     /// Human-readable message (Chinese, then English).
     pub message: String,
     /// Extra facts: `fields` for validation errors.
@@ -205,53 +179,41 @@ pub struct ErrorPayload {
 }
 
 impl AppError {
-    /// The HTTP status of this error.
+    /// A request refused with `code` (its status is the code's).
+    #[must_use]
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> AppError {
+        AppError::Refused {
+            code,
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    /// The HTTP status of this error: always its code's.
     #[must_use]
     pub fn status(&self) -> StatusCode {
-        match self {
-            AppError::Validation(_) | AppError::InvalidBody { .. } => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
-            AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            AppError::Unauthenticated | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::CsrfRejected | AppError::Denied { .. } => {
-                StatusCode::FORBIDDEN
-            }
-            AppError::NotFound | AppError::RouteNotFound => StatusCode::NOT_FOUND,
-            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            AppError::Timeout => StatusCode::REQUEST_TIMEOUT,
-            AppError::Conflict { .. } | AppError::ConflictWith { .. } => StatusCode::CONFLICT,
-            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        self.code().status()
     }
 
     /// The stable code of this error.
     #[must_use]
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            AppError::Validation(_) => "validation_failed",
-            AppError::BadRequest { code, .. }
-            | AppError::Conflict { code, .. }
-            | AppError::ConflictWith { code, .. }
-            | AppError::Denied { code, .. } => code,
-            AppError::InvalidBody { code, .. } => code,
-            AppError::Unauthenticated => "unauthenticated",
-            AppError::InvalidCredentials => "invalid_credentials",
-            AppError::Forbidden => "forbidden",
-            AppError::CsrfRejected => "csrf_rejected",
-            AppError::NotFound => "not_found",
-            AppError::RouteNotFound => "route_not_found",
-            AppError::MethodNotAllowed => "method_not_allowed",
-            AppError::Timeout => "request_timeout",
-            AppError::PayloadTooLarge => "payload_too_large",
-            AppError::UnsupportedMediaType => "unsupported_media_type",
-            AppError::RateLimited { .. } => "rate_limited",
-            AppError::Unavailable(_) => "unavailable",
-            AppError::Internal(_) => "internal_error",
+            AppError::Validation(_) => ErrorCode::ValidationFailed,
+            AppError::Refused { code, .. } => *code,
+            AppError::Unauthenticated => ErrorCode::Unauthenticated,
+            AppError::InvalidCredentials => ErrorCode::InvalidCredentials,
+            AppError::Forbidden => ErrorCode::Forbidden,
+            AppError::CsrfRejected => ErrorCode::CsrfRejected,
+            AppError::NotFound => ErrorCode::NotFound,
+            AppError::RouteNotFound => ErrorCode::RouteNotFound,
+            AppError::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            AppError::Timeout => ErrorCode::RequestTimeout,
+            AppError::PayloadTooLarge => ErrorCode::PayloadTooLarge,
+            AppError::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
+            AppError::RateLimited { .. } => ErrorCode::RateLimited,
+            AppError::Unavailable(_) => ErrorCode::Unavailable,
+            AppError::Internal(_) => ErrorCode::InternalError,
         }
     }
 
@@ -260,11 +222,7 @@ impl AppError {
             AppError::Validation(_) => {
                 "输入有误，请检查标出的字段 / some fields are invalid".into()
             }
-            AppError::BadRequest { message, .. }
-            | AppError::Conflict { message, .. }
-            | AppError::Denied { message, .. }
-            | AppError::ConflictWith { message, .. }
-            | AppError::InvalidBody { message, .. } => message.clone(),
+            AppError::Refused { message, .. } => message.clone(),
             AppError::Unauthenticated => "请先登录 / please log in".into(),
             AppError::InvalidCredentials => "账号或密码错误 / wrong login or password".into(),
             AppError::Forbidden => "您的角色无权执行此操作 / your role does not allow this".into(),
@@ -290,28 +248,8 @@ impl AppError {
     fn details(&self) -> Option<Value> {
         match self {
             AppError::Validation(fields) => Some(serde_json::json!({ "fields": fields })),
-            AppError::BadRequest { details, .. } => details.clone(),
-            AppError::ConflictWith { details, .. } => Some(details.clone()),
+            AppError::Refused { details, .. } => details.clone(),
             _ => None,
-        }
-    }
-
-    /// A 409 with the given code.
-    #[must_use]
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> AppError {
-        AppError::Conflict {
-            code,
-            message: message.into(),
-        }
-    }
-
-    /// A 400 with the given code.
-    #[must_use]
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> AppError {
-        AppError::BadRequest {
-            code,
-            message: message.into(),
-            details: None,
         }
     }
 }
@@ -324,7 +262,7 @@ impl IntoResponse for AppError {
         }
         let body = ErrorBody {
             error: ErrorPayload {
-                code: self.code().to_owned(),
+                code: self.code(),
                 message: self.message(),
                 details: self.details(),
                 request_id: request_id::current(),
@@ -342,7 +280,9 @@ impl IntoResponse for AppError {
 
 impl AppError {
     /// The error to show for a bare status produced outside the handlers (axum's 405, a
-    /// timeout, a missing static file), so that every error answers in the envelope.
+    /// timeout, a missing or unsatisfiable static file), so that every error answers in the
+    /// envelope. A status without a code of its own becomes 400 `bad_request` (client
+    /// errors) or 500 `internal_error`: a code is always answered with its one status.
     #[must_use]
     pub fn from_status(status: StatusCode) -> AppError {
         match status {
@@ -353,8 +293,16 @@ impl AppError {
             StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMediaType,
             StatusCode::UNAUTHORIZED => AppError::Unauthenticated,
             StatusCode::FORBIDDEN => AppError::Forbidden,
+            StatusCode::PRECONDITION_FAILED => AppError::new(
+                ErrorCode::PreconditionFailed,
+                "文件已变化 / the file changed since the given time",
+            ),
+            StatusCode::RANGE_NOT_SATISFIABLE => AppError::new(
+                ErrorCode::RangeNotSatisfiable,
+                "请求的范围超出文件 / the range is outside the file",
+            ),
             s if s.is_client_error() => {
-                AppError::bad_request("bad_request", "请求有误 / bad request")
+                AppError::new(ErrorCode::BadRequest, "请求有误 / bad request")
             }
             _ => AppError::Internal(anyhow::anyhow!("status {status} without a body")),
         }
@@ -403,7 +351,7 @@ impl<T> DbResultExt<T> for Result<T, DbErr> {
                 if is_unique_violation(&err, constraint) {
                     return FieldErrors::single(
                         field,
-                        "already_exists",
+                        FieldCode::AlreadyExists,
                         "该值已被使用 / already taken",
                     );
                 }
@@ -467,7 +415,7 @@ mod tests {
     }
 
     #[test]
-    fn every_error_has_a_distinct_code() {
+    fn every_fixed_error_has_a_distinct_code_and_its_status() {
         let all = [
             AppError::Validation(FieldErrors::new()),
             AppError::Unauthenticated,
@@ -486,9 +434,24 @@ mod tests {
             AppError::Unavailable("redis"),
             AppError::Internal(anyhow::anyhow!("x")),
         ];
-        let mut codes: Vec<_> = all.iter().map(AppError::code).collect();
+        let mut codes: Vec<_> = all.iter().map(|e| e.code().as_str()).collect();
         codes.sort_unstable();
         codes.dedup();
         assert_eq!(codes.len(), all.len());
+    }
+
+    /// A bare status from the HTTP stack keeps its status when it has a code of its own;
+    /// otherwise it takes its code's status.
+    #[test]
+    fn bare_statuses_answer_with_their_codes_status() {
+        for status in [404, 405, 408, 412, 413, 415, 416, 401, 403] {
+            let status = StatusCode::from_u16(status).expect("status");
+            assert_eq!(AppError::from_status(status).status(), status);
+        }
+        let teapot = AppError::from_status(StatusCode::IM_A_TEAPOT);
+        assert_eq!(teapot.code(), ErrorCode::BadRequest);
+        assert_eq!(teapot.status(), StatusCode::BAD_REQUEST);
+        let gateway = AppError::from_status(StatusCode::BAD_GATEWAY);
+        assert_eq!(gateway.code(), ErrorCode::InternalError);
     }
 }

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::app::AppState;
 use crate::auth::Actor;
 use crate::entities::idempotency_keys;
-use crate::error::{AppError, is_unique_violation};
+use crate::error::{AppError, ErrorCode, is_unique_violation};
 use crate::extract::read_json;
 
 /// Header naming the key.
@@ -57,8 +57,8 @@ where
                     .map(str::trim)
                     .filter(|k| !k.is_empty() && k.len() <= 255);
                 Some(k.ok_or_else(|| {
-                    AppError::bad_request(
-                        "invalid_idempotency_key",
+                    AppError::new(
+                        ErrorCode::InvalidIdempotencyKey,
                         "Idempotency-Key 应为1-255个可见字符 / Idempotency-Key must be 1-255 visible characters",
                     )
                 })?.to_owned())
@@ -75,7 +75,7 @@ impl<T> IdempotentJson<T> {
     /// Without a key, `f` simply runs. A 5xx answer is not stored, so the client may retry.
     ///
     /// # Errors
-    /// 422 `idempotency_key_reused` (same key, other request), 409 `idempotency_in_progress`
+    /// 400 `idempotency_key_reused` (same key, other request), 409 `idempotency_in_progress`
     /// (the first request has not finished), database errors, and whatever `f` returns.
     pub async fn run<F, Fut>(
         self,
@@ -173,17 +173,16 @@ async fn replay(
         .one(&state.db)
         .await?
         .ok_or_else(|| {
-            AppError::conflict(
-                "idempotency_in_progress",
+            AppError::new(
+                ErrorCode::IdempotencyInProgress,
                 "请求处理中，请稍后重试 / the first request is still running",
             )
         })?;
     if stored.request_hash != hash || stored.method != method || stored.path != path {
-        return Err(AppError::BadRequest {
-            code: "idempotency_key_reused",
-            message: "该 Idempotency-Key 已用于另一个请求 / this Idempotency-Key was used for another request".into(),
-            details: None,
-        });
+        return Err(AppError::new(
+            ErrorCode::IdempotencyKeyReused,
+            "该 Idempotency-Key 已用于另一个请求 / this Idempotency-Key was used for another request",
+        ));
     }
     match (stored.state, stored.response_status, stored.response_body) {
         (IdempotencyState::Done, Some(status), Some(body)) => {
@@ -199,8 +198,8 @@ async fn replay(
                 .insert("idempotent-replayed", HeaderValue::from_static("true"));
             Ok(response)
         }
-        _ => Err(AppError::conflict(
-            "idempotency_in_progress",
+        _ => Err(AppError::new(
+            ErrorCode::IdempotencyInProgress,
             "请求处理中，请稍后重试 / the first request is still running",
         )),
     }

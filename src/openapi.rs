@@ -30,6 +30,8 @@ use utoipa::{Modify, OpenApi};
         crate::coupons::model::CampaignStatus,
         crate::orders::model::OrderStatus,
         crate::orders::model::RefundStatus,
+        // The codes inside `details.fields` of a 422 (the body's `details` is free-form).
+        crate::error::FieldCode,
     )),
     tags(
         (name = "auth", description = "Login, sessions, passwords, invitations"),

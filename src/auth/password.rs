@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 
-use crate::error::{AppError, FieldErrors};
+use crate::error::{AppError, FieldCode, FieldErrors};
 
 /// Shortest accepted password, in characters.
 pub const MIN_PASSWORD_CHARS: usize = 8;
@@ -34,21 +34,21 @@ pub fn check_policy(password: &str) -> Result<(), AppError> {
     if chars < MIN_PASSWORD_CHARS {
         return Err(FieldErrors::single(
             "password",
-            "password_too_short",
+            FieldCode::PasswordTooShort,
             "密码至少8位 / at least 8 characters",
         ));
     }
     if chars > 128 {
         return Err(FieldErrors::single(
             "password",
-            "password_too_long",
+            FieldCode::PasswordTooLong,
             "密码最多128位 / at most 128 characters",
         ));
     }
     if password.chars().all(|c| c.is_ascii_digit()) {
         return Err(FieldErrors::single(
             "password",
-            "password_too_simple",
+            FieldCode::PasswordTooSimple,
             "密码不能全是数字 / not digits only",
         ));
     }

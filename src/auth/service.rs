@@ -16,7 +16,7 @@ use crate::audit::{self, AuditEvent};
 use crate::db::begin_write;
 use crate::domain::{Phone, mask_phone};
 use crate::entities::{invitations, organizations, sessions, users};
-use crate::error::{AppError, FieldErrors};
+use crate::error::{AppError, FieldCode, FieldErrors};
 use crate::ratelimit::Decision;
 
 /// What a successful login returns.
@@ -224,7 +224,7 @@ pub async fn change_password(
     if !password::verify(current, user.password_hash.clone()).await? {
         return Err(FieldErrors::single(
             "current_password",
-            "wrong_password",
+            FieldCode::WrongPassword,
             "当前密码不正确 / the current password is wrong",
         ));
     }

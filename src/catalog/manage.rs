@@ -27,7 +27,7 @@ use crate::entities::{
     categories, documents, product_images, product_skus, products, sku_price_tiers,
     supplier_profiles,
 };
-use crate::error::{AppError, FieldErrors};
+use crate::error::{AppError, ErrorCode, FieldCode, FieldErrors};
 use crate::extract::{Cursor, PageParams};
 use crate::suppliers::model::SupplierStatus;
 
@@ -105,7 +105,7 @@ async fn check(
     if !(2..=60).contains(&name.chars().count()) {
         errors.add(
             "name",
-            "name_length",
+            FieldCode::NameLength,
             "商品名称应为2-60个字符 / 2-60 characters",
         );
     }
@@ -116,19 +116,19 @@ async fn check(
         Some(c) if c.parent_id.is_some() => {}
         Some(_) => errors.add(
             "category_id",
-            "category_not_leaf",
+            FieldCode::CategoryNotLeaf,
             "请选择二级类目 / choose a second-level category",
         ),
         None => errors.add(
             "category_id",
-            "unknown_category",
+            FieldCode::UnknownCategory,
             "类目不存在 / unknown category",
         ),
     }
     if !(1..=3650).contains(&input.shelf_life_days) {
         errors.add(
             "shelf_life_days",
-            "out_of_range",
+            FieldCode::OutOfRange,
             "保质期应为1-3650天 / 1-3650 days",
         );
     }
@@ -149,7 +149,7 @@ async fn check(
             code.clone()
         }
         (Some(code), false) if *code != registered => {
-            errors.add("origin_county_code", "origin_not_allowed", "非代理供应商的产地须为注册地 / only agent suppliers sell products of other counties");
+            errors.add("origin_county_code", FieldCode::OriginNotAllowed, "非代理供应商的产地须为注册地 / only agent suppliers sell products of other counties");
             code.clone()
         }
         _ => registered,
@@ -157,7 +157,7 @@ async fn check(
     if origin.is_empty() {
         errors.add(
             "origin_county_code",
-            "required",
+            FieldCode::Required,
             "请先完善供应商注册地 / the supplier has no registered county",
         );
     }
@@ -166,7 +166,7 @@ async fn check(
         (_, true) => {
             errors.add(
                 "producer_name",
-                "required",
+                FieldCode::Required,
                 "代理供应商须填写生产者 / agent suppliers name the producer",
             );
             String::new()
@@ -177,16 +177,24 @@ async fn check(
             .unwrap_or_default(),
     };
     if input.skus.is_empty() {
-        errors.add("skus", "required", "至少需要一个规格 / at least one SKU");
+        errors.add(
+            "skus",
+            FieldCode::Required,
+            "至少需要一个规格 / at least one SKU",
+        );
     }
     if input.skus.len() > 20 {
-        errors.add("skus", "too_many", "最多20个规格 / at most 20 SKUs");
+        errors.add("skus", FieldCode::TooMany, "最多20个规格 / at most 20 SKUs");
     }
     for (i, sku) in input.skus.iter().enumerate() {
         check_sku(&mut errors, i, sku);
     }
     if input.images.len() > 9 {
-        errors.add("images", "too_many", "最多9张图片 / at most 9 images");
+        errors.add(
+            "images",
+            FieldCode::TooMany,
+            "最多9张图片 / at most 9 images",
+        );
     }
     // Members' refund photos are not catalogue images: to a product they do not exist.
     let unique: HashSet<&String> = input.images.iter().collect();
@@ -194,7 +202,7 @@ async fn check(
     if usable.len() != unique.len() {
         errors.add(
             "images",
-            "unknown_image",
+            FieldCode::UnknownImage,
             "图片不存在，请重新上传 / unknown image, upload it again",
         );
     }
@@ -206,7 +214,7 @@ async fn check(
         if !owned {
             errors.add(
                 "trace_test_report_id",
-                "unknown_document",
+                FieldCode::UnknownDocument,
                 "检测报告不存在 / unknown document",
             );
         }
@@ -215,7 +223,7 @@ async fn check(
     if description.chars().count() > 20_000 {
         errors.add(
             "description_html",
-            "too_long",
+            FieldCode::TooLong,
             "描述过长 / description too long",
         );
     }
@@ -233,42 +241,42 @@ fn check_sku(errors: &mut FieldErrors, i: usize, sku: &SkuInput) {
     if !(1..=40).contains(&sku.spec.trim().chars().count()) {
         errors.add(
             &field("spec"),
-            "spec_length",
+            FieldCode::SpecLength,
             "规格应为1-40个字符 / 1-40 characters",
         );
     }
     if sku.price_fen.fen() <= 0 || sku.price_fen.fen() > 100_000_000 {
         errors.add(
             &field("price_fen"),
-            "out_of_range",
+            FieldCode::OutOfRange,
             "价格应在0.01至100万元之间 / between 0.01 and 1,000,000 yuan",
         );
     }
     if !(1..=10).contains(&sku.unit.trim().chars().count()) {
         errors.add(
             &field("unit"),
-            "unit_length",
+            FieldCode::UnitLength,
             "单位应为1-10个字符 / 1-10 characters",
         );
     }
     if sku.weight_grams <= 0 {
         errors.add(
             &field("weight_grams"),
-            "out_of_range",
+            FieldCode::OutOfRange,
             "重量须大于0 / must be positive",
         );
     }
     if sku.stock.is_some_and(|s| s < 0) {
         errors.add(
             &field("stock"),
-            "out_of_range",
+            FieldCode::OutOfRange,
             "库存不能为负 / cannot be negative",
         );
     }
     if sku.min_order_qty.is_some_and(|m| m < 1) {
         errors.add(
             &field("min_order_qty"),
-            "out_of_range",
+            FieldCode::OutOfRange,
             "起订量至少为1 / at least 1",
         );
     }
@@ -281,7 +289,7 @@ fn check_sku(errors: &mut FieldErrors, i: usize, sku: &SkuInput) {
         {
             errors.add(
                 &format!("skus[{i}].tiers[{j}]"),
-                "tier_order",
+                FieldCode::TierOrder,
                 "阶梯价须数量递增、价格递减 / tiers need rising quantities and falling prices",
             );
             break;
@@ -327,7 +335,7 @@ async fn write_skus(
             None if input.id.is_some() => {
                 return Err(FieldErrors::single(
                     &format!("skus[{pos}].id"),
-                    "unknown_sku",
+                    FieldCode::UnknownSku,
                     "规格不存在 / unknown SKU",
                 ));
             }
@@ -482,8 +490,8 @@ pub async fn update(
     let current = load_owned(&state.db, actor, id, WRITERS).await?;
     let status = current.status;
     if status == ProductStatus::PendingReview {
-        return Err(AppError::conflict(
-            "invalid_state",
+        return Err(AppError::new(
+            ErrorCode::InvalidState,
             "审核中的商品不能修改 / cannot change a product under review",
         ));
     }
@@ -688,15 +696,15 @@ pub async fn transition(
         Move::Delist => (&[ProductStatus::Listed], ProductStatus::Delisted),
     };
     if !allowed.contains(&from) {
-        return Err(AppError::conflict(
-            "invalid_state",
+        return Err(AppError::new(
+            ErrorCode::InvalidState,
             format!("当前状态（{from}）不能执行此操作 / not allowed from status {from}"),
         ));
     }
     if mv == Move::Reject && reason.is_none() {
         return Err(FieldErrors::single(
             "reason",
-            "required",
+            FieldCode::Required,
             "请填写驳回原因 / a reason is required",
         ));
     }
@@ -707,8 +715,8 @@ pub async fn transition(
             .await?
             .is_some_and(|p| p.status == SupplierStatus::Approved);
         if !approved {
-            return Err(AppError::conflict(
-                "supplier_not_approved",
+            return Err(AppError::new(
+                ErrorCode::SupplierNotApproved,
                 "供应商尚未通过准入，不能上架 / the supplier is not admitted",
             ));
         }
@@ -719,7 +727,11 @@ pub async fn transition(
             .count(&txn)
             .await?;
         if skus == 0 {
-            errors.add("skus", "required", "至少需要一个规格 / at least one SKU");
+            errors.add(
+                "skus",
+                FieldCode::Required,
+                "至少需要一个规格 / at least one SKU",
+            );
         }
         let images = product_images::Entity::find()
             .filter(product_images::Column::ProductId.eq(id))
@@ -728,7 +740,7 @@ pub async fn transition(
         if images == 0 {
             errors.add(
                 "images",
-                "required",
+                FieldCode::Required,
                 "至少需要一张图片 / at least one image",
             );
         }
@@ -825,14 +837,14 @@ pub async fn change_stock(
         _ => {
             return Err(FieldErrors::single(
                 "set",
-                "invalid_stock_change",
+                FieldCode::InvalidStockChange,
                 "请给出新的库存量（不小于0）或变化量 / give `set` (>= 0) or `delta`",
             ));
         }
     };
     if result.rows_affected != 1 {
-        return Err(AppError::conflict(
-            "insufficient_stock",
+        return Err(AppError::new(
+            ErrorCode::InsufficientStock,
             "库存不足 / not enough stock",
         ));
     }

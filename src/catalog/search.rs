@@ -29,7 +29,7 @@ use super::dto::{FacetCount, Facets, SortBy};
 use super::model::ProductStatus;
 use super::read::{self, Loaded};
 use crate::entities::products;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 
 /// One clause of a boolean query.
 type Clause = (Occur, Box<dyn Query>);
@@ -499,7 +499,7 @@ impl SearchIndex {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for path in &req.facets {
             let facet = Facet::from_text(path)
-                .map_err(|_| AppError::bad_request("invalid_query", "筛选条件有误 / bad filter"))?;
+                .map_err(|_| AppError::new(ErrorCode::InvalidQuery, "筛选条件有误 / bad filter"))?;
             clauses.push((
                 Occur::Must,
                 Box::new(TermQuery::new(
@@ -706,7 +706,7 @@ fn decode_cursor(text: &str, kind: char) -> Result<i64, AppError> {
                 .and_then(|v| v.parse().ok())
         })
         .filter(|v: &i64| *v >= 0)
-        .ok_or_else(|| AppError::bad_request("invalid_cursor", "分页游标无效 / invalid cursor"))
+        .ok_or_else(|| AppError::new(ErrorCode::InvalidCursor, "分页游标无效 / invalid cursor"))
 }
 
 /// Drops HTML tags from a description for indexing.

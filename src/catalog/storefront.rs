@@ -17,7 +17,7 @@ use crate::audit::{self, AuditEvent};
 use crate::auth::{Actor, authz};
 use crate::db::begin_write;
 use crate::entities::{products, regions, zones};
-use crate::error::{AppError, DbResultExt, FieldErrors};
+use crate::error::{AppError, DbResultExt, ErrorCode, FieldCode, FieldErrors};
 use crate::regions::model::Programme;
 use crate::suppliers::model::CertKind;
 
@@ -48,8 +48,8 @@ fn to_request(reference: &Reference, q: &ProductQuery) -> Result<SearchRequest, 
         SortBy::Sales
     });
     if q.q.as_ref().is_some_and(|t| t.chars().count() > 100) {
-        return Err(AppError::bad_request(
-            "invalid_query",
+        return Err(AppError::new(
+            ErrorCode::InvalidQuery,
             "搜索词过长 / query too long",
         ));
     }
@@ -286,14 +286,14 @@ async fn check_zone(conn: &impl ConnectionTrait, z: &ZoneInput) -> Result<(), Ap
     if !slug_ok {
         errors.add(
             "slug",
-            "slug_format",
+            FieldCode::SlugFormat,
             "标识为2-40位小写字母、数字或- / 2-40 of a-z, 0-9, -",
         );
     }
     if !(2..=30).contains(&z.name.trim().chars().count()) {
         errors.add(
             "name",
-            "name_length",
+            FieldCode::NameLength,
             "名称应为2-30个字符 / 2-30 characters",
         );
     }
@@ -308,7 +308,7 @@ async fn check_zone(conn: &impl ConnectionTrait, z: &ZoneInput) -> Result<(), Ap
     if !value_ok {
         errors.add(
             "rule_value",
-            "invalid_rule_value",
+            FieldCode::InvalidRuleValue,
             "规则取值无效 / the rule value does not exist",
         );
     }
@@ -319,7 +319,7 @@ async fn check_zone(conn: &impl ConnectionTrait, z: &ZoneInput) -> Result<(), Ap
     {
         errors.add(
             "banner_media_hash",
-            "unknown_image",
+            FieldCode::UnknownImage,
             "图片不存在 / unknown image",
         );
     }

@@ -16,7 +16,7 @@ use crate::auth::authz;
 use crate::auth::{Actor, OrgKind, Role};
 use crate::db::begin_write;
 use crate::entities::{categories, coupon_campaigns, organizations, regions, zones};
-use crate::error::{AppError, FieldErrors};
+use crate::error::{AppError, ErrorCode, FieldCode, FieldErrors};
 use crate::money::Money;
 use crate::vocab::JsonText;
 
@@ -104,14 +104,14 @@ async fn check(conn: &impl ConnectionTrait, input: &CampaignInput) -> Result<(),
     if !(2..=60).contains(&input.name.trim().chars().count()) {
         e.add(
             "name",
-            "name_length",
+            FieldCode::NameLength,
             "名称应为2-60个字符 / 2-60 characters",
         );
     }
     if input.face_value_fen.fen() <= 0 {
         e.add(
             "face_value_fen",
-            "out_of_range",
+            FieldCode::OutOfRange,
             "面额须大于0 / must be positive",
         );
     }
@@ -120,14 +120,14 @@ async fn check(conn: &impl ConnectionTrait, input: &CampaignInput) -> Result<(),
     {
         e.add(
             "min_spend_fen",
-            "out_of_range",
+            FieldCode::OutOfRange,
             "门槛须为0或不低于面额 / 0, or at least the face value",
         );
     }
     if !(1..=10_000_000).contains(&input.total_quantity) {
         e.add(
             "total_quantity",
-            "out_of_range",
+            FieldCode::OutOfRange,
             "数量应为1至1000万 / 1 to 10,000,000",
         );
     }
@@ -135,14 +135,14 @@ async fn check(conn: &impl ConnectionTrait, input: &CampaignInput) -> Result<(),
         Some(needed) if input.budget_fen >= needed => {}
         _ => e.add(
             "budget_fen",
-            "budget_too_small",
+            FieldCode::BudgetTooSmall,
             "预算须不少于面额×数量 / at least face value x quantity",
         ),
     }
     if input.per_member_limit < 1 {
         e.add(
             "per_member_limit",
-            "out_of_range",
+            FieldCode::OutOfRange,
             "每人限领至少1张 / at least 1",
         );
     }
@@ -151,7 +151,7 @@ async fn check(conn: &impl ConnectionTrait, input: &CampaignInput) -> Result<(),
     {
         e.add(
             "per_member_daily_limit",
-            "out_of_range",
+            FieldCode::OutOfRange,
             "每日限领应在1与每人限领之间 / between 1 and the member limit",
         );
     }
@@ -160,7 +160,7 @@ async fn check(conn: &impl ConnectionTrait, input: &CampaignInput) -> Result<(),
     {
         e.add(
             "audience_values",
-            "required",
+            FieldCode::Required,
             "请填写人群 / name the segments or work units",
         );
     }
@@ -171,14 +171,14 @@ async fn check(conn: &impl ConnectionTrait, input: &CampaignInput) -> Result<(),
         {
             e.add(
                 "daily_quantity",
-                "out_of_range",
+                FieldCode::OutOfRange,
                 "每日投放量应在1与总量之间 / between 1 and the total",
             );
         }
         if input.drop_time.as_deref().and_then(parse_time).is_none() {
             e.add(
                 "drop_time",
-                "time_format",
+                FieldCode::TimeFormat,
                 "请填写开抢时间，如 09:00 / a time such as 09:00",
             );
         }
@@ -186,7 +186,7 @@ async fn check(conn: &impl ConnectionTrait, input: &CampaignInput) -> Result<(),
     if input.ends_on < input.starts_on {
         e.add(
             "ends_on",
-            "before_starts_on",
+            FieldCode::BeforeStartsOn,
             "结束日期早于开始日期 / ends before it starts",
         );
     }
@@ -195,7 +195,7 @@ async fn check(conn: &impl ConnectionTrait, input: &CampaignInput) -> Result<(),
             (Some(f), Some(t)) if f <= t && t >= input.starts_on => {}
             _ => e.add(
                 "valid_to",
-                "invalid_window",
+                FieldCode::InvalidWindow,
                 "请填写有效的使用期限 / a valid window is required",
             ),
         },
@@ -203,7 +203,7 @@ async fn check(conn: &impl ConnectionTrait, input: &CampaignInput) -> Result<(),
             if input.valid_days.is_none_or(|d| !(1..=366).contains(&d)) {
                 e.add(
                     "valid_days",
-                    "out_of_range",
+                    FieldCode::OutOfRange,
                     "领取后有效天数应为1-366 / 1 to 366 days",
                 );
             }
@@ -216,7 +216,11 @@ async fn check(conn: &impl ConnectionTrait, input: &CampaignInput) -> Result<(),
             .all(conn)
             .await?;
         if found.len() != s.zones.len() {
-            e.add("scope.zones", "unknown_zone", "专区不存在 / unknown zone");
+            e.add(
+                "scope.zones",
+                FieldCode::UnknownZone,
+                "专区不存在 / unknown zone",
+            );
         }
     }
     if !s.regions.is_empty() {
@@ -227,7 +231,7 @@ async fn check(conn: &impl ConnectionTrait, input: &CampaignInput) -> Result<(),
         if found.len() != s.regions.len() {
             e.add(
                 "scope.regions",
-                "unknown_region",
+                FieldCode::UnknownRegion,
                 "地区不存在 / unknown region",
             );
         }
@@ -240,7 +244,7 @@ async fn check(conn: &impl ConnectionTrait, input: &CampaignInput) -> Result<(),
         if found.len() != s.categories.len() {
             e.add(
                 "scope.categories",
-                "unknown_category",
+                FieldCode::UnknownCategory,
                 "类目不存在 / unknown category",
             );
         }
@@ -254,7 +258,7 @@ async fn check(conn: &impl ConnectionTrait, input: &CampaignInput) -> Result<(),
         if found.len() != s.suppliers.len() {
             e.add(
                 "scope.suppliers",
-                "unknown_supplier",
+                FieldCode::UnknownSupplier,
                 "供应商不存在 / unknown supplier",
             );
         }
@@ -352,8 +356,8 @@ pub async fn update(
 ) -> Result<Campaign, AppError> {
     let current = load_admin(&state.db, actor, id).await?;
     if current.status != CampaignStatus::Draft {
-        return Err(AppError::conflict(
-            "invalid_state",
+        return Err(AppError::new(
+            ErrorCode::InvalidState,
             "活动已发布，不能修改 / a published campaign cannot be changed",
         ));
     }
@@ -396,8 +400,8 @@ pub async fn set_status(
         )
     };
     if !allowed {
-        return Err(AppError::conflict(
-            "invalid_state",
+        return Err(AppError::new(
+            ErrorCode::InvalidState,
             format!("当前状态（{from}）不能执行此操作 / not allowed from status {from}"),
         ));
     }

@@ -21,46 +21,46 @@ use crate::app::AppState;
 use crate::auth::Actor;
 use crate::db::{begin_write, statement};
 use crate::entities::{coupon_campaigns, coupon_drops, coupons, member_roster, organizations};
-use crate::error::{AppError, is_unique_violation};
+use crate::error::{AppError, ErrorCode, is_unique_violation};
 use crate::ratelimit::Decision;
 
 fn sold_out() -> AppError {
-    AppError::conflict(
-        "coupon_sold_out",
+    AppError::new(
+        ErrorCode::CouponSoldOut,
         "今日已抢完，请明天再来 / sold out for today",
     )
 }
 
 fn limit_reached() -> AppError {
-    AppError::conflict(
-        "coupon_limit_reached",
+    AppError::new(
+        ErrorCode::CouponLimitReached,
         "您已领取过该券 / you already hold the limit of this coupon",
     )
 }
 
 fn daily_limit_reached() -> AppError {
-    AppError::conflict(
-        "coupon_daily_limit_reached",
+    AppError::new(
+        ErrorCode::CouponDailyLimitReached,
         "今日领取已达上限 / today's limit reached",
     )
 }
 
 fn not_started() -> AppError {
-    AppError::conflict("coupon_not_started", "尚未开抢 / not started yet")
+    AppError::new(ErrorCode::CouponNotStarted, "尚未开抢 / not started yet")
 }
 
 fn ended() -> AppError {
-    AppError::conflict(
-        "coupon_campaign_ended",
+    AppError::new(
+        ErrorCode::CouponCampaignEnded,
         "活动已结束 / the campaign has ended",
     )
 }
 
 fn not_eligible() -> AppError {
-    AppError::Denied {
-        code: "coupon_not_eligible",
-        message: "您不在本活动的发放范围内 / you are not eligible for this campaign".into(),
-    }
+    AppError::new(
+        ErrorCode::CouponNotEligible,
+        "您不在本活动的发放范围内 / you are not eligible for this campaign",
+    )
 }
 
 /// Whether `user_id` is in the campaign's audience: an active roster entry in the campaign's
@@ -127,7 +127,7 @@ pub async fn todays_drop(
     let quantity = (daily + rolled).min((c.total_quantity - issued).max(0));
     let time =
         c.drop_time.as_deref().and_then(parse_time).ok_or_else(|| {
-            AppError::conflict("invalid_state", "活动没有开抢时间 / no drop time")
+            AppError::new(ErrorCode::InvalidState, "活动没有开抢时间 / no drop time")
         })?;
     coupon_drops::Entity::insert(coupon_drops::ActiveModel {
         campaign_id: Set(c.id),
@@ -282,8 +282,8 @@ pub async fn claim(
         .as_ref()
         .filter(|_| campaign.claim_mode == ClaimMode::Drop)
     else {
-        return Err(AppError::conflict(
-            "coupon_direct_only",
+        return Err(AppError::new(
+            ErrorCode::CouponDirectOnly,
             "该券由工会直接发放 / this coupon is issued directly",
         ));
     };
@@ -342,7 +342,8 @@ pub async fn claim(
                 Refusal::Db(e) => e.into(),
                 Refusal::Error(e) => e,
             };
-            metrics::counter!("bangfu_coupon_claims_total", "outcome" => e.code()).increment(1);
+            metrics::counter!("bangfu_coupon_claims_total", "outcome" => e.code().as_str())
+                .increment(1);
             Err(e)
         }
     }

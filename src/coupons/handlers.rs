@@ -11,7 +11,7 @@ use super::dto::{
 use super::{campaigns, claim as claiming, roster, stats, wallet};
 use crate::app::AppState;
 use crate::auth::Actor;
-use crate::error::{AppError, ErrorBody};
+use crate::error::{AppError, ErrorBody, ErrorCode};
 use crate::extract::{AppJson, AppPath, AppQuery, ClientIp, PageParams};
 use crate::idempotency::IdempotentJson;
 
@@ -28,8 +28,8 @@ pub async fn start_import(
 ) -> Result<Response, AppError> {
     crate::auth::authz::authorize_org_role(&actor, union_id, &[crate::auth::Role::UnionAdmin])?;
     let multipart = multipart.map_err(|e| {
-        AppError::bad_request(
-            "invalid_multipart",
+        AppError::new(
+            ErrorCode::InvalidMultipart,
             format!("请以 multipart/form-data 上传 / {}", e.body_text()),
         )
     })?;

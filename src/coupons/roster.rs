@@ -24,7 +24,7 @@ use crate::auth::{Actor, OrgKind, Role};
 use crate::db::begin_write;
 use crate::domain::{Phone, mask_name, mask_phone};
 use crate::entities::{member_roster, organizations, roster_imports, user_roles};
-use crate::error::{AppError, FieldErrors};
+use crate::error::{AppError, ErrorCode, FieldCode, FieldErrors};
 use crate::extract::{Cursor as PageCursor, PageParams};
 use crate::ratelimit::Decision;
 use crate::vocab::JsonText;
@@ -90,7 +90,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, AppError> {
         let text = std::str::from_utf8(bytes).map_err(|_| {
             FieldErrors::single(
                 "file",
-                "roster_encoding",
+                FieldCode::RosterEncoding,
                 "请使用 UTF-8 编码的 CSV 或 XLSX 文件 / use a UTF-8 CSV or an XLSX file",
             )
         })?;
@@ -103,7 +103,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, AppError> {
             let rec = rec.map_err(|e| {
                 FieldErrors::single(
                     "file",
-                    "roster_csv",
+                    FieldCode::RosterCsv,
                     format!("CSV 格式有误 / malformed CSV: {e}"),
                 )
             })?;
@@ -114,7 +114,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, AppError> {
     let Some(header) = table.first() else {
         return Err(FieldErrors::single(
             "file",
-            "roster_empty",
+            FieldCode::RosterEmpty,
             "文件为空 / the file is empty",
         ));
     };
@@ -128,7 +128,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, AppError> {
     ) else {
         return Err(FieldErrors::single(
             "file",
-            "roster_columns",
+            FieldCode::RosterColumns,
             "表头须包含：会员号、姓名、手机号、工作单位（人群可选）/ header needs member_no, name, phone, work_unit (segment optional)",
         ));
     };
@@ -221,7 +221,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, AppError> {
     let mut book = open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).map_err(|e| {
         FieldErrors::single(
             "file",
-            "roster_xlsx",
+            FieldCode::RosterXlsx,
             format!("无法读取 XLSX 文件 / unreadable XLSX: {e}"),
         )
     })?;
@@ -230,14 +230,14 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, AppError> {
         .ok_or_else(|| {
             FieldErrors::single(
                 "file",
-                "roster_empty",
+                FieldCode::RosterEmpty,
                 "工作簿没有工作表 / the workbook has no sheet",
             )
         })?
         .map_err(|e| {
             FieldErrors::single(
                 "file",
-                "roster_xlsx",
+                FieldCode::RosterXlsx,
                 format!("无法读取工作表 / unreadable sheet: {e}"),
             )
         })?;
@@ -305,7 +305,7 @@ pub async fn start(
     if bytes.is_empty() {
         return Err(FieldErrors::single(
             "file",
-            "roster_empty",
+            FieldCode::RosterEmpty,
             "文件为空 / the file is empty",
         ));
     }
@@ -597,7 +597,7 @@ pub async fn verify(
     let not_found = || {
         FieldErrors::single(
             "member_no",
-            "membership_not_found",
+            FieldCode::MembershipNotFound,
             "会员号与手机号不匹配 / member number and phone do not match",
         )
     };
@@ -612,8 +612,8 @@ pub async fn verify(
         .ok_or_else(not_found)?;
     match entry.user_id {
         Some(uid) if uid != actor.user_id => {
-            return Err(AppError::conflict(
-                "membership_taken",
+            return Err(AppError::new(
+                ErrorCode::MembershipTaken,
                 "该会员已绑定其他账号 / this membership belongs to another account",
             ));
         }

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 
 /// JSON body extractor and response: like `axum::Json`, but a body that cannot be read answers
 /// in the error envelope (400 malformed, 413 too large, 415 wrong type, 422 wrong shape).
@@ -53,8 +53,8 @@ pub async fn read_json<T: DeserializeOwned, S: Send + Sync>(
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             AppError::PayloadTooLarge
         } else {
-            AppError::bad_request(
-                "unreadable_body",
+            AppError::new(
+                ErrorCode::UnreadableBody,
                 "无法读取请求体 / could not read the body",
             )
         }
@@ -80,25 +80,24 @@ pub fn json_from_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError>
             if well_formed {
                 let text = inner.to_string();
                 let code = if text.contains("unknown field") {
-                    "unknown_field"
+                    ErrorCode::UnknownField
                 } else {
-                    "invalid_body"
+                    ErrorCode::InvalidBody
                 };
                 let location = if path == "." {
                     String::new()
                 } else {
                     format!("{path}: ")
                 };
-                Err(AppError::InvalidBody {
-                    message: format!("请求内容字段有误 / {location}{text}"),
+                Err(AppError::new(
                     code,
-                })
+                    format!("请求内容字段有误 / {location}{text}"),
+                ))
             } else {
-                Err(AppError::BadRequest {
-                    code: "malformed_json",
-                    message: format!("请求体不是有效的 JSON / malformed JSON: {inner}"),
-                    details: None,
-                })
+                Err(AppError::new(
+                    ErrorCode::MalformedJson,
+                    format!("请求体不是有效的 JSON / malformed JSON: {inner}"),
+                ))
             }
         }
     }
@@ -136,11 +135,10 @@ where
 }
 
 fn query_rejection(rejection: &QueryRejection) -> AppError {
-    AppError::BadRequest {
-        code: "invalid_query",
-        message: format!("查询参数有误 / {}", strip_prefix(&rejection.body_text())),
-        details: None,
-    }
+    AppError::new(
+        ErrorCode::InvalidQuery,
+        format!("查询参数有误 / {}", strip_prefix(&rejection.body_text())),
+    )
 }
 
 /// Path-parameter extractor answering 400 `invalid_path` in the envelope.
@@ -163,9 +161,8 @@ where
 }
 
 fn path_rejection(rejection: &PathRejection) -> AppError {
-    AppError::BadRequest {
-        code: "invalid_path",
-        message: format!("路径参数有误 / {}", strip_prefix(&rejection.body_text())),
-        details: None,
-    }
+    AppError::new(
+        ErrorCode::InvalidPath,
+        format!("路径参数有误 / {}", strip_prefix(&rejection.body_text())),
+    )
 }

@@ -3,7 +3,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 
 /// Keyset pagination parameters: an opaque cursor from the previous page and a page size.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -53,7 +53,7 @@ impl Cursor {
             .and_then(|b| String::from_utf8(b).ok())
             .and_then(|s| s.strip_prefix("id:").and_then(|n| n.parse().ok()))
             .map(Cursor)
-            .ok_or_else(|| AppError::bad_request("invalid_cursor", "分页游标无效 / invalid cursor"))
+            .ok_or_else(|| AppError::new(ErrorCode::InvalidCursor, "分页游标无效 / invalid cursor"))
     }
 
     /// The cursor for the page after `items`, if the page was full.

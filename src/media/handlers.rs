@@ -10,7 +10,7 @@ use bytes::Bytes;
 use super::{ImageInfo, Uploader};
 use crate::app::AppState;
 use crate::auth::{Actor, Role};
-use crate::error::{AppError, ErrorBody, FieldErrors};
+use crate::error::{AppError, ErrorBody, ErrorCode, FieldCode, FieldErrors};
 use crate::extract::{AppJson, AppPath};
 use crate::ratelimit::Decision;
 
@@ -41,7 +41,11 @@ pub async fn read_file_field(
         }
     }
     let (bytes, filename) = file.ok_or_else(|| {
-        FieldErrors::single(field_name, "required", "请选择文件 / a file is required")
+        FieldErrors::single(
+            field_name,
+            FieldCode::Required,
+            "请选择文件 / a file is required",
+        )
     })?;
     Ok((bytes, filename, texts))
 }
@@ -50,8 +54,8 @@ fn multipart_error(e: &axum::extract::multipart::MultipartError) -> AppError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         AppError::PayloadTooLarge
     } else {
-        AppError::bad_request(
-            "invalid_multipart",
+        AppError::new(
+            ErrorCode::InvalidMultipart,
             format!(
                 "上传内容格式有误 / malformed multipart body: {}",
                 e.body_text()
@@ -77,8 +81,8 @@ pub async fn upload_image(
         limit_member(&state, &actor).await?;
     }
     let multipart = multipart.map_err(|e| {
-        AppError::bad_request(
-            "invalid_multipart",
+        AppError::new(
+            ErrorCode::InvalidMultipart,
             format!("请以 multipart/form-data 上传 / {}", e.body_text()),
         )
     })?;

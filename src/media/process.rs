@@ -10,6 +10,8 @@ use image::codecs::jpeg::JpegEncoder;
 use image::imageops::FilterType;
 use image::{DynamicImage, ImageFormat, ImageReader, Limits};
 
+use crate::error::FieldCode;
+
 /// Widths generated for every image (the long edge; smaller images are not enlarged).
 pub const SIZES: [u32; 3] = [240, 480, 960];
 /// Largest accepted upload.
@@ -47,14 +49,14 @@ pub enum ImageError {
 impl ImageError {
     /// Stable error code.
     #[must_use]
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> FieldCode {
         match self {
-            ImageError::Empty => "image_empty",
-            ImageError::TooLarge => "image_too_large",
-            ImageError::UnsupportedFormat => "image_unsupported_format",
-            ImageError::TrailingData => "image_trailing_data",
-            ImageError::TooManyPixels => "image_dimensions_too_large",
-            ImageError::Undecodable(_) => "image_undecodable",
+            ImageError::Empty => FieldCode::ImageEmpty,
+            ImageError::TooLarge => FieldCode::ImageTooLarge,
+            ImageError::UnsupportedFormat => FieldCode::ImageUnsupportedFormat,
+            ImageError::TrailingData => FieldCode::ImageTrailingData,
+            ImageError::TooManyPixels => FieldCode::ImageDimensionsTooLarge,
+            ImageError::Undecodable(_) => FieldCode::ImageUndecodable,
         }
     }
 }

@@ -33,7 +33,7 @@ use crate::entities::{
     cart_items, coupon_campaigns, coupons, order_lines, orders, payments, product_skus, regions,
     zones,
 };
-use crate::error::{AppError, FieldErrors};
+use crate::error::{AppError, ErrorCode, FieldCode, FieldErrors};
 use crate::money::Money;
 use crate::regions::model::RegionLevel;
 use crate::vocab::JsonText;
@@ -262,7 +262,7 @@ pub async fn set_item(
     if !(0..=999).contains(&req.quantity) {
         return Err(FieldErrors::single(
             "quantity",
-            "out_of_range",
+            FieldCode::OutOfRange,
             "数量应为0-999 / 0 to 999",
         ));
     }
@@ -303,8 +303,8 @@ pub async fn set_item(
         }
         None => {
             if count >= 50 {
-                return Err(AppError::conflict(
-                    "cart_full",
+                return Err(AppError::new(
+                    ErrorCode::CartFull,
                     "购物车最多50种商品 / at most 50 items in the cart",
                 ));
             }
@@ -438,7 +438,7 @@ fn check_address(reference: &Reference, a: &Address) -> Result<StoredAddress, Ap
     if !(1..=30).contains(&a.recipient.trim().chars().count()) {
         e.add(
             "address.recipient",
-            "name_length",
+            FieldCode::NameLength,
             "收货人应为1-30个字符 / 1-30 characters",
         );
     }
@@ -446,7 +446,7 @@ fn check_address(reference: &Reference, a: &Address) -> Result<StoredAddress, Ap
     if !(4..=120).contains(&a.detail.trim().chars().count()) {
         e.add(
             "address.detail",
-            "detail_length",
+            FieldCode::DetailLength,
             "详细地址应为4-120个字符 / 4-120 characters",
         );
     }
@@ -466,13 +466,13 @@ fn check_address(reference: &Reference, a: &Address) -> Result<StoredAddress, Ap
                     Some(r) => names.push(r.name.clone()),
                     None => e.add(
                         "address.district_code",
-                        "unknown_region",
+                        FieldCode::UnknownRegion,
                         "区县不属于该城市 / not a district of the city",
                     ),
                 },
                 None if !children.is_empty() => e.add(
                     "address.district_code",
-                    "required",
+                    FieldCode::Required,
                     "请选择区县 / choose a district",
                 ),
                 None => {}
@@ -480,7 +480,7 @@ fn check_address(reference: &Reference, a: &Address) -> Result<StoredAddress, Ap
         }
         _ => e.add(
             "address.city_code",
-            "unknown_region",
+            FieldCode::UnknownRegion,
             "省市不匹配 / province and city do not match",
         ),
     }
@@ -519,14 +519,11 @@ pub async fn place(
     let prepared = prepare(&txn, reference, actor.user_id).await?;
     if !prepared.problems.is_empty() {
         let code = if prepared.short {
-            "out_of_stock"
+            ErrorCode::OutOfStock
         } else {
-            "checkout_problems"
+            ErrorCode::CheckoutProblems
         };
-        return Err(AppError::Conflict {
-            code,
-            message: prepared.problems.join("；"),
-        });
+        return Err(AppError::new(code, prepared.problems.join("；")));
     }
     let priced: Vec<PricedLine> = prepared.lines.iter().map(|(_, _, p)| p.clone()).collect();
     let (applied, coupon, campaign) = match req.coupon_id {
@@ -536,8 +533,8 @@ pub async fn place(
             let terms = terms_for(&txn, &c, &campaign).await?;
             let a = pricing::apply(&priced, &terms);
             if a.discount.fen() == 0 {
-                return Err(AppError::conflict(
-                    "coupon_not_applicable",
+                return Err(AppError::new(
+                    ErrorCode::CouponNotApplicable,
                     "该券不适用于购物车中的商品或未达门槛 / the coupon does not apply to this cart",
                 ));
             }
@@ -548,12 +545,12 @@ pub async fn place(
     let discount = applied.as_ref().map_or(Money::ZERO, |a| a.discount);
     let amount_due = items_total - discount;
     if amount_due != req.expected_amount_fen {
-        return Err(AppError::Conflict {
-            code: "price_changed",
-            message: format!(
+        return Err(AppError::new(
+            ErrorCode::PriceChanged,
+            format!(
                 "价格已变化，应付 {amount_due}，请确认后再下单 / prices changed: {amount_due} is now due"
             ),
-        });
+        ));
     }
     let payment = payments::ActiveModel {
         user_id: Set(actor.user_id),
@@ -577,8 +574,8 @@ pub async fn place(
     .await
     .map_err(|e| {
         if crate::error::is_unique_violation(&e, "uq_payments_user_checkout_key") {
-            AppError::conflict(
-                "checkout_in_progress",
+            AppError::new(
+                ErrorCode::CheckoutInProgress,
                 "该下单请求已处理 / this checkout was already placed",
             )
         } else {
@@ -597,8 +594,8 @@ pub async fn place(
             .exec(&txn)
             .await?;
         if held.rows_affected != 1 {
-            return Err(AppError::conflict(
-                "coupon_unavailable",
+            return Err(AppError::new(
+                ErrorCode::CouponUnavailable,
                 "该券已被使用或已过期 / the coupon is no longer available",
             ));
         }
@@ -719,8 +716,8 @@ pub async fn place(
             .exec(&txn)
             .await?;
         if taken.rows_affected != 1 {
-            return Err(AppError::conflict(
-                "out_of_stock",
+            return Err(AppError::new(
+                ErrorCode::OutOfStock,
                 format!("「{}」库存不足 / out of stock", sku.spec),
             ));
         }

@@ -187,25 +187,34 @@ pub async fn supplier_refunds(
     }))
 }
 
-/// The supplier approves (`approve`) or rejects (`reject`) a refund.
-#[utoipa::path(post, path = "/api/refunds/{id}/{action}", tag = "orders", request_body = RefundDecision,
-    params(("id" = i64, Path, description = "refund"), ("action" = String, Path, description = "approve or reject")),
+/// The supplier approves a refund (`restock` puts shipped goods back in stock).
+#[utoipa::path(post, path = "/api/refunds/{id}/approve", tag = "orders", request_body = RefundDecision,
+    params(("id" = i64, Path, description = "refund")),
     responses((status = 200, body = Refund), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn decide_refund(
+pub async fn approve_refund(
     State(state): State<AppState>,
     actor: Actor,
-    AppPath((id, action)): AppPath<(i64, String)>,
+    AppPath(id): AppPath<i64>,
     AppJson(d): AppJson<RefundDecision>,
 ) -> Result<AppJson<Refund>, AppError> {
-    match action.as_str() {
-        "approve" => Ok(AppJson(
-            refunds::approve(&state, &actor, id, d.restock).await?,
-        )),
-        "reject" => Ok(AppJson(
-            refunds::reject(&state, &actor, id, d.reason).await?,
-        )),
-        _ => Err(AppError::RouteNotFound),
-    }
+    Ok(AppJson(
+        refunds::approve(&state, &actor, id, d.restock).await?,
+    ))
+}
+
+/// The supplier rejects a refund (reason required).
+#[utoipa::path(post, path = "/api/refunds/{id}/reject", tag = "orders", request_body = RefundDecision,
+    params(("id" = i64, Path, description = "refund")),
+    responses((status = 200, body = Refund), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn reject_refund(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+    AppJson(d): AppJson<RefundDecision>,
+) -> Result<AppJson<Refund>, AppError> {
+    Ok(AppJson(
+        refunds::reject(&state, &actor, id, d.reason).await?,
+    ))
 }
 
 /// Settlement statements of a campaign.
@@ -279,34 +288,60 @@ struct StepBody {
     bank_voucher_ref: Option<String>,
 }
 
-/// Moves a statement on: `review` (operators), `approve` (the union), `pay` (the union, with
-/// the bank voucher).
-#[utoipa::path(post, path = "/api/settlements/{id}/{action}", tag = "orders", request_body(content = Option<PayStatement>, description = "`{\"bank_voucher_ref\": …}` to pay; empty, `{}` or `null` otherwise"),
-    params(("id" = i64, Path, description = "statement"), ("action" = String, Path, description = "review, approve or pay")),
+/// Operators review a draft statement. No body (an empty one, `{}` or `null`).
+#[utoipa::path(post, path = "/api/settlements/{id}/review", tag = "orders", request_body(content = Option<Object>, description = "empty, `{}` or `null`"),
+    params(("id" = i64, Path, description = "statement")),
     responses((status = 200, body = Statement), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn step_statement(
+pub async fn review_statement(
     State(state): State<AppState>,
     actor: Actor,
-    AppPath((id, action)): AppPath<(i64, String)>,
+    AppPath(id): AppPath<i64>,
     body: axum::body::Bytes,
 ) -> Result<AppJson<Statement>, AppError> {
-    // Review and approval carry nothing; accept an empty body, `{}` or `null` alike.
-    let body: Option<PayStatement> = if body.iter().all(u8::is_ascii_whitespace) {
+    step(&state, &actor, id, Step::Review, &body).await
+}
+
+/// The union approves a reviewed statement. No body (an empty one, `{}` or `null`).
+#[utoipa::path(post, path = "/api/settlements/{id}/approve", tag = "orders", request_body(content = Option<Object>, description = "empty, `{}` or `null`"),
+    params(("id" = i64, Path, description = "statement")),
+    responses((status = 200, body = Statement), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn approve_statement(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+    body: axum::body::Bytes,
+) -> Result<AppJson<Statement>, AppError> {
+    step(&state, &actor, id, Step::Approve, &body).await
+}
+
+/// The union pays an approved statement, with the bank voucher.
+#[utoipa::path(post, path = "/api/settlements/{id}/pay", tag = "orders", request_body = PayStatement,
+    params(("id" = i64, Path, description = "statement")),
+    responses((status = 200, body = Statement), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn pay_statement(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+    body: axum::body::Bytes,
+) -> Result<AppJson<Statement>, AppError> {
+    step(&state, &actor, id, Step::Pay, &body).await
+}
+
+/// Moves a statement on. Review and approval carry nothing, and pay without a voucher is
+/// refused by the service (422), so every step accepts an empty body, `{}` or `null`.
+async fn step(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    step: Step,
+    body: &[u8],
+) -> Result<AppJson<Statement>, AppError> {
+    let voucher = if body.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
-        crate::extract::json_from_bytes::<Option<StepBody>>(&body)?.and_then(|b| {
-            b.bank_voucher_ref.map(|v| PayStatement {
-                bank_voucher_ref: v,
-            })
-        })
-    };
-    let step = match action.as_str() {
-        "review" => Step::Review,
-        "approve" => Step::Approve,
-        "pay" => Step::Pay,
-        _ => return Err(AppError::RouteNotFound),
+        crate::extract::json_from_bytes::<Option<StepBody>>(body)?.and_then(|b| b.bank_voucher_ref)
     };
     Ok(AppJson(
-        settlement::step(&state, &actor, id, step, body.map(|b| b.bank_voucher_ref)).await?,
+        settlement::step(state, actor, id, step, voucher).await?,
     ))
 }

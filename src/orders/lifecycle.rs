@@ -14,7 +14,7 @@ use crate::auth::{Actor, Role, authz};
 use crate::coupons::model::CouponStatus;
 use crate::db::begin_write;
 use crate::entities::{coupons, order_lines, orders, payments, product_skus, products};
-use crate::error::{AppError, FieldErrors};
+use crate::error::{AppError, ErrorCode, FieldCode, FieldErrors};
 use crate::worker::{JobOptions, JobRegistry, enqueue};
 
 /// Job: release an unpaid payment's stock and coupon once it is overdue.
@@ -250,8 +250,8 @@ pub async fn cancel(state: &AppState, actor: &Actor, payment_id: i64) -> Result<
     authz::require_self(actor, p.user_id)?;
     let txn = begin_write(&state.db).await?;
     if !release_in(&txn, payment_id, "cancelled_by_member").await? {
-        return Err(AppError::conflict(
-            "invalid_state",
+        return Err(AppError::new(
+            ErrorCode::InvalidState,
             "订单已支付或已取消 / already paid or cancelled",
         ));
     }
@@ -297,14 +297,14 @@ pub async fn ship(
     if !(2..=30).contains(&carrier.trim().chars().count()) {
         e.add(
             "carrier",
-            "name_length",
+            FieldCode::NameLength,
             "快递公司应为2-30个字符 / 2-30 characters",
         );
     }
     if !(4..=40).contains(&tracking_no.trim().len()) {
         e.add(
             "tracking_no",
-            "tracking_format",
+            FieldCode::TrackingFormat,
             "运单号应为4-40位 / 4-40 characters",
         );
     }
@@ -328,8 +328,8 @@ pub async fn ship(
         .exec(&txn)
         .await?;
     if moved.rows_affected != 1 {
-        return Err(AppError::conflict(
-            "invalid_state",
+        return Err(AppError::new(
+            ErrorCode::InvalidState,
             "只有已支付的订单可以发货 / only paid orders ship",
         ));
     }
@@ -371,8 +371,8 @@ pub async fn receive(state: &AppState, actor: &Actor, id: i64) -> Result<(), App
         .exec(&state.db)
         .await?;
     if moved.rows_affected != 1 {
-        return Err(AppError::conflict(
-            "invalid_state",
+        return Err(AppError::new(
+            ErrorCode::InvalidState,
             "只有已发货的订单可以确认收货 / only shipped orders can be received",
         ));
     }

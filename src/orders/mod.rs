@@ -36,12 +36,15 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::receive))
         .routes(routes!(handlers::order_refunds, handlers::request_refund))
         .routes(routes!(handlers::supplier_refunds))
-        .routes(routes!(handlers::decide_refund))
+        .routes(routes!(handlers::approve_refund))
+        .routes(routes!(handlers::reject_refund))
         .routes(routes!(
             handlers::list_statements,
             handlers::generate_statements
         ))
         .routes(routes!(handlers::export_statements))
         .routes(routes!(handlers::supplier_statements))
-        .routes(routes!(handlers::step_statement))
+        .routes(routes!(handlers::review_statement))
+        .routes(routes!(handlers::approve_statement))
+        .routes(routes!(handlers::pay_statement))
 }

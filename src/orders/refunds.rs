@@ -19,7 +19,7 @@ use crate::audit::{self, AuditEvent};
 use crate::auth::{Actor, Role, authz};
 use crate::db::begin_write;
 use crate::entities::{media, order_lines, orders, product_skus, refunds};
-use crate::error::{AppError, FieldErrors};
+use crate::error::{AppError, ErrorCode, FieldCode, FieldErrors};
 use crate::money::Money;
 use crate::vocab::JsonText;
 use crate::worker::{JobOptions, enqueue};
@@ -70,8 +70,8 @@ pub async fn request(
         status,
         OrderStatus::Paid | OrderStatus::Shipped | OrderStatus::Delivered
     ) {
-        return Err(AppError::conflict(
-            "invalid_state",
+        return Err(AppError::new(
+            ErrorCode::InvalidState,
             "该订单当前不能申请退款 / this order cannot be refunded now",
         ));
     }
@@ -83,14 +83,14 @@ pub async fn request(
     if !(2..=500).contains(&req.reason.trim().chars().count()) {
         e.add(
             "reason",
-            "reason_length",
+            FieldCode::ReasonLength,
             "请说明原因（2-500字）/ give a reason (2-500 characters)",
         );
     }
     if req.lines.is_empty() {
         e.add(
             "lines",
-            "required",
+            FieldCode::Required,
             "请选择退款商品 / choose what to refund",
         );
     }
@@ -99,13 +99,13 @@ pub async fn request(
         match lines.iter().find(|x| x.id == l.line_id) {
             None => e.add(
                 &format!("lines[{i}].line_id"),
-                "unknown_line",
+                FieldCode::UnknownLine,
                 "订单中没有该商品 / not a line of this order",
             ),
             Some(x) if l.quantity < 1 || l.quantity > x.quantity - x.refunded_qty => {
                 e.add(
                     &format!("lines[{i}].quantity"),
-                    "out_of_range",
+                    FieldCode::OutOfRange,
                     format!(
                         "可退数量为 1-{} / 1 to {}",
                         x.quantity - x.refunded_qty,
@@ -115,7 +115,7 @@ pub async fn request(
             }
             Some(_) if !seen.insert(l.line_id) => e.add(
                 &format!("lines[{i}].line_id"),
-                "duplicate",
+                FieldCode::Duplicate,
                 "重复的商品 / repeated line",
             ),
             Some(_) => {}
@@ -125,14 +125,22 @@ pub async fn request(
     let mut once = std::collections::HashSet::new();
     req.photos.retain(|h| once.insert(h.clone()));
     if req.photos.len() > 9 {
-        e.add("photos", "too_many", "最多9张照片 / at most 9 photos");
+        e.add(
+            "photos",
+            FieldCode::TooMany,
+            "最多9张照片 / at most 9 photos",
+        );
     } else if !req.photos.is_empty() {
         let known = media::Entity::find()
             .filter(media::Column::Hash.is_in(req.photos.clone()))
             .all(&state.db)
             .await?;
         if known.len() != req.photos.len() {
-            e.add("photos", "unknown_image", "照片不存在 / unknown photo");
+            e.add(
+                "photos",
+                FieldCode::UnknownImage,
+                "照片不存在 / unknown photo",
+            );
         }
     }
     e.into_result()?;
@@ -143,8 +151,8 @@ pub async fn request(
         .one(&txn)
         .await?;
     if open.is_some() {
-        return Err(AppError::conflict(
-            "refund_open",
+        return Err(AppError::new(
+            ErrorCode::RefundOpen,
             "已有待处理的退款申请 / a refund request is already open",
         ));
     }
@@ -226,7 +234,11 @@ pub async fn reject(
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty())
         .ok_or_else(|| {
-            FieldErrors::single("reason", "required", "请填写原因 / a reason is required")
+            FieldErrors::single(
+                "reason",
+                FieldCode::Required,
+                "请填写原因 / a reason is required",
+            )
         })?;
     let txn = begin_write(&state.db).await?;
     let moved = refunds::Entity::update_many()
@@ -243,8 +255,8 @@ pub async fn reject(
         .exec(&txn)
         .await?;
     if moved.rows_affected != 1 {
-        return Err(AppError::conflict(
-            "invalid_state",
+        return Err(AppError::new(
+            ErrorCode::InvalidState,
             "该申请已处理 / already decided",
         ));
     }
@@ -289,8 +301,8 @@ pub async fn approve(
         .exec(&txn)
         .await?;
     if claimed.rows_affected != 1 {
-        return Err(AppError::conflict(
-            "invalid_state",
+        return Err(AppError::new(
+            ErrorCode::InvalidState,
             "该申请已处理 / already decided",
         ));
     }
@@ -337,8 +349,8 @@ pub async fn approve(
             .exec(&txn)
             .await?;
         if moved.rows_affected != 1 {
-            return Err(AppError::conflict(
-                "refund_exceeds_quantity",
+            return Err(AppError::new(
+                ErrorCode::RefundExceedsQuantity,
                 "退款数量超过可退数量 / more units than can be refunded",
             ));
         }

@@ -20,7 +20,7 @@ use crate::db::begin_write;
 use crate::entities::{
     coupon_campaigns, order_lines, orders, organizations, settlement_statements,
 };
-use crate::error::{AppError, FieldErrors};
+use crate::error::{AppError, ErrorCode, FieldCode, FieldErrors};
 use crate::money::Money;
 
 async fn campaign_for(
@@ -250,8 +250,8 @@ pub async fn step(
         Step::Pay => (SettlementStatus::Approved, SettlementStatus::Paid),
     };
     if s.status != from {
-        return Err(AppError::conflict(
-            "invalid_state",
+        return Err(AppError::new(
+            ErrorCode::InvalidState,
             format!(
                 "结算单状态为 {}，不能执行此操作 / statement is {}",
                 s.status, s.status
@@ -264,7 +264,7 @@ pub async fn step(
     if step == Step::Pay && voucher.is_none() {
         return Err(FieldErrors::single(
             "bank_voucher_ref",
-            "required",
+            FieldCode::Required,
             "请填写银行回单号 / the bank voucher reference is required",
         ));
     }

@@ -18,7 +18,7 @@ use crate::auth::{Actor, OrgKind, OrgStatus, Role, UserStatus, session, token};
 use crate::db::begin_write;
 use crate::domain::{Phone, RegionCode, Uscc, Username, mask_phone};
 use crate::entities::{invitations, organizations, regions, user_roles, users};
-use crate::error::{AppError, DbResultExt, FieldErrors};
+use crate::error::{AppError, DbResultExt, ErrorCode, FieldCode, FieldErrors};
 use crate::extract::{Cursor, PageParams};
 use crate::regions::model::RegionLevel;
 
@@ -119,7 +119,7 @@ fn check_name(errors: &mut FieldErrors, name: &str) {
     if !(2..=100).contains(&n) {
         errors.add(
             "name",
-            "name_length",
+            FieldCode::NameLength,
             "名称应为2-100个字符 / 2-100 characters",
         );
     }
@@ -134,7 +134,7 @@ async fn check_region(
     levels: &[RegionLevel],
 ) -> Result<Option<regions::Model>, AppError> {
     let Some(code) = code else {
-        errors.add(field, "required", "必填 / required");
+        errors.add(field, FieldCode::Required, "必填 / required");
         return Ok(None);
     };
     let Some(code) = errors.check(field, RegionCode::parse(code)) else {
@@ -144,11 +144,15 @@ async fn check_region(
         .one(conn)
         .await?;
     match &region {
-        None => errors.add(field, "unknown_region", "地区不存在 / unknown region"),
+        None => errors.add(
+            field,
+            FieldCode::UnknownRegion,
+            "地区不存在 / unknown region",
+        ),
         Some(r) if !levels.contains(&r.level) => {
             errors.add(
                 field,
-                "wrong_region_level",
+                FieldCode::WrongRegionLevel,
                 "地区层级不符 / region of the wrong level",
             );
         }
@@ -170,7 +174,7 @@ pub async fn create(state: &AppState, actor: &Actor, req: CreateOrg) -> Result<O
         None if req.kind == OrgKind::Supplier => {
             errors.add(
                 "uscc",
-                "required",
+                FieldCode::Required,
                 "供应商须填写统一社会信用代码 / required for suppliers",
             );
             None
@@ -200,7 +204,7 @@ pub async fn create(state: &AppState, actor: &Actor, req: CreateOrg) -> Result<O
                 {
                     errors.add(
                         "region_code",
-                        "not_partner_county",
+                        FieldCode::NotPartnerCounty,
                         "注册地不是协作地区 / the registered county is not a partner county",
                     );
                 }
@@ -210,7 +214,7 @@ pub async fn create(state: &AppState, actor: &Actor, req: CreateOrg) -> Result<O
             if req.category.is_none() {
                 errors.add(
                     "category",
-                    "required",
+                    FieldCode::Required,
                     "请选择单位类别 / required for budget units",
                 );
             }
@@ -247,7 +251,7 @@ pub async fn create(state: &AppState, actor: &Actor, req: CreateOrg) -> Result<O
     if req.category.is_some() && req.kind != OrgKind::BudgetUnit {
         errors.add(
             "category",
-            "not_applicable",
+            FieldCode::NotApplicable,
             "仅预算单位有类别 / only budget units have a category",
         );
     }
@@ -256,7 +260,7 @@ pub async fn create(state: &AppState, actor: &Actor, req: CreateOrg) -> Result<O
         if parent.is_none_or(|p| p.kind != req.kind) {
             errors.add(
                 "parent_id",
-                "invalid_parent",
+                FieldCode::InvalidParent,
                 "上级机构不存在或类型不同 / unknown parent or of another kind",
             );
         }
@@ -366,7 +370,7 @@ pub async fn set_status(
     if req.reason.trim().is_empty() {
         return Err(FieldErrors::single(
             "reason",
-            "required",
+            FieldCode::Required,
             "请填写原因 / a reason is required",
         ));
     }
@@ -376,8 +380,8 @@ pub async fn set_status(
         .await?
         .ok_or(AppError::NotFound)?;
     if current.kind == OrgKind::Platform && req.status == OrgStatus::Suspended {
-        return Err(AppError::conflict(
-            "cannot_suspend_platform",
+        return Err(AppError::new(
+            ErrorCode::CannotSuspendPlatform,
             "不能停用平台机构 / the platform cannot be suspended",
         ));
     }
@@ -480,7 +484,7 @@ pub async fn add_member(
     if req.role.org_kind() != org.kind {
         errors.add(
             "role",
-            "role_not_for_org_kind",
+            FieldCode::RoleNotForOrgKind,
             "该角色不属于此类机构 / this role does not belong to this kind of organisation",
         );
     } else if !authz::may_grant(actor, org_id, req.role) {
@@ -490,7 +494,7 @@ pub async fn add_member(
     if !(1..=50).contains(&display_name.chars().count()) {
         errors.add(
             "display_name",
-            "name_length",
+            FieldCode::NameLength,
             "姓名应为1-50个字符 / 1-50 characters",
         );
     }
@@ -506,7 +510,7 @@ pub async fn add_member(
     if req.username.is_none() && req.phone.is_none() {
         errors.add(
             "phone",
-            "required",
+            FieldCode::Required,
             "用户名和手机号至少填一项 / give a username or a phone",
         );
     }
@@ -522,8 +526,8 @@ pub async fn add_member(
     }
     let matches = users::Entity::find().filter(condition).all(&txn).await?;
     if matches.len() > 1 {
-        return Err(AppError::conflict(
-            "login_conflict",
+        return Err(AppError::new(
+            ErrorCode::LoginConflict,
             "用户名与手机号分属不同用户 / username and phone belong to different users",
         ));
     }
@@ -631,8 +635,8 @@ pub async fn revoke_role(
         return Err(AppError::Forbidden);
     }
     if user_id == actor.user_id && role.is_org_admin() {
-        return Err(AppError::conflict(
-            "cannot_revoke_own_admin",
+        return Err(AppError::new(
+            ErrorCode::CannotRevokeOwnAdmin,
             "不能撤销自己的管理员角色 / you cannot revoke your own admin role",
         ));
     }

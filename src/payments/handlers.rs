@@ -12,7 +12,7 @@ use super::{Handled, handle_event};
 use crate::app::AppState;
 use crate::auth::{Actor, authz};
 use crate::entities::payments;
-use crate::error::{AppError, ErrorBody};
+use crate::error::{AppError, ErrorBody, ErrorCode};
 use crate::extract::{AppJson, AppPath};
 use crate::money::Money;
 use crate::orders::dto::PaymentView;
@@ -44,15 +44,16 @@ pub async fn stripe_webhook(
         .provider
         .parse_webhook(&body, signature, chrono::Utc::now().timestamp())
         .map_err(|e| match e {
-            WebhookError::MissingSignature | WebhookError::BadSignature => {
-                AppError::bad_request("webhook_signature_invalid", "签名无效 / invalid signature")
-            }
-            WebhookError::StaleTimestamp => AppError::bad_request(
-                "webhook_timestamp_stale",
+            WebhookError::MissingSignature | WebhookError::BadSignature => AppError::new(
+                ErrorCode::WebhookSignatureInvalid,
+                "签名无效 / invalid signature",
+            ),
+            WebhookError::StaleTimestamp => AppError::new(
+                ErrorCode::WebhookTimestampStale,
                 "签名时间超出容差 / timestamp outside tolerance",
             ),
-            WebhookError::Malformed(m) => AppError::bad_request(
-                "webhook_malformed",
+            WebhookError::Malformed(m) => AppError::new(
+                ErrorCode::WebhookMalformed,
                 format!("无法读取事件 / malformed event: {m}"),
             ),
         })?;
@@ -146,8 +147,8 @@ pub async fn test_complete(
     };
     let p = own_payment(&state, &actor, id).await?;
     let Some(provider_ref) = p.provider_ref.clone() else {
-        return Err(AppError::conflict(
-            "invalid_state",
+        return Err(AppError::new(
+            ErrorCode::InvalidState,
             "该支付无需付款或尚未创建 / nothing to pay",
         ));
     };

@@ -21,7 +21,7 @@ use crate::app::AppState;
 use crate::config::Config;
 use crate::db::begin_write;
 use crate::entities::{payment_events, payments, refunds};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::money::Money;
 use crate::orders::lifecycle::{self, Completion};
 use crate::orders::model::{PaymentStatus, RefundStatus};
@@ -120,8 +120,8 @@ pub async fn start_for(
         })
         .await
         .map_err(|e| {
-            AppError::conflict(
-                "payment_provider_unavailable",
+            AppError::new(
+                ErrorCode::PaymentProviderUnavailable,
                 format!("支付服务暂不可用，请稍后重试 / payment provider unavailable: {e}"),
             )
         })?;

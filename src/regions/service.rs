@@ -19,7 +19,7 @@ use crate::auth::Actor;
 use crate::db::begin_write;
 use crate::domain::RegionCode;
 use crate::entities::{pairings, regions};
-use crate::error::{AppError, DbResultExt, FieldErrors};
+use crate::error::{AppError, DbResultExt, ErrorCode, FieldCode, FieldErrors};
 
 /// Regions matching the filters, by code.
 ///
@@ -39,8 +39,8 @@ pub async fn list(state: &AppState, q: RegionQuery) -> Result<Vec<Region>, AppEr
             "key_assistance" => regions::Column::KeyAssistance,
             "old_revolutionary" => regions::Column::OldRevolutionary,
             _ => {
-                return Err(AppError::bad_request(
-                    "invalid_query",
+                return Err(AppError::new(
+                    ErrorCode::InvalidQuery,
                     "flag 应为 poverty_lifted、key_assistance 或 old_revolutionary / unknown flag",
                 ));
             }
@@ -120,7 +120,7 @@ pub async fn create(
     if name.is_empty() || name.chars().count() > 64 {
         errors.add(
             "name",
-            "name_length",
+            FieldCode::NameLength,
             "名称应为1-64个字符 / 1-64 characters",
         );
     }
@@ -136,19 +136,19 @@ pub async fn create(
         (None, _, RegionLevel::Province) => {}
         (None, _, _) => errors.add(
             "parent_code",
-            "required",
+            FieldCode::Required,
             "省级以下地区需要上级 / required below province level",
         ),
         (Some(_), None, _) => errors.add(
             "parent_code",
-            "unknown_region",
+            FieldCode::UnknownRegion,
             "上级地区不存在 / unknown parent region",
         ),
         (Some(_), Some(p), level) => {
             if !child_level_ok(p.level, level) {
                 errors.add(
                     "level",
-                    "level_mismatch",
+                    FieldCode::LevelMismatch,
                     "层级与上级不符 / level does not fit under the parent",
                 );
             }
@@ -210,7 +210,7 @@ pub async fn update(
         if name.is_empty() || name.chars().count() > 64 {
             return Err(FieldErrors::single(
                 "name",
-                "name_length",
+                FieldCode::NameLength,
                 "名称应为1-64个字符 / 1-64 characters",
             ));
         }
@@ -333,28 +333,28 @@ pub async fn create_pairing(
     if !found.contains_key(&req.helper_code) {
         errors.add(
             "helper_code",
-            "unknown_region",
+            FieldCode::UnknownRegion,
             "帮扶方地区不存在 / unknown region",
         );
     }
     if !found.contains_key(&req.partner_code) {
         errors.add(
             "partner_code",
-            "unknown_region",
+            FieldCode::UnknownRegion,
             "协作地区不存在 / unknown region",
         );
     }
     if req.helper_code == req.partner_code {
         errors.add(
             "partner_code",
-            "same_region",
+            FieldCode::SameRegion,
             "不能与自身结对 / a region cannot pair with itself",
         );
     }
     if req.valid_to.is_some_and(|to| to < req.valid_from) {
         errors.add(
             "valid_to",
-            "before_valid_from",
+            FieldCode::BeforeValidFrom,
             "结束日期早于开始日期 / ends before it starts",
         );
     }
@@ -370,8 +370,8 @@ pub async fn create_pairing(
         .iter()
         .any(|p| overlaps(p.valid_from, p.valid_to, req.valid_from, req.valid_to))
     {
-        return Err(AppError::conflict(
-            "pairing_overlap",
+        return Err(AppError::new(
+            ErrorCode::PairingOverlap,
             "与已有结对关系的有效期重叠 / overlaps an existing pairing",
         ));
     }
@@ -420,7 +420,7 @@ pub async fn update_pairing(
     if req.valid_to.is_some_and(|to| to < current.valid_from) {
         return Err(FieldErrors::single(
             "valid_to",
-            "before_valid_from",
+            FieldCode::BeforeValidFrom,
             "结束日期早于开始日期 / ends before it starts",
         ));
     }
@@ -435,8 +435,8 @@ pub async fn update_pairing(
         .iter()
         .any(|p| overlaps(p.valid_from, p.valid_to, current.valid_from, req.valid_to))
     {
-        return Err(AppError::conflict(
-            "pairing_overlap",
+        return Err(AppError::new(
+            ErrorCode::PairingOverlap,
             "与已有结对关系的有效期重叠 / overlaps an existing pairing",
         ));
     }

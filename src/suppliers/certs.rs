@@ -15,7 +15,7 @@ use crate::auth::authz;
 use crate::auth::{Actor, Role};
 use crate::db::begin_write;
 use crate::entities::{certificates, documents, notifications, products};
-use crate::error::{AppError, FieldErrors};
+use crate::error::{AppError, ErrorCode, FieldCode, FieldErrors};
 
 /// Job kind of the daily expiry run.
 pub const EXPIRY_JOB: &str = "certificates.expire";
@@ -65,7 +65,7 @@ pub async fn create(
     if !(2..=64).contains(&number.chars().count()) {
         errors.add(
             "number",
-            "number_length",
+            FieldCode::NumberLength,
             "证书编号应为2-64个字符 / 2-64 characters",
         );
     }
@@ -73,14 +73,14 @@ pub async fn create(
     if !(2..=100).contains(&issuer.chars().count()) {
         errors.add(
             "issuer",
-            "name_length",
+            FieldCode::NameLength,
             "发证机构应为2-100个字符 / 2-100 characters",
         );
     }
     if req.valid_to < req.valid_from {
         errors.add(
             "valid_to",
-            "before_valid_from",
+            FieldCode::BeforeValidFrom,
             "有效期结束早于开始 / ends before it starts",
         );
     }
@@ -92,7 +92,7 @@ pub async fn create(
         if !owned {
             errors.add(
                 "document_id",
-                "unknown_document",
+                FieldCode::UnknownDocument,
                 "证明文件不存在 / unknown document",
             );
         }
@@ -105,7 +105,7 @@ pub async fn create(
         if !owned {
             errors.add(
                 "product_id",
-                "unknown_product",
+                FieldCode::UnknownProduct,
                 "商品不存在 / unknown product",
             );
         }
@@ -204,7 +204,7 @@ pub async fn review(
     if !verify && reason.is_none() {
         return Err(FieldErrors::single(
             "reason",
-            "required",
+            FieldCode::Required,
             "请填写驳回原因 / a reason is required",
         ));
     }
@@ -214,8 +214,8 @@ pub async fn review(
         .await?
         .ok_or(AppError::NotFound)?;
     if current.status != CertStatus::Pending {
-        return Err(AppError::conflict(
-            "invalid_state",
+        return Err(AppError::new(
+            ErrorCode::InvalidState,
             "该证书已审核 / already reviewed",
         ));
     }

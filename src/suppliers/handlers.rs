@@ -13,7 +13,7 @@ use super::dto::{
 use super::service::{self, Transition};
 use crate::app::AppState;
 use crate::auth::Actor;
-use crate::error::{AppError, ErrorBody};
+use crate::error::{AppError, ErrorBody, ErrorCode};
 use crate::extract::{AppJson, AppPath, AppQuery, ClientIp};
 
 /// Registers a supplier (public): the organisation, its first admin and a draft application.
@@ -79,28 +79,96 @@ pub async fn update_profile(
     Ok(AppJson(service::update(&state, &actor, org_id, req).await?))
 }
 
-/// Moves an application on: `submit` (the supplier's admin); `recommend`, `approve`,
-/// `reject`, `suspend`, `reinstate` (operators). Audited with the reason.
-#[utoipa::path(post, path = "/api/suppliers/{org_id}/{action}", tag = "suppliers", request_body = Decision,
-    params(("org_id" = i64, Path, description = "supplier"), ("action" = String, Path, description = "submit, recommend, approve, reject, suspend or reinstate")),
+/// Sends a draft or rejected application for review (the supplier's admin; needs a business
+/// licence and farmer-link evidence). Audited.
+#[utoipa::path(post, path = "/api/suppliers/{org_id}/submit", tag = "suppliers", request_body = Decision,
+    params(("org_id" = i64, Path, description = "supplier")),
     responses((status = 200, body = SupplierProfile), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "invalid_state", body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn transition(
+pub async fn submit(
     State(state): State<AppState>,
     actor: Actor,
-    AppPath((org_id, action)): AppPath<(i64, String)>,
+    AppPath(org_id): AppPath<i64>,
     AppJson(d): AppJson<Decision>,
 ) -> Result<AppJson<SupplierProfile>, AppError> {
-    let t = match action.as_str() {
-        "submit" => Transition::Submit,
-        "recommend" => Transition::Recommend,
-        "approve" => Transition::Approve,
-        "reject" => Transition::Reject,
-        "suspend" => Transition::Suspend,
-        "reinstate" => Transition::Reinstate,
-        _ => return Err(AppError::RouteNotFound),
-    };
+    transition(&state, &actor, org_id, Transition::Submit, d).await
+}
+
+/// Records the county department's recommendation of a submitted application (operators;
+/// reason required). Audited with the reason.
+#[utoipa::path(post, path = "/api/suppliers/{org_id}/recommend", tag = "suppliers", request_body = Decision,
+    params(("org_id" = i64, Path, description = "supplier")),
+    responses((status = 200, body = SupplierProfile), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "invalid_state", body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn recommend(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(org_id): AppPath<i64>,
+    AppJson(d): AppJson<Decision>,
+) -> Result<AppJson<SupplierProfile>, AppError> {
+    transition(&state, &actor, org_id, Transition::Recommend, d).await
+}
+
+/// Admits a recommended supplier (operators). Audited.
+#[utoipa::path(post, path = "/api/suppliers/{org_id}/approve", tag = "suppliers", request_body = Decision,
+    params(("org_id" = i64, Path, description = "supplier")),
+    responses((status = 200, body = SupplierProfile), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "invalid_state", body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn approve(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(org_id): AppPath<i64>,
+    AppJson(d): AppJson<Decision>,
+) -> Result<AppJson<SupplierProfile>, AppError> {
+    transition(&state, &actor, org_id, Transition::Approve, d).await
+}
+
+/// Rejects a submitted or recommended application (operators; reason required). Audited with
+/// the reason.
+#[utoipa::path(post, path = "/api/suppliers/{org_id}/reject", tag = "suppliers", request_body = Decision,
+    params(("org_id" = i64, Path, description = "supplier")),
+    responses((status = 200, body = SupplierProfile), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "invalid_state", body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn reject(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(org_id): AppPath<i64>,
+    AppJson(d): AppJson<Decision>,
+) -> Result<AppJson<SupplierProfile>, AppError> {
+    transition(&state, &actor, org_id, Transition::Reject, d).await
+}
+
+/// Suspends an admitted supplier (operators; reason required). Audited with the reason.
+#[utoipa::path(post, path = "/api/suppliers/{org_id}/suspend", tag = "suppliers", request_body = Decision,
+    params(("org_id" = i64, Path, description = "supplier")),
+    responses((status = 200, body = SupplierProfile), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "invalid_state", body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn suspend(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(org_id): AppPath<i64>,
+    AppJson(d): AppJson<Decision>,
+) -> Result<AppJson<SupplierProfile>, AppError> {
+    transition(&state, &actor, org_id, Transition::Suspend, d).await
+}
+
+/// Lifts a supplier's suspension (operators). Audited.
+#[utoipa::path(post, path = "/api/suppliers/{org_id}/reinstate", tag = "suppliers", request_body = Decision,
+    params(("org_id" = i64, Path, description = "supplier")),
+    responses((status = 200, body = SupplierProfile), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "invalid_state", body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn reinstate(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(org_id): AppPath<i64>,
+    AppJson(d): AppJson<Decision>,
+) -> Result<AppJson<SupplierProfile>, AppError> {
+    transition(&state, &actor, org_id, Transition::Reinstate, d).await
+}
+
+async fn transition(
+    state: &AppState,
+    actor: &Actor,
+    org_id: i64,
+    t: Transition,
+    d: Decision,
+) -> Result<AppJson<SupplierProfile>, AppError> {
     Ok(AppJson(
-        service::transition(&state, &actor, org_id, t, d.reason).await?,
+        service::transition(state, actor, org_id, t, d.reason).await?,
     ))
 }
 
@@ -116,8 +184,8 @@ pub async fn upload_document(
 ) -> Result<Response, AppError> {
     crate::auth::authz::authorize_org(&actor, org_id, crate::auth::authz::OrgAction::View)?;
     let multipart = multipart.map_err(|e| {
-        AppError::bad_request(
-            "invalid_multipart",
+        AppError::new(
+            ErrorCode::InvalidMultipart,
             format!("请以 multipart/form-data 上传 / {}", e.body_text()),
         )
     })?;
@@ -213,23 +281,33 @@ pub async fn review_certificates(
     }))
 }
 
-/// Verifies (`verify`) or rejects (`reject`, reason required) a certificate (operators).
-#[utoipa::path(post, path = "/api/review/certificates/{id}/{action}", tag = "suppliers", request_body = Decision,
-    params(("id" = i64, Path, description = "certificate id"), ("action" = String, Path, description = "verify or reject")),
+/// Verifies a pending certificate (operators).
+#[utoipa::path(post, path = "/api/review/certificates/{id}/verify", tag = "suppliers", request_body = Decision,
+    params(("id" = i64, Path, description = "certificate id")),
     responses((status = 200, body = Certificate), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn review_certificate(
+pub async fn verify_certificate(
     State(state): State<AppState>,
     actor: Actor,
-    AppPath((id, action)): AppPath<(i64, String)>,
+    AppPath(id): AppPath<i64>,
     AppJson(d): AppJson<Decision>,
 ) -> Result<AppJson<Certificate>, AppError> {
-    let verify = match action.as_str() {
-        "verify" => true,
-        "reject" => false,
-        _ => return Err(AppError::RouteNotFound),
-    };
     Ok(AppJson(
-        certs::review(&state, &actor, id, verify, d.reason).await?,
+        certs::review(&state, &actor, id, true, d.reason).await?,
+    ))
+}
+
+/// Rejects a pending certificate (operators; reason required).
+#[utoipa::path(post, path = "/api/review/certificates/{id}/reject", tag = "suppliers", request_body = Decision,
+    params(("id" = i64, Path, description = "certificate id")),
+    responses((status = 200, body = Certificate), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn reject_certificate(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+    AppJson(d): AppJson<Decision>,
+) -> Result<AppJson<Certificate>, AppError> {
+    Ok(AppJson(
+        certs::review(&state, &actor, id, false, d.reason).await?,
     ))
 }
 

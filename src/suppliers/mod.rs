@@ -22,13 +22,19 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::register))
         .routes(routes!(handlers::list))
         .routes(routes!(handlers::get_profile, handlers::update_profile))
-        .routes(routes!(handlers::transition))
+        .routes(routes!(handlers::submit))
+        .routes(routes!(handlers::recommend))
+        .routes(routes!(handlers::approve))
+        .routes(routes!(handlers::reject))
+        .routes(routes!(handlers::suspend))
+        .routes(routes!(handlers::reinstate))
         .routes(routes!(handlers::document_file))
         .routes(routes!(
             handlers::list_certificates,
             handlers::create_certificate
         ))
         .routes(routes!(handlers::review_certificates))
-        .routes(routes!(handlers::review_certificate))
+        .routes(routes!(handlers::verify_certificate))
+        .routes(routes!(handlers::reject_certificate))
         .routes(routes!(handlers::notifications))
 }

@@ -21,7 +21,7 @@ use crate::auth::{Actor, OrgKind, OrgStatus, Role, UserStatus, password};
 use crate::db::begin_write;
 use crate::domain::{Phone, RegionCode, Uscc, Username, mask_phone};
 use crate::entities::{documents, organizations, regions, supplier_profiles, user_roles, users};
-use crate::error::{AppError, DbResultExt, FieldErrors};
+use crate::error::{AppError, DbResultExt, ErrorCode, FieldCode, FieldErrors};
 use crate::extract::{Cursor, PageParams};
 use crate::regions::model::RegionLevel;
 
@@ -123,11 +123,15 @@ pub async fn check_partner_county(
         .one(conn)
         .await?
     {
-        None => errors.add(field, "unknown_region", "地区不存在 / unknown region"),
+        None => errors.add(
+            field,
+            FieldCode::UnknownRegion,
+            "地区不存在 / unknown region",
+        ),
         Some(r) if r.level != RegionLevel::County => {
             errors.add(
                 field,
-                "wrong_region_level",
+                FieldCode::WrongRegionLevel,
                 "请选择县级地区 / choose a county",
             );
         }
@@ -139,7 +143,7 @@ pub async fn check_partner_county(
             {
                 errors.add(
                     field,
-                    "not_partner_county",
+                    FieldCode::NotPartnerCounty,
                     "注册地不是协作地区 / the registered county is not a partner county",
                 );
             }
@@ -159,7 +163,7 @@ pub async fn register(state: &AppState, req: RegisterSupplier) -> Result<Registe
     if !(2..=100).contains(&name.chars().count()) {
         errors.add(
             "name",
-            "name_length",
+            FieldCode::NameLength,
             "名称应为2-100个字符 / 2-100 characters",
         );
     }
@@ -170,7 +174,7 @@ pub async fn register(state: &AppState, req: RegisterSupplier) -> Result<Registe
     if !(1..=50).contains(&contact.chars().count()) {
         errors.add(
             "contact_name",
-            "name_length",
+            FieldCode::NameLength,
             "联系人应为1-50个字符 / 1-50 characters",
         );
     }
@@ -178,7 +182,7 @@ pub async fn register(state: &AppState, req: RegisterSupplier) -> Result<Registe
         let _ = e; // the message is the same; the field is `password`
         errors.add(
             "password",
-            "password_policy",
+            FieldCode::PasswordPolicy,
             "密码至少8位且不能全为数字 / at least 8 characters, not digits only",
         );
     }
@@ -392,7 +396,7 @@ pub async fn update(
         if !(8..=32).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
             errors.add(
                 "bank_account",
-                "bank_account_format",
+                FieldCode::BankAccountFormat,
                 "银行账号应为8-32位数字 / 8-32 digits",
             );
         }
@@ -404,7 +408,7 @@ pub async fn update(
     {
         errors.add(
             "legal_name",
-            "name_length",
+            FieldCode::NameLength,
             "名称应为2-100个字符 / 2-100 characters",
         );
     }
@@ -413,8 +417,8 @@ pub async fn update(
     let current = load_or_init(&txn, org_id).await?;
     let status = current.status;
     if !matches!(status, SupplierStatus::Draft | SupplierStatus::Rejected) {
-        return Err(AppError::conflict(
-            "invalid_state",
+        return Err(AppError::new(
+            ErrorCode::InvalidState,
             "申请已提交，不能修改 / the application can no longer be changed",
         ));
     }
@@ -530,7 +534,7 @@ pub async fn transition(
     if t.needs_reason() && reason.is_none() {
         return Err(FieldErrors::single(
             "reason",
-            "required",
+            FieldCode::Required,
             "请填写原因或推荐意见 / a reason is required",
         ));
     }
@@ -538,8 +542,8 @@ pub async fn transition(
     let current = load_or_init(&txn, org_id).await?;
     let from = current.status;
     if !t.allowed_from().contains(&from) {
-        return Err(AppError::conflict(
-            "invalid_state",
+        return Err(AppError::new(
+            ErrorCode::InvalidState,
             format!("当前状态（{from}）不能执行此操作 / not allowed from status {from}"),
         ));
     }
@@ -555,7 +559,7 @@ pub async fn transition(
         if !kinds.contains(&DocumentKind::BusinessLicence) {
             errors.add(
                 "documents",
-                "business_licence_missing",
+                FieldCode::BusinessLicenceMissing,
                 "请上传营业执照 / upload the business licence",
             );
         }
@@ -567,14 +571,14 @@ pub async fn transition(
         {
             errors.add(
                 "farmer_links",
-                "farmer_links_missing",
+                FieldCode::FarmerLinksMissing,
                 "请说明联农带农情况 / describe the links to local farmers",
             );
         }
         if current.bank_account.is_none() {
             errors.add(
                 "bank_account",
-                "required",
+                FieldCode::Required,
                 "请填写结算账户 / a settlement account is required",
             );
         }
@@ -657,7 +661,7 @@ pub async fn upload_document(
         _ => {
             errors.add(
                 "kind",
-                "invalid_kind",
+                FieldCode::InvalidKind,
                 "请选择文件类型 / choose the document kind",
             );
             None
@@ -667,14 +671,14 @@ pub async fn upload_document(
     if bytes.is_empty() || content_type.is_none() {
         errors.add(
             "file",
-            "document_unsupported_format",
+            FieldCode::DocumentUnsupportedFormat,
             "仅支持 PDF、JPEG、PNG 文件 / PDF, JPEG or PNG only",
         );
     }
     if bytes.len() > crate::media::process::MAX_UPLOAD_BYTES {
         errors.add(
             "file",
-            "document_too_large",
+            FieldCode::DocumentTooLarge,
             "文件不能超过10MB / at most 10 MB",
         );
     }

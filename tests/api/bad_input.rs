@@ -204,3 +204,88 @@ async fn unknown_routes_and_methods_answer_in_the_envelope() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains("npm run build"), "{}", page.text);
 }
+
+/// A bare status of the HTTP stack (here the static files' 416 and 412) answers in the
+/// envelope with a code of its own and that code's one status.
+#[tokio::test]
+async fn static_file_refusals_answer_with_their_codes_status() {
+    let web = std::env::temp_dir().join(format!("bangfu-web-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(web.join("assets")).expect("dir");
+    std::fs::write(web.join("index.html"), "<!doctype html><title>t</title>").expect("index");
+    std::fs::write(web.join("assets/app.js"), "console.log(1)").expect("asset");
+    let dir = web.clone();
+    let app = TestApp::spawn_with(TestOptions {
+        configure: Box::new(move |c| c.web_dir = dir),
+        ..Default::default()
+    })
+    .await;
+    app.get("/assets/app.js", &Auth::None)
+        .await
+        .expect(StatusCode::OK);
+    app.call_with(
+        Method::GET,
+        "/assets/app.js",
+        None,
+        &Auth::None,
+        &[("range", "bytes=1000-2000")],
+    )
+    .await
+    .expect_error(StatusCode::RANGE_NOT_SATISFIABLE, "range_not_satisfiable");
+    app.call_with(
+        Method::GET,
+        "/assets/app.js",
+        None,
+        &Auth::None,
+        &[("if-unmodified-since", "Mon, 01 Jan 1990 00:00:00 GMT")],
+    )
+    .await
+    .expect_error(StatusCode::PRECONDITION_FAILED, "precondition_failed");
+    std::fs::remove_dir_all(&web).ok();
+}
+
+/// Each workflow verb is a route of its own; an unknown verb is no route at all.
+#[tokio::test]
+async fn workflow_verbs_are_routes_and_unknown_verbs_are_not() {
+    let app = TestApp::spawn().await;
+    let op = app.login("operator").await;
+    let reason = json!({"reason": "理由充分"});
+    let voucher = json!({"bank_voucher_ref": "V1"});
+    for (path, body) in [
+        ("/api/suppliers/999999/submit", &reason),
+        ("/api/suppliers/999999/recommend", &reason),
+        ("/api/suppliers/999999/approve", &reason),
+        ("/api/suppliers/999999/reject", &reason),
+        ("/api/suppliers/999999/suspend", &reason),
+        ("/api/suppliers/999999/reinstate", &reason),
+        ("/api/review/certificates/999999/verify", &reason),
+        ("/api/review/certificates/999999/reject", &reason),
+        ("/api/refunds/999999/approve", &reason),
+        ("/api/refunds/999999/reject", &reason),
+        ("/api/settlements/999999/review", &voucher),
+        ("/api/settlements/999999/approve", &voucher),
+        ("/api/settlements/999999/pay", &voucher),
+    ] {
+        let r = app.post(path, body.clone(), &op.bearer()).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.text);
+        assert_eq!(r.code(), "not_found", "{path}: {}", r.text);
+    }
+    // Review and approval take no body: the frontend sends none (no content type either).
+    for path in [
+        "/api/settlements/999999/review",
+        "/api/settlements/999999/approve",
+    ] {
+        app.call(Method::POST, path, None, &op.bearer())
+            .await
+            .expect_error(StatusCode::NOT_FOUND, "not_found");
+    }
+    for path in [
+        "/api/suppliers/1/promote",
+        "/api/review/certificates/1/approve",
+        "/api/refunds/1/review",
+        "/api/settlements/1/reject",
+    ] {
+        app.post(path, json!({}), &op.bearer())
+            .await
+            .expect_error(StatusCode::NOT_FOUND, "route_not_found");
+    }
+}

@@ -1,6 +1,7 @@
 // The backend's error envelope: {"error":{"code","message","details","request_id"}}.
 // Everything that goes wrong with a request ends up as one ApiError, including network
 // failures and bodies that are not the envelope (a proxy's HTML 502 page, say).
+import type { ErrorCode } from './types'
 
 export const NETWORK_ERROR = 'network_error'
 
@@ -163,7 +164,7 @@ export const FRIENDLY_ERROR_CODES = [
   'checkout_in_progress',
   'membership_taken',
   'refund_open',
-] as const
+] as const satisfies readonly ErrorCode[]
 
 const isFriendly = (code: string) => (FRIENDLY_ERROR_CODES as readonly string[]).includes(code)
 

@@ -943,7 +943,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/refunds/{id}/{action}": {
+    "/api/refunds/{id}/approve": {
         parameters: {
             query?: never;
             header?: never;
@@ -952,8 +952,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The supplier approves (`approve`) or rejects (`reject`) a refund. */
-        post: operations["decide_refund"];
+        /** The supplier approves a refund (`restock` puts shipped goods back in stock). */
+        post: operations["approve_refund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/refunds/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The supplier rejects a refund (reason required). */
+        post: operations["reject_refund"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1013,7 +1030,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/review/certificates/{id}/{action}": {
+    "/api/review/certificates/{id}/reject": {
         parameters: {
             query?: never;
             header?: never;
@@ -1022,8 +1039,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Verifies (`verify`) or rejects (`reject`, reason required) a certificate (operators). */
-        post: operations["review_certificate"];
+        /** Rejects a pending certificate (operators; reason required). */
+        post: operations["reject_certificate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/review/certificates/{id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Verifies a pending certificate (operators). */
+        post: operations["verify_certificate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1098,7 +1132,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/settlements/{id}/{action}": {
+    "/api/settlements/{id}/approve": {
         parameters: {
             query?: never;
             header?: never;
@@ -1107,11 +1141,42 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Moves a statement on: `review` (operators), `approve` (the union), `pay` (the union, with
-         *     the bank voucher).
-         */
-        post: operations["step_statement"];
+        /** The union approves a reviewed statement. No body (an empty one, `{}` or `null`). */
+        post: operations["approve_statement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/settlements/{id}/pay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The union pays an approved statement, with the bank voucher. */
+        post: operations["pay_statement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/settlements/{id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Operators review a draft statement. No body (an empty one, `{}` or `null`). */
+        post: operations["review_statement"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1149,6 +1214,23 @@ export interface paths {
          *     Rate-limited per client address.
          */
         post: operations["register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/suppliers/{org_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Admits a recommended supplier (operators). Audited. */
+        post: operations["approve"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1226,6 +1308,26 @@ export interface paths {
         patch: operations["update_profile"];
         trace?: never;
     };
+    "/api/suppliers/{org_id}/recommend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Records the county department's recommendation of a submitted application (operators;
+         *     reason required). Audited with the reason.
+         */
+        post: operations["recommend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/suppliers/{org_id}/refunds": {
         parameters: {
             query?: never;
@@ -1237,6 +1339,43 @@ export interface paths {
         get: operations["supplier_refunds"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/suppliers/{org_id}/reinstate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Lifts a supplier's suspension (operators). Audited. */
+        post: operations["reinstate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/suppliers/{org_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rejects a submitted or recommended application (operators; reason required). Audited with
+         *     the reason.
+         */
+        post: operations["reject"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1260,7 +1399,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/suppliers/{org_id}/{action}": {
+    "/api/suppliers/{org_id}/submit": {
         parameters: {
             query?: never;
             header?: never;
@@ -1270,10 +1409,27 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Moves an application on: `submit` (the supplier's admin); `recommend`, `approve`,
-         *     `reject`, `suspend`, `reinstate` (operators). Audited with the reason.
+         * Sends a draft or rejected application for review (the supplier's admin; needs a business
+         *     licence and farmer-link evidence). Audited.
          */
-        post: operations["transition"];
+        post: operations["submit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/suppliers/{org_id}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Suspends an admitted supplier (operators; reason required). Audited with the reason. */
+        post: operations["suspend"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2239,10 +2395,15 @@ export interface components {
             /** @description The error itself. */
             error: components["schemas"]["ErrorPayload"];
         };
+        /**
+         * @description Every `error.code` a client can see, with the one status it is answered with.
+         * @enum {string}
+         */
+        ErrorCode: "malformed_json" | "invalid_query" | "invalid_path" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "unreadable_body" | "invalid_multipart" | "webhook_signature_invalid" | "webhook_timestamp_stale" | "webhook_malformed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "csrf_rejected" | "coupon_not_eligible" | "not_found" | "route_not_found" | "method_not_allowed" | "request_timeout" | "idempotency_in_progress" | "login_conflict" | "cannot_revoke_own_admin" | "cannot_suspend_platform" | "pairing_overlap" | "invalid_state" | "supplier_not_approved" | "insufficient_stock" | "coupon_sold_out" | "coupon_limit_reached" | "coupon_daily_limit_reached" | "coupon_not_started" | "coupon_campaign_ended" | "coupon_direct_only" | "checkout_problems" | "out_of_stock" | "price_changed" | "coupon_unavailable" | "coupon_not_applicable" | "checkout_in_progress" | "payment_provider_unavailable" | "refund_open" | "refund_exceeds_quantity" | "membership_taken" | "cart_full" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "validation_failed" | "invalid_body" | "unknown_field" | "rate_limited" | "internal_error" | "unavailable";
         /** @description The inside of [`ErrorBody`]. */
         ErrorPayload: {
             /** @description Stable snake_case code. */
-            code: string;
+            code: components["schemas"]["ErrorCode"];
             /** @description Extra facts: `fields` for validation errors. */
             details?: unknown;
             /** @description Human-readable message (Chinese, then English). */
@@ -2273,6 +2434,11 @@ export interface components {
             /** @description Provinces (or cities of the chosen province): code -> count. */
             regions: components["schemas"]["FacetCount"][];
         };
+        /**
+         * @description Every `details.fields.<field>[].code` a client can see (inside a 422 `validation_failed`).
+         * @enum {string}
+         */
+        FieldCode: "required" | "already_exists" | "name_length" | "uscc_length" | "uscc_charset" | "uscc_check_char" | "region_code_format" | "unknown_region" | "wrong_region_level" | "not_partner_county" | "level_mismatch" | "same_region" | "before_valid_from" | "phone_format" | "username_format" | "not_applicable" | "invalid_parent" | "role_not_for_org_kind" | "password_too_short" | "password_too_long" | "password_too_simple" | "password_policy" | "wrong_password" | "bank_account_format" | "business_licence_missing" | "farmer_links_missing" | "document_unsupported_format" | "document_too_large" | "invalid_kind" | "number_length" | "unknown_document" | "unknown_product" | "category_not_leaf" | "unknown_category" | "origin_not_allowed" | "out_of_range" | "spec_length" | "unit_length" | "tier_order" | "too_many" | "too_long" | "unknown_image" | "unknown_sku" | "invalid_stock_change" | "slug_format" | "invalid_rule_value" | "budget_too_small" | "time_format" | "invalid_window" | "before_starts_on" | "unknown_zone" | "unknown_supplier" | "membership_not_found" | "roster_empty" | "roster_columns" | "roster_encoding" | "roster_csv" | "roster_xlsx" | "detail_length" | "reason_length" | "unknown_line" | "duplicate" | "tracking_format" | "image_empty" | "image_too_large" | "image_unsupported_format" | "image_trailing_data" | "image_dimensions_too_large" | "image_undecodable";
         /** @description Liveness. */
         Health: {
             /** @description Always `ok` while the process serves requests. */
@@ -6029,15 +6195,63 @@ export interface operations {
             };
         };
     };
-    decide_refund: {
+    approve_refund: {
         parameters: {
             query?: never;
             header?: never;
             path: {
                 /** @description refund */
                 id: number;
-                /** @description approve or reject */
-                action: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefundDecision"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Refund"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reject_refund: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description refund */
+                id: number;
             };
             cookie?: never;
         };
@@ -6256,15 +6470,71 @@ export interface operations {
             };
         };
     };
-    review_certificate: {
+    reject_certificate: {
         parameters: {
             query?: never;
             header?: never;
             path: {
                 /** @description certificate id */
                 id: number;
-                /** @description verify or reject */
-                action: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Decision"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Certificate"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    verify_certificate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description certificate id */
+                id: number;
             };
             cookie?: never;
         };
@@ -6472,22 +6742,137 @@ export interface operations {
             };
         };
     };
-    step_statement: {
+    approve_statement: {
         parameters: {
             query?: never;
             header?: never;
             path: {
                 /** @description statement */
                 id: number;
-                /** @description review, approve or pay */
-                action: string;
             };
             cookie?: never;
         };
-        /** @description `{"bank_voucher_ref": …}` to pay; empty, `{}` or `null` otherwise */
+        /** @description empty, `{}` or `null` */
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["PayStatement"] | null;
+                "application/json": Record<string, never> | null;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Statement"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    pay_statement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description statement */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PayStatement"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Statement"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    review_statement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description statement */
+                id: number;
+            };
+            cookie?: never;
+        };
+        /** @description empty, `{}` or `null` */
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never> | null;
             };
         };
         responses: {
@@ -6597,6 +6982,65 @@ export interface operations {
                 };
             };
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    approve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description supplier */
+                org_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Decision"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierProfile"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6898,6 +7342,65 @@ export interface operations {
             };
         };
     };
+    recommend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description supplier */
+                org_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Decision"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierProfile"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     supplier_refunds: {
         parameters: {
             query?: {
@@ -6922,6 +7425,124 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reinstate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description supplier */
+                org_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Decision"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierProfile"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description supplier */
+                org_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Decision"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierProfile"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6961,15 +7582,72 @@ export interface operations {
             };
         };
     };
-    transition: {
+    submit: {
         parameters: {
             query?: never;
             header?: never;
             path: {
                 /** @description supplier */
                 org_id: number;
-                /** @description submit, recommend, approve, reject, suspend or reinstate */
-                action: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Decision"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierProfile"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    suspend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description supplier */
+                org_id: number;
             };
             cookie?: never;
         };

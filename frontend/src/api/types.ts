@@ -26,6 +26,10 @@ export type PairingList = Schemas['PairingList']
 export type AuditEntry = Schemas['AuditEntry']
 export type AuditPage = Schemas['AuditPage']
 export type ErrorBody = Schemas['ErrorBody']
+/** Every `error.code` the server answers (closed: `docs/errors.md`). */
+export type ErrorCode = Schemas['ErrorCode']
+/** Every `details.fields.<field>[].code` of a 422. */
+export type FieldCode = Schemas['FieldCode']
 
 // Catalogue, suppliers, zones, media (the backend's own schema names).
 export type Category = Schemas['Category']

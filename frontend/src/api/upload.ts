@@ -1,7 +1,7 @@
 // Multipart uploads through the typed client (so they carry the CSRF token and end in the
 // same ApiError handling). The OpenAPI document describes these bodies only in prose.
 import { api, unwrap } from './client'
-import type { DocumentInfo, DocumentKind, ImageInfo } from './types'
+import type { DocumentInfo, DocumentKind, FieldCode, ImageInfo } from './types'
 import { fieldErrorsOf, toApiError } from './errors'
 
 const asIs = (body: unknown) => body as FormData
@@ -36,7 +36,7 @@ export const IMAGE_ERROR_CODES = [
   'image_dimensions_too_large',
   'image_undecodable',
   'image_too_large',
-] as const
+] as const satisfies readonly FieldCode[]
 export type ImageErrorCode = (typeof IMAGE_ERROR_CODES)[number]
 
 /** Which image problem a failed upload reports, if it is one of the known ones. */

@@ -233,6 +233,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(crate::coupons::routes())
         .merge(crate::orders::routes())
         .merge(crate::payments::routes())
+        .merge(crate::procurement::routes())
         .merge(crate::ops::routes())
 }
 

@@ -44,6 +44,7 @@ use utoipa::{Modify, OpenApi};
         (name = "coupons", description = "Roster, campaigns, claims, wallet"),
         (name = "orders", description = "Cart, checkout, orders, refunds, settlement"),
         (name = "payments", description = "Payments and provider webhooks"),
+        (name = "procurement", description = "Budget units, filings, bulk orders, acceptance, invoices"),
         (name = "ops", description = "Health, readiness, metrics"),
     )
 )]

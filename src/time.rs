@@ -10,6 +10,19 @@ pub fn business_date(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&Shanghai).date_naive()
 }
 
+/// The first instant of a business date (midnight in Asia/Shanghai), in UTC.
+#[must_use]
+pub fn start_of_day(date: NaiveDate) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    Shanghai
+        .from_local_datetime(&date.and_time(chrono::NaiveTime::MIN))
+        .earliest()
+        .map_or_else(
+            || date.and_time(chrono::NaiveTime::MIN).and_utc(),
+            |t| t.with_timezone(&Utc),
+        )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

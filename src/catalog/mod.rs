@@ -11,6 +11,7 @@ pub mod model;
 pub mod read;
 pub mod reference;
 pub mod search;
+pub mod stock;
 pub mod storefront;
 pub mod view;
 

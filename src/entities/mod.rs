@@ -1,19 +1,32 @@
 //! sea-orm entities: one module per table, no business logic (the contexts own the rules).
 
+pub mod acceptance_lines;
+pub mod acceptances;
+pub mod approval_rules;
+pub mod approval_steps;
 pub mod audit_log;
+pub mod budget_units;
+pub mod bulk_order_lines;
+pub mod bulk_orders;
 pub mod cart_items;
 pub mod categories;
 pub mod certificates;
 pub mod coupon_campaigns;
 pub mod coupon_drops;
 pub mod coupons;
+pub mod deliveries;
+pub mod delivery_lines;
 pub mod documents;
+pub mod filings;
 pub mod idempotency_keys;
 pub mod invitations;
+pub mod invoice_lines;
+pub mod invoices;
 pub mod jobs;
 pub mod media;
 pub mod member_roster;
 pub mod notifications;
+pub mod order_evaluations;
 pub mod order_lines;
 pub mod orders;
 pub mod organizations;
@@ -82,17 +95,17 @@ pub const VOCABULARY: &[Vocabulary] = {
     use crate::orders::model::{
         OrderKind, OrderStatus, PaymentStatus, RefundStatus, SettlementStatus,
     };
-    use crate::regions::model::{Programme, RegionLevel};
-    use crate::suppliers::model::{
-        CertKind, CertStatus, DocumentKind, NotificationKind, SupplierStatus,
-    };
     use crate::procurement::model::{
         ApprovalRuleKind, ApproverRole, BulkOrderStatus, CanteenMode, DeclarationStatus,
         FilingStatus, InvoiceKind, InvoiceSource, InvoiceStatus, PaymentMethod, PriceSource,
         QuoteStatus, Remedy, RfqStatus, StepStatus,
     };
+    use crate::regions::model::{Programme, RegionLevel};
     use crate::reporting::model::{Channel, FactSource};
     use crate::reporting::rules::{Comparison, DenominatorKind, NoCanteenRule};
+    use crate::suppliers::model::{
+        CertKind, CertStatus, DocumentKind, NotificationKind, SupplierStatus,
+    };
     use crate::worker::JobState;
     &[
         vocabulary("regions", "level", RegionLevel::TEXTS, false),
@@ -156,7 +169,12 @@ pub const VOCABULARY: &[Vocabulary] = {
         vocabulary("quotes", "status", QuoteStatus::TEXTS, false),
         vocabulary("bulk_orders", "status", BulkOrderStatus::TEXTS, false),
         vocabulary("bulk_orders", "payment_method", PaymentMethod::TEXTS, false),
-        vocabulary("bulk_order_lines", "price_source", PriceSource::TEXTS, false),
+        vocabulary(
+            "bulk_order_lines",
+            "price_source",
+            PriceSource::TEXTS,
+            false,
+        ),
         vocabulary("bulk_order_lines", "programme", Programme::TEXTS, true),
         vocabulary("approval_steps", "status", StepStatus::TEXTS, false),
         vocabulary("approval_steps", "role", ApproverRole::TEXTS, false),

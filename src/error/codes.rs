@@ -177,6 +177,10 @@ codes! {
         MembershipTaken(CONFLICT) = "membership_taken",
         /// more than 50 different items in the cart
         CartFull(CONFLICT) = "cart_full",
+        /// an institutional order whose invoice does not match accepted quantity × frozen price (the check report says which line)
+        InvoiceMismatch(CONFLICT) = "invoice_mismatch",
+        /// a budget unit with no filing approved for the year, where one is needed
+        FilingMissing(CONFLICT) = "filing_missing",
         /// a static file requested with a precondition (`If-Unmodified-Since`) it fails
         PreconditionFailed(PRECONDITION_FAILED) = "precondition_failed",
         /// the body is larger than `BANGFU_MAX_BODY_BYTES`, or an upload than its own limit
@@ -328,6 +332,12 @@ codes! {
         DetailLength = "detail_length",
         /// a reason that is not 2-500 characters
         ReasonLength = "reason_length",
+        /// a filed ratio below the jurisdiction's target for the year
+        BelowTarget = "below_target",
+        /// an order-form line that matches no listed product (suggestions are in the dry run)
+        NoMatch = "no_match",
+        /// a quantity above what the step allows (ordered, confirmed, delivered)
+        QuantityExceeds = "quantity_exceeds",
         /// a refund line that is not a line of the order
         UnknownLine = "unknown_line",
         /// the same line twice in one request

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType,
     QueryFilter, QueryOrder, QuerySelect,
@@ -25,6 +25,7 @@ use crate::app::AppState;
 use crate::auth::{Actor, Role, authz};
 use crate::catalog::model::ProductStatus;
 use crate::catalog::reference::Reference;
+use crate::catalog::stock;
 use crate::catalog::view::{self, Shelved};
 use crate::coupons::model::CouponStatus;
 use crate::db::begin_write;
@@ -646,7 +647,7 @@ pub async fn place(
                 .get(&p.product_id)
                 .ok_or(AppError::NotFound)?
                 .doc;
-            let e = doc.facts.evaluate(today);
+            let e = stock::freeze(&doc.facts, today);
             let line = order_lines::ActiveModel {
                 order_id: Set(order.id),
                 sku_id: Set(sku.id),
@@ -664,9 +665,9 @@ pub async fn place(
                 origin_county_code: Set(doc.detail.card.origin.county_code.clone()),
                 supplier_approved: Set(e.supplier_approved),
                 cert_numbers: Set(JsonText(e.cert_numbers.clone())),
-                pairing_id: Set(e.pairing.as_ref().map(|x| x.id)),
-                helper_code: Set(e.pairing.as_ref().map(|x| x.helper_code.clone())),
-                programme: Set(e.pairing.as_ref().map(|x| x.programme)),
+                pairing_id: Set(e.pairing_id),
+                helper_code: Set(e.helper_code.clone()),
+                programme: Set(e.programme),
                 ..Default::default()
             }
             .insert(&txn)
@@ -702,26 +703,22 @@ pub async fn place(
         },
     )
     .await?;
-    // Stock last, in SKU order (the cart is read in that order), each decrement conditional:
-    // a popular SKU's row is locked only from here to the commit.
-    for (item, sku, _) in &prepared.lines {
-        let taken = product_skus::Entity::update_many()
-            .col_expr(
-                product_skus::Column::Stock,
-                Expr::col(product_skus::Column::Stock).sub(i64::from(item.quantity)),
-            )
-            .filter(product_skus::Column::Id.eq(sku.id))
-            .filter(product_skus::Column::Active.eq(true))
-            .filter(Expr::col(product_skus::Column::Stock).gte(i64::from(item.quantity)))
-            .exec(&txn)
-            .await?;
-        if taken.rows_affected != 1 {
-            return Err(AppError::new(
-                ErrorCode::OutOfStock,
-                format!("「{}」库存不足 / out of stock", sku.spec),
-            ));
-        }
-    }
+    // Stock last, in SKU order, each decrement conditional: a popular SKU's row is locked
+    // only from here to the commit.
+    let taking: Vec<(i64, i64)> = prepared
+        .lines
+        .iter()
+        .map(|(item, sku, _)| (sku.id, i64::from(item.quantity)))
+        .collect();
+    stock::reserve(&txn, &taking, |id| {
+        prepared
+            .lines
+            .iter()
+            .find(|(_, s, _)| s.id == id)
+            .map(|(_, s, _)| s.spec.clone())
+            .unwrap_or_default()
+    })
+    .await?;
     txn.commit().await?;
     tracing::info!(
         payment_id = payment.id,

@@ -1,6 +1,9 @@
 //! The procurement context's stored vocabulary: every status and kind column of its tables
 //! (the database allows exactly these words; `entities::VOCABULARY`).
 
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
 use crate::vocab::text_enum;
 
 text_enum! {
@@ -203,4 +206,41 @@ text_enum! {
         /// Reversed by a red invoice.
         Reversed = "reversed",
     }
+}
+
+/// Where a bulk order is delivered (`bulk_orders.delivery_address`): the unit's canteen or
+/// warehouse, as the buyer entered it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DeliveryAddress {
+    /// Receiving contact.
+    pub contact: String,
+    /// Their mobile.
+    pub phone: String,
+    /// Full address.
+    pub address: String,
+}
+
+/// The invoice check (`invoices.check_report`): each invoice line against an order line's
+/// accepted quantity × frozen price, to the fen.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CheckReport {
+    /// Problems with the whole invoice (seller or buyer id, totals).
+    pub problems: Vec<String>,
+    /// One entry per order line that was checked.
+    pub lines: Vec<LineCheck>,
+}
+
+/// One order line's check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LineCheck {
+    /// The order line.
+    pub order_line_id: i64,
+    /// Its line number on the order.
+    pub line_no: i32,
+    /// Accepted quantity × frozen unit price, fen.
+    pub expected_fen: i64,
+    /// The tax-inclusive total invoiced for it, fen.
+    pub invoiced_fen: i64,
+    /// Whether the two agree.
+    pub matches: bool,
 }

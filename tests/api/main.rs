@@ -16,6 +16,7 @@ mod media_s3;
 mod openapi;
 mod ops;
 mod orgs;
+mod procurement;
 mod regions;
 mod roster;
 mod search;

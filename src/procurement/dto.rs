@@ -155,7 +155,7 @@ pub struct FilingQuery {
 }
 
 /// One line of an order form.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FormLine {
     /// The SKU (from the catalogue or a saved list).
@@ -255,6 +255,16 @@ pub struct DryRun {
     pub total_fen: i64,
     /// Orders that a commit would create (one per supplier).
     pub order_count: usize,
+}
+
+/// An uploaded sheet, read and checked: its lines (to commit as a form once they are right)
+/// and the dry run, with the sheet's row numbers.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SheetChecked {
+    /// The lines read from the sheet, in order.
+    pub lines: Vec<FormLine>,
+    /// The dry run of those lines (`row` is the sheet's row).
+    pub dry_run: DryRun,
 }
 
 /// Orders created by a commit.

@@ -1,19 +1,19 @@
 //! HTTP handlers of the procurement context: thin, each checks nothing itself but the shape
 //! of its input (the services check who is asking and what they own).
 
-use axum::extract::State;
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::dto::{
     Accept, BulkOrder, Confirm, Decision, DryRun, Evaluation, Filing, FilingQuery, NewDelivery,
-    NewInvoice, OrderForm, OrderList, OrderQuery, Placed, Reason, Receipt, SubmitFiling,
-    UnitSettings, UpdateUnit,
+    NewInvoice, OrderForm, OrderList, OrderQuery, Placed, Reason, Receipt, SheetChecked,
+    SubmitFiling, UnitSettings, UpdateUnit,
 };
 use super::{flow, orders, units};
 use crate::app::AppState;
 use crate::auth::Actor;
-use crate::error::{AppError, ErrorBody};
+use crate::error::{AppError, ErrorBody, ErrorCode, FieldCode, FieldErrors};
 use crate::extract::{AppJson, AppPath, AppQuery};
 
 /// A budget unit's procurement settings and approval rules.
@@ -125,6 +125,52 @@ pub async fn dry_run(
 ) -> Result<AppJson<DryRun>, AppError> {
     Ok(AppJson(
         orders::dry_run(&state.db, &state.catalog.search, &actor, &form).await?,
+    ))
+}
+
+/// Reads an uploaded order sheet (XLSX or UTF-8 CSV: product code or name, spec, quantity,
+/// wanted date) and checks it like a typed form; nothing is written. Fields `file` and
+/// `buyer_org_id`.
+#[utoipa::path(post, path = "/api/procurement/orders/upload", tag = "procurement",
+    request_body(content_type = "multipart/form-data", description = "fields `file` and `buyer_org_id`"),
+    responses((status = 200, body = SheetChecked), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn upload_sheet(
+    State(state): State<AppState>,
+    actor: Actor,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<AppJson<SheetChecked>, AppError> {
+    let multipart = multipart.map_err(|e| {
+        AppError::new(
+            ErrorCode::InvalidMultipart,
+            format!("请以 multipart/form-data 上传 / {}", e.body_text()),
+        )
+    })?;
+    let (bytes, filename, fields) = crate::media::handlers_read_file(multipart, "file").await?;
+    let buyer_org_id = fields
+        .iter()
+        .find(|(k, _)| k == "buyer_org_id")
+        .and_then(|(_, v)| v.trim().parse::<i64>().ok())
+        .ok_or_else(|| {
+            FieldErrors::single(
+                "buyer_org_id",
+                FieldCode::Required,
+                "请指定采购单位 / buyer_org_id is required",
+            )
+        })?;
+    let lines = super::sheet::read(
+        &bytes,
+        filename.as_deref().unwrap_or_default(),
+        orders::MAX_LINES,
+    )?;
+    Ok(AppJson(
+        orders::dry_run_sheet(
+            &state.db,
+            &state.catalog.search,
+            &actor,
+            buyer_org_id,
+            lines,
+        )
+        .await?,
     ))
 }
 

@@ -10,6 +10,7 @@ pub mod flow;
 mod handlers;
 pub mod model;
 pub mod orders;
+pub mod sheet;
 pub mod units;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -27,6 +28,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::approve_filing))
         .routes(routes!(handlers::return_filing))
         .routes(routes!(handlers::dry_run))
+        .routes(routes!(handlers::upload_sheet))
         .routes(routes!(handlers::list_orders, handlers::place))
         .routes(routes!(handlers::get_order))
         .routes(routes!(handlers::approve_order))

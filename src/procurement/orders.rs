@@ -49,6 +49,7 @@ pub const SUPPLIER_STAFF: &[Role] = &[Role::SupplierAdmin, Role::SupplierStaff];
 
 /// A form line matched to a SKU and priced.
 struct Matched {
+    row: usize,
     sku: product_skus::Model,
     quantity: i32,
     unit_price_fen: i64,
@@ -237,6 +238,7 @@ async fn check_form(
         });
         if ok && let (Some(d), Some(facts)) = (shelved, facts) {
             matched.push(Matched {
+                row,
                 quantity: qty,
                 unit_price_fen: price.unit_price_fen,
                 tiered: price.tiered,
@@ -408,6 +410,43 @@ pub async fn dry_run(
     check_form_shape(form)?;
     let checked = check_form(db, search, &form.lines).await?;
     Ok(summarise(checked))
+}
+
+/// Checks an uploaded sheet's lines as [`dry_run`] does, reporting the sheet's row numbers
+/// and the cells that could not be read.
+///
+/// # Errors
+/// 404/403 for the buying organisation.
+pub async fn dry_run_sheet(
+    db: &DatabaseConnection,
+    search: &SearchIndex,
+    actor: &Actor,
+    buyer_org_id: i64,
+    sheet: Vec<super::sheet::SheetLine>,
+) -> Result<super::dto::SheetChecked, AppError> {
+    buying_org(db, actor, buyer_org_id).await?;
+    let lines: Vec<FormLine> = sheet.iter().map(|l| l.line.clone()).collect();
+    let mut checked = check_form(db, search, &lines).await?;
+    for (entry, read) in checked.report.iter_mut().zip(&sheet) {
+        entry.row = read.row;
+        if !read.problems.is_empty() {
+            let read_columns: Vec<&str> = read.problems.iter().map(|p| p.column.as_str()).collect();
+            entry
+                .problems
+                .retain(|p| !read_columns.contains(&p.column.as_str()));
+            entry.problems.splice(0..0, read.problems.iter().cloned());
+        }
+    }
+    let bad_rows: Vec<usize> = sheet
+        .iter()
+        .filter(|l| !l.problems.is_empty())
+        .map(|l| l.row)
+        .collect();
+    checked.matched.retain(|m| !bad_rows.contains(&m.row));
+    Ok(super::dto::SheetChecked {
+        lines,
+        dry_run: summarise(checked),
+    })
 }
 
 fn summarise(checked: Checked) -> DryRun {

@@ -736,3 +736,144 @@ async fn a_filing_is_reviewed_by_the_supervising_department_and_versions_are_kep
         .collect();
     assert_eq!(statuses, vec!["approved", "superseded", "returned"]);
 }
+
+#[tokio::test]
+async fn an_uploaded_sheet_is_checked_with_its_rows_and_a_thousand_lines_commit_at_once() {
+    let app = TestApp::spawn().await;
+    let buyer = app.login("buyer").await;
+    let supplier = app.login("supplier").await;
+    let unit = buyer.org_with("buyer");
+    let (sku, _) = sku_of(&app, &supplier, 0).await;
+    let product = products::Entity::find_by_id(sku.product_id)
+        .one(app.db())
+        .await
+        .expect("p")
+        .expect("p");
+    let unit_text = unit.to_string();
+    let csv = format!(
+        "商品编码或名称,规格,数量,期望送达日期\nP{},{},{},\n不存在的芒果干礼盒,1kg,3,\n{},{},两箱,2026-02-30\n",
+        product.id,
+        sku.spec,
+        sku.min_order_qty.max(1),
+        product.name,
+        sku.spec
+    );
+    let checked = app
+        .multipart(
+            "/api/procurement/orders/upload",
+            &[("buyer_org_id", &unit_text)],
+            Some(("file", "order.csv", csv.as_bytes())),
+            &buyer.bearer(),
+        )
+        .await
+        .expect(StatusCode::OK);
+    let lines = checked.body["dry_run"]["lines"].as_array().expect("lines");
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["row"], 2);
+    assert!(
+        lines[0]["problems"].as_array().expect("p").is_empty(),
+        "{}",
+        checked.text
+    );
+    assert_eq!(lines[1]["row"], 3);
+    assert_eq!(lines[1]["problems"][0]["column"], "product");
+    assert_eq!(lines[2]["row"], 4);
+    let cols: Vec<&str> = lines[2]["problems"]
+        .as_array()
+        .expect("p")
+        .iter()
+        .map(|p| p["column"].as_str().expect("c"))
+        .collect();
+    assert_eq!(cols, vec!["quantity", "wanted_date"]);
+    assert_eq!(checked.body["dry_run"]["problem_count"], 2);
+    assert_eq!(app.count("bulk_orders").await, 0);
+    // A bad file is a 4xx with a message, never a 500.
+    app.multipart(
+        "/api/procurement/orders/upload",
+        &[("buyer_org_id", &unit_text)],
+        Some(("file", "order.xlsx", b"PK\x03\x04 not really a zip")),
+        &buyer.bearer(),
+    )
+    .await
+    .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    // 1,000 lines over a few SKUs, as an XLSX: checked, then committed as one form.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["商品编码或名称", "规格", "数量"].iter().enumerate() {
+        sheet
+            .write_string(0, u16::try_from(c).expect("c"), *h)
+            .expect("h");
+    }
+    let listed: Vec<i64> = products::Entity::find()
+        .filter(products::Column::Status.eq(bangfu::catalog::model::ProductStatus::Listed))
+        .order_by_asc(products::Column::Id)
+        .all(app.db())
+        .await
+        .expect("listed")
+        .into_iter()
+        .map(|p| p.id)
+        .take(4)
+        .collect();
+    let mut skus = Vec::new();
+    for pid in listed {
+        let s = product_skus::Entity::find()
+            .filter(product_skus::Column::ProductId.eq(pid))
+            .filter(product_skus::Column::Active.eq(true))
+            .one(app.db())
+            .await
+            .expect("sku")
+            .expect("an active sku");
+        product_skus::Entity::update_many()
+            .col_expr(product_skus::Column::Stock, Expr::value(1_000_000))
+            .col_expr(product_skus::Column::MinOrderQty, Expr::value(1))
+            .filter(product_skus::Column::Id.eq(s.id))
+            .exec(app.db())
+            .await
+            .expect("stock");
+        skus.push(s);
+    }
+    for r in 0..1000u32 {
+        let s = &skus[r as usize % skus.len()];
+        sheet
+            .write_string(r + 1, 0, format!("P{}", s.product_id))
+            .expect("p");
+        sheet.write_string(r + 1, 1, &s.spec).expect("s");
+        sheet.write_number(r + 1, 2, 1.0).expect("q");
+    }
+    let bytes = book.save_to_buffer().expect("xlsx");
+    let big = app
+        .multipart(
+            "/api/procurement/orders/upload",
+            &[("buyer_org_id", &unit_text)],
+            Some(("file", "big.xlsx", &bytes)),
+            &buyer.bearer(),
+        )
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(
+        big.body["dry_run"]["problem_count"],
+        0,
+        "{}",
+        &big.text[..big.text.len().min(2000)]
+    );
+    let form_lines = big.body["lines"].clone();
+    assert_eq!(form_lines.as_array().expect("l").len(), 1000);
+    let placed = app
+        .post(
+            "/api/procurement/orders",
+            form(unit, form_lines, "thousand-lines-1"),
+            &buyer.bearer(),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    let n: usize = placed.body["orders"]
+        .as_array()
+        .expect("o")
+        .iter()
+        .map(|o| o["lines"].as_array().expect("l").len())
+        .sum();
+    assert_eq!(n, 1000);
+    for s in &skus {
+        assert_eq!(stock(&app, s.id).await, 1_000_000 - 250);
+    }
+}

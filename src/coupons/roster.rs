@@ -236,7 +236,9 @@ fn xlsx_too_large(what: &str) -> AppError {
     FieldErrors::single(
         "file",
         FieldCode::RosterTooLarge,
-        format!("XLSX 文件解压后过大，请拆分后上传 / the XLSX file is too large once unpacked: {what}"),
+        format!(
+            "XLSX 文件解压后过大，请拆分后上传 / the XLSX file is too large once unpacked: {what}"
+        ),
     )
 }
 

@@ -103,12 +103,167 @@ async fn oversized_urls_and_headers_answer_in_the_envelope() {
     assert_envelope(&r);
     let big = "b".repeat(20 * 1024);
     let r = app
-        .call_with(Method::GET, "/api/products", None, &Auth::None, &[("x-big", &big)])
+        .call_with(
+            Method::GET,
+            "/api/products",
+            None,
+            &Auth::None,
+            &[("x-big", &big)],
+        )
         .await;
-    assert_eq!(r.status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "{}", r.text);
+    assert_eq!(
+        r.status,
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        "{}",
+        r.text
+    );
     assert_eq!(r.code(), "headers_too_large");
     assert_envelope(&r);
     // Just under the limits: served.
     let fine = format!("/api/products?q={}", "a".repeat(50));
     app.get(&fine, &Auth::None).await.expect(StatusCode::OK);
+}
+
+fn field_code(r: &crate::helpers::TestResponse, field: &str) -> String {
+    r.body["error"]["details"]["fields"][field][0]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Quantities and amounts at 2^63-1 (and other extremes) are refused as 422 before any
+/// arithmetic: stock set and change, SKU stock, weight and tiers, coupon amounts and limits,
+/// (cart quantities were already bounded, 0-999). The stock stays what it was.
+#[tokio::test]
+async fn quantities_and_amounts_are_bounded_before_arithmetic() {
+    let app = TestApp::spawn().await;
+    let supplier = app.login("supplier").await;
+    let op = app.login("operator").await;
+    let id = crate::fixtures::listed_product(&app, &supplier, &op, "边界测试芒果", 5000).await;
+    let product = app
+        .get(&format!("/api/products/{id}"), &Auth::None)
+        .await
+        .expect(StatusCode::OK);
+    let sku = product.body["skus"][0]["id"].as_i64().expect("sku");
+    let stock_path = format!("/api/manage/skus/{sku}/stock");
+    let max = i64::MAX;
+    for (body, field) in [
+        (json!({"set": max}), "set"),
+        (json!({"set": 100_000_001}), "set"),
+        (json!({"delta": max}), "delta"),
+        (json!({"delta": i64::MIN}), "delta"),
+        (json!({"delta": 100_000_000}), "delta"),
+    ] {
+        let r = app
+            .post(&stock_path, body.clone(), &supplier.bearer())
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {}",
+            r.text
+        );
+        assert_eq!(r.code(), "validation_failed", "{body}: {}", r.text);
+        assert_eq!(field_code(&r, field), "out_of_range", "{body}: {}", r.text);
+    }
+    // The largest level is accepted; then any increase is refused (422), never overflows.
+    app.post(&stock_path, json!({"set": 100_000_000}), &supplier.bearer())
+        .await
+        .expect(StatusCode::OK);
+    let r = app
+        .post(&stock_path, json!({"delta": 1}), &supplier.bearer())
+        .await;
+    assert_eq!(field_code(&r, "delta"), "out_of_range", "{}", r.text);
+    let s = app
+        .post(
+            &stock_path,
+            json!({"delta": -100_000_000}),
+            &supplier.bearer(),
+        )
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(s.body["stock"], 0);
+    app.post(&stock_path, json!({"delta": -1}), &supplier.bearer())
+        .await
+        .expect_error(StatusCode::CONFLICT, "insufficient_stock");
+
+    // A product's SKU numbers.
+    let cat = crate::fixtures::category(&app, "tropical").await;
+    let org = supplier.org_with("supplier_admin");
+    for (key, value) in [
+        ("stock", json!(max)),
+        ("weight_grams", json!(i32::MAX)),
+        ("min_order_qty", json!(i32::MAX)),
+        ("price_fen", json!(max)),
+    ] {
+        let mut input = crate::fixtures::product_input(cat, "边界测试荔枝", 5000, &[]);
+        input["skus"][0][key] = value;
+        let r = app
+            .post(
+                &format!("/api/suppliers/{org}/products"),
+                input,
+                &supplier.bearer(),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{key}: {}",
+            r.text
+        );
+        assert_eq!(
+            field_code(&r, &format!("skus[0].{key}")),
+            "out_of_range",
+            "{key}: {}",
+            r.text
+        );
+    }
+
+    // Coupon amounts and limits.
+    let admin = app.login("union_admin").await;
+    let union = admin.org_with("union_admin");
+    let today = bangfu::time::business_date(chrono::Utc::now());
+    let campaign = json!({
+        "name": "边界测试券",
+        "face_value_fen": 1000, "min_spend_fen": 0, "total_quantity": 10, "budget_fen": 10_000,
+        "per_member_limit": 1, "per_member_daily_limit": 1, "claim_mode": "direct", "audience_kind": "all", "audience_values": [],
+        "validity_kind": "relative", "valid_days": 30,
+        "scope": {"assistance_only": true}, "starts_on": today.to_string(),
+        "ends_on": (today + chrono::Duration::days(10)).to_string()
+    });
+    for (key, value, field) in [
+        ("face_value_fen", json!(max), "face_value_fen"),
+        ("min_spend_fen", json!(max), "min_spend_fen"),
+        ("budget_fen", json!(max), "budget_fen"),
+        ("total_quantity", json!(max), "total_quantity"),
+        ("per_member_limit", json!(i32::MAX), "per_member_limit"),
+    ] {
+        let mut body = campaign.clone();
+        body[key] = value;
+        let r = app
+            .post(
+                &format!("/api/unions/{union}/campaigns"),
+                body,
+                &admin.bearer(),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{key}: {}",
+            r.text
+        );
+        assert_eq!(field_code(&r, field), "out_of_range", "{key}: {}", r.text);
+    }
+    // Out of the type's range altogether: refused by the body's shape.
+    let mut body = campaign.clone();
+    body["total_quantity"] = json!(u64::MAX);
+    let r = app
+        .post(
+            &format!("/api/unions/{union}/campaigns"),
+            body,
+            &admin.bearer(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
 }

@@ -282,7 +282,8 @@ fn xlsx_bomb() -> Vec<u8> {
         .compression_method(zip::CompressionMethod::Deflated)
         .compression_level(Some(9))
         .large_file(true);
-    zip.start_file("[Content_Types].xml", options).expect("entry");
+    zip.start_file("[Content_Types].xml", options)
+        .expect("entry");
     zip.write_all(b"<?xml version=\"1.0\"?><Types/>")
         .expect("write");
     zip.start_file("xl/worksheets/sheet1.xml", options)

@@ -302,6 +302,10 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 /// The complete HTTP router: API, docs, operational endpoints, frontend, middleware.
 pub fn router(state: AppState) -> Router {
     let (api, doc) = api().split_for_parts();
+    let api = api.layer(middleware::from_fn_with_state(
+        state.clone(),
+        crate::orgs::parents::require_parent,
+    ));
     let doc_json = serde_json::to_string(&doc).unwrap_or_else(|_| "{}".to_owned());
     let web = crate::web::router(&state.config.web_dir).with_state(state.clone());
     let request_id = HeaderName::from_static("x-request-id");

@@ -267,3 +267,96 @@ async fn quantities_and_amounts_are_bounded_before_arithmetic() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
 }
+
+/// Every route under a parent id (an organisation, a supplier, a union, a campaign, an order)
+/// answers 404 for an id that does not exist, for the operator too (who may see every
+/// organisation): never a foreign-key 500, never 200 with an empty list.
+#[tokio::test]
+async fn routes_under_a_missing_parent_answer_404() {
+    let app = TestApp::spawn().await;
+    let op = app.login("operator").await;
+    let missing = 987_654_321_i64;
+    let today = bangfu::time::business_date(chrono::Utc::now());
+    let cert = json!({"kind": "green_food", "number": "LB-12-3456789", "issuer": "中国绿色食品发展中心",
+        "valid_from": today.to_string(), "valid_to": (today + chrono::Duration::days(300)).to_string()});
+    let campaign = json!({
+        "name": "不存在的工会的券",
+        "face_value_fen": 1000, "min_spend_fen": 0, "total_quantity": 10, "budget_fen": 10_000,
+        "per_member_limit": 1, "per_member_daily_limit": 1, "claim_mode": "direct",
+        "audience_kind": "all", "audience_values": [],
+        "validity_kind": "relative", "valid_days": 30,
+        "scope": {"assistance_only": true}, "starts_on": today.to_string(),
+        "ends_on": (today + chrono::Duration::days(10)).to_string()
+    });
+    let cat = crate::fixtures::category(&app, "tropical").await;
+    let product = crate::fixtures::product_input(cat, "不存在的供应商的芒果", 5000, &[]);
+    let decision = json!({"reason": "测试原因"});
+    let cases: Vec<(Method, String, Option<serde_json::Value>)> = vec![
+        (Method::GET, format!("/api/orgs/{missing}"), None),
+        (Method::PATCH, format!("/api/orgs/{missing}"), Some(json!({"name": "不存在"}))),
+        (Method::GET, format!("/api/orgs/{missing}/members"), None),
+        (
+            Method::POST,
+            format!("/api/orgs/{missing}/members"),
+            Some(json!({"display_name": "张三", "username": "nobody_here", "role": "supplier_admin"})),
+        ),
+        (Method::POST, format!("/api/orgs/{missing}/status"), Some(json!({"status": "suspended", "reason": "测试"}))),
+        (Method::GET, format!("/api/orgs/{missing}/documents"), None),
+        (Method::GET, format!("/api/orgs/{missing}/notifications"), None),
+        (Method::GET, format!("/api/suppliers/{missing}/certificates"), None),
+        (Method::POST, format!("/api/suppliers/{missing}/certificates"), Some(cert)),
+        (Method::GET, format!("/api/suppliers/{missing}/orders"), None),
+        (Method::GET, format!("/api/suppliers/{missing}/refunds"), None),
+        (Method::GET, format!("/api/suppliers/{missing}/settlements"), None),
+        (Method::GET, format!("/api/suppliers/{missing}/products"), None),
+        (Method::POST, format!("/api/suppliers/{missing}/products"), Some(product)),
+        (Method::GET, format!("/api/suppliers/{missing}/profile"), None),
+        (Method::PATCH, format!("/api/suppliers/{missing}/profile"), Some(json!({"contact_name": "李四"}))),
+        (Method::POST, format!("/api/suppliers/{missing}/submit"), Some(json!({}))),
+        (Method::POST, format!("/api/suppliers/{missing}/recommend"), Some(decision.clone())),
+        (Method::POST, format!("/api/suppliers/{missing}/approve"), Some(decision.clone())),
+        (Method::POST, format!("/api/suppliers/{missing}/reject"), Some(decision.clone())),
+        (Method::POST, format!("/api/suppliers/{missing}/suspend"), Some(decision.clone())),
+        (Method::POST, format!("/api/suppliers/{missing}/reinstate"), Some(decision)),
+        (Method::GET, format!("/api/unions/{missing}/campaigns"), None),
+        (Method::POST, format!("/api/unions/{missing}/campaigns"), Some(campaign)),
+        (Method::GET, format!("/api/unions/{missing}/roster"), None),
+        (Method::GET, format!("/api/campaigns/{missing}/settlements"), None),
+        (Method::POST, format!("/api/campaigns/{missing}/settlements"), Some(json!({}))),
+        (Method::GET, format!("/api/campaigns/{missing}/stats"), None),
+        (Method::GET, format!("/api/orders/{missing}/refunds"), None),
+    ];
+    let mut wrong = Vec::new();
+    for (method, path, body) in cases {
+        let r = app.call(method.clone(), &path, body, &op.bearer()).await;
+        if r.status != StatusCode::NOT_FOUND {
+            wrong.push(format!("{method} {path}: {} {}", r.status, r.text));
+        } else {
+            assert_envelope(&r);
+        }
+    }
+    // A document upload (multipart) under a missing organisation.
+    let r = app
+        .multipart(
+            &format!("/api/orgs/{missing}/documents"),
+            &[("kind", "business_licence")],
+            Some(("file", "licence.pdf", b"%PDF-1.4\n%%EOF\n")),
+            &op.bearer(),
+        )
+        .await;
+    if r.status != StatusCode::NOT_FOUND {
+        wrong.push(format!("POST documents: {} {}", r.status, r.text));
+    }
+    let r = app
+        .multipart(
+            &format!("/api/unions/{missing}/roster/imports"),
+            &[],
+            Some(("file", "r.csv", "会员号,姓名,手机号,工作单位\n".as_bytes())),
+            &op.bearer(),
+        )
+        .await;
+    if r.status != StatusCode::NOT_FOUND {
+        wrong.push(format!("POST roster import: {} {}", r.status, r.text));
+    }
+    assert!(wrong.is_empty(), "not 404:\n{}", wrong.join("\n"));
+}

@@ -239,7 +239,9 @@ pub fn api() -> OpenApiRouter<AppState> {
 /// The OpenAPI document.
 #[must_use]
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    api().split_for_parts().1
+    let mut doc = api().split_for_parts().1;
+    crate::openapi::complete(&mut doc);
+    doc
 }
 
 async fn route_not_found() -> AppError {
@@ -301,7 +303,8 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 
 /// The complete HTTP router: API, docs, operational endpoints, frontend, middleware.
 pub fn router(state: AppState) -> Router {
-    let (api, doc) = api().split_for_parts();
+    let (api, mut doc) = api().split_for_parts();
+    crate::openapi::complete(&mut doc);
     let api = api.layer(middleware::from_fn_with_state(
         state.clone(),
         crate::orgs::parents::require_parent,

@@ -240,14 +240,17 @@ pub fn api() -> OpenApiRouter<AppState> {
 /// The OpenAPI document.
 #[must_use]
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    api().split_for_parts().1
+    let mut doc = api().split_for_parts().1;
+    crate::openapi::complete(&mut doc);
+    doc
 }
 
 async fn route_not_found() -> AppError {
     AppError::RouteNotFound
 }
 
-/// Middleware: runs the rest of the stack with the request id available to error bodies and
+/// Middleware: refuses what no handler may see (a NUL character in the URL or a header, an
+/// oversized URL or header section: `extract::check_request`), runs the rest of the stack with the request id available to error bodies and
 /// audit entries (`request_id::current`), and makes every error answer in the envelope,
 /// including those produced outside the handlers (axum's 405, timeouts, missing static files).
 /// Also counts the request and its latency (`ops::record`), panics and timeouts included.
@@ -259,9 +262,13 @@ async fn per_request(request: Request, next: Next) -> Response {
         .extensions()
         .get::<axum::extract::MatchedPath>()
         .cloned();
-    let response =
-        crate::request_id::within(id, async move { ensure_envelope(next.run(request).await) })
-            .await;
+    let response = crate::request_id::within(id, async move {
+        match crate::extract::check_request(&request) {
+            Ok(()) => ensure_envelope(next.run(request).await),
+            Err(refused) => refused.into_response(),
+        }
+    })
+    .await;
     crate::ops::record(
         &method,
         route.as_ref().map(axum::extract::MatchedPath::as_str),
@@ -297,7 +304,12 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 
 /// The complete HTTP router: API, docs, operational endpoints, frontend, middleware.
 pub fn router(state: AppState) -> Router {
-    let (api, doc) = api().split_for_parts();
+    let (api, mut doc) = api().split_for_parts();
+    crate::openapi::complete(&mut doc);
+    let api = api.layer(middleware::from_fn_with_state(
+        state.clone(),
+        crate::orgs::parents::require_parent,
+    ));
     let doc_json = serde_json::to_string(&doc).unwrap_or_else(|_| "{}".to_owned());
     let web = crate::web::router(&state.config.web_dir).with_state(state.clone());
     let request_id = HeaderName::from_static("x-request-id");

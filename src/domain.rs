@@ -369,3 +369,22 @@ mod tests {
         }
     }
 }
+
+/// Domain limits on the numbers a client can send, checked before any arithmetic so that no
+/// sum or product of them overflows (and so a 64-bit extreme is a 422, never a 500).
+pub mod limits {
+    /// Most units of one SKU in stock (a hundred million).
+    pub const MAX_STOCK: i64 = 100_000_000;
+    /// Largest price of one unit, in fen (one million yuan).
+    pub const MAX_PRICE_FEN: i64 = 100_000_000;
+    /// Largest quantity in a price tier or a minimum order.
+    pub const MAX_ORDER_QTY: i32 = 100_000;
+    /// Heaviest unit, in grams (one tonne).
+    pub const MAX_WEIGHT_GRAMS: i32 = 1_000_000;
+    /// Largest coupon face value or minimum spend, in fen (one million yuan).
+    pub const MAX_COUPON_FEN: i64 = 100_000_000;
+    /// Largest campaign budget, in fen (ten billion yuan): face value times quantity at most.
+    pub const MAX_BUDGET_FEN: i64 = 1_000_000_000_000;
+    /// Most coupons of one campaign a member may hold.
+    pub const MAX_PER_MEMBER: i32 = 1_000;
+}

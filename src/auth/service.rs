@@ -50,7 +50,8 @@ async fn check_rate(state: &AppState, key: String, limit: u32) -> Result<(), App
 }
 
 /// Checks a login and password and opens a session. Attempts are counted per client
-/// address and per account (before the password is checked, so guessing is throttled too).
+/// address and per account, whichever identifier names it (before the password is checked,
+/// so guessing is throttled too).
 ///
 /// # Errors
 /// 429 `rate_limited`, 401 `invalid_credentials`, database errors.
@@ -72,13 +73,6 @@ pub async fn login(
         state.config.login_max_per_ip,
     )
     .await?;
-    check_rate(
-        state,
-        format!("login:acct:{login}"),
-        state.config.login_max_per_account,
-    )
-    .await?;
-
     let user = users::Entity::find()
         .filter(
             Condition::any()
@@ -87,6 +81,18 @@ pub async fn login(
         )
         .one(&state.db)
         .await?;
+    // One count per account, whichever of its identifiers was typed (login name or phone);
+    // a text that names no account is counted by itself.
+    let account_key = match &user {
+        Some(u) => format!("login:user:{}", u.id),
+        None => format!("login:acct:{login}"),
+    };
+    check_rate(
+        state,
+        account_key.clone(),
+        state.config.login_max_per_account,
+    )
+    .await?;
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
     let ok = password::verify(password_text, stored).await?;
     let user = match user {
@@ -96,7 +102,7 @@ pub async fn login(
             return Err(AppError::InvalidCredentials);
         }
     };
-    state.limiter.reset(&format!("login:acct:{login}")).await;
+    state.limiter.reset(&account_key).await;
     let session = session::create(state, &state.db, user.id, ip, user_agent).await?;
     tracing::info!(user_id = user.id, "login");
     let me = me_for(state, user, session.csrf_token.clone()).await?;

@@ -23,6 +23,7 @@ use crate::audit::{self, AuditEvent};
 use crate::auth::authz;
 use crate::auth::{Actor, Role};
 use crate::db::begin_write;
+use crate::domain::limits;
 use crate::entities::{
     categories, documents, product_images, product_skus, products, sku_price_tiers,
     supplier_profiles,
@@ -245,7 +246,7 @@ fn check_sku(errors: &mut FieldErrors, i: usize, sku: &SkuInput) {
             "规格应为1-40个字符 / 1-40 characters",
         );
     }
-    if sku.price_fen.fen() <= 0 || sku.price_fen.fen() > 100_000_000 {
+    if sku.price_fen.fen() <= 0 || sku.price_fen.fen() > limits::MAX_PRICE_FEN {
         errors.add(
             &field("price_fen"),
             FieldCode::OutOfRange,
@@ -259,31 +260,38 @@ fn check_sku(errors: &mut FieldErrors, i: usize, sku: &SkuInput) {
             "单位应为1-10个字符 / 1-10 characters",
         );
     }
-    if sku.weight_grams <= 0 {
+    if !(1..=limits::MAX_WEIGHT_GRAMS).contains(&sku.weight_grams) {
         errors.add(
             &field("weight_grams"),
             FieldCode::OutOfRange,
-            "重量须大于0 / must be positive",
+            "重量应为1克至1吨 / 1 g to 1 t",
         );
     }
-    if sku.stock.is_some_and(|s| s < 0) {
+    if sku
+        .stock
+        .is_some_and(|s| !(0..=limits::MAX_STOCK).contains(&s))
+    {
         errors.add(
             &field("stock"),
             FieldCode::OutOfRange,
-            "库存不能为负 / cannot be negative",
+            "库存应为0至1亿 / 0 to 100,000,000",
         );
     }
-    if sku.min_order_qty.is_some_and(|m| m < 1) {
+    if sku
+        .min_order_qty
+        .is_some_and(|m| !(1..=limits::MAX_ORDER_QTY).contains(&m))
+    {
         errors.add(
             &field("min_order_qty"),
             FieldCode::OutOfRange,
-            "起订量至少为1 / at least 1",
+            "起订量应为1至10万 / 1 to 100,000",
         );
     }
     let mut last_qty = 0;
     let mut last_price = sku.price_fen.fen();
     for (j, tier) in sku.tiers.iter().enumerate() {
         if tier.min_qty <= last_qty.max(1)
+            || tier.min_qty > limits::MAX_ORDER_QTY
             || tier.price_fen.fen() <= 0
             || tier.price_fen.fen() >= last_price
         {
@@ -807,7 +815,7 @@ pub async fn change_stock(
         .ok_or(AppError::NotFound)?
         .stock;
     let result = match (change.set, change.delta) {
-        (Some(level), None) if level >= 0 => {
+        (Some(level), None) if (0..=limits::MAX_STOCK).contains(&level) => {
             product_skus::Entity::update_many()
                 .col_expr(
                     product_skus::Column::Stock,
@@ -821,6 +829,31 @@ pub async fn change_stock(
                 .exec(&txn)
                 .await?
         }
+        (Some(_), None) => {
+            return Err(FieldErrors::single(
+                "set",
+                FieldCode::OutOfRange,
+                "库存应为0至1亿 / 0 to 100,000,000",
+            ));
+        }
+        (None, Some(delta)) if delta.unsigned_abs() > limits::MAX_STOCK.unsigned_abs() => {
+            return Err(FieldErrors::single(
+                "delta",
+                FieldCode::OutOfRange,
+                "库存变化量应在±1亿之内 / within ±100,000,000",
+            ));
+        }
+        (None, Some(delta))
+            if before
+                .checked_add(delta)
+                .is_none_or(|n| n > limits::MAX_STOCK) =>
+        {
+            return Err(FieldErrors::single(
+                "delta",
+                FieldCode::OutOfRange,
+                "变更后库存将超过1亿 / the level would exceed 100,000,000",
+            ));
+        }
         (None, Some(delta)) => {
             use sea_orm::sea_query::{Expr, ExprTrait};
             product_skus::Entity::update_many()
@@ -830,7 +863,10 @@ pub async fn change_stock(
                 )
                 .col_expr(product_skus::Column::UpdatedAt, Expr::value(Utc::now()))
                 .filter(product_skus::Column::Id.eq(sku_id))
-                .filter(Expr::col(product_skus::Column::Stock).add(delta).gte(0))
+                // Compared with bounds computed here (|delta| <= MAX_STOCK): no sum in SQL
+                // can overflow, and the level stays within 0..=MAX_STOCK.
+                .filter(Expr::col(product_skus::Column::Stock).gte(-delta))
+                .filter(Expr::col(product_skus::Column::Stock).lte(limits::MAX_STOCK - delta))
                 .exec(&txn)
                 .await?
         }

@@ -15,6 +15,7 @@ use crate::audit::{self, AuditEvent};
 use crate::auth::authz;
 use crate::auth::{Actor, OrgKind, Role};
 use crate::db::begin_write;
+use crate::domain::limits;
 use crate::entities::{categories, coupon_campaigns, organizations, regions, zones};
 use crate::error::{AppError, ErrorCode, FieldCode, FieldErrors};
 use crate::money::Money;
@@ -108,14 +109,15 @@ async fn check(conn: &impl ConnectionTrait, input: &CampaignInput) -> Result<(),
             "名称应为2-60个字符 / 2-60 characters",
         );
     }
-    if input.face_value_fen.fen() <= 0 {
+    if !(1..=limits::MAX_COUPON_FEN).contains(&input.face_value_fen.fen()) {
         e.add(
             "face_value_fen",
             FieldCode::OutOfRange,
-            "面额须大于0 / must be positive",
+            "面额应为0.01元至100万元 / 0.01 to 1,000,000 yuan",
         );
     }
     if input.min_spend_fen.is_negative()
+        || input.min_spend_fen.fen() > limits::MAX_COUPON_FEN
         || (input.min_spend_fen.fen() > 0 && input.min_spend_fen < input.face_value_fen)
     {
         e.add(
@@ -131,6 +133,13 @@ async fn check(conn: &impl ConnectionTrait, input: &CampaignInput) -> Result<(),
             "数量应为1至1000万 / 1 to 10,000,000",
         );
     }
+    if !(0..=limits::MAX_BUDGET_FEN).contains(&input.budget_fen.fen()) {
+        e.add(
+            "budget_fen",
+            FieldCode::OutOfRange,
+            "预算应不超过100亿元 / at most 10,000,000,000 yuan",
+        );
+    }
     match input.face_value_fen.checked_mul(input.total_quantity) {
         Some(needed) if input.budget_fen >= needed => {}
         _ => e.add(
@@ -139,11 +148,11 @@ async fn check(conn: &impl ConnectionTrait, input: &CampaignInput) -> Result<(),
             "预算须不少于面额×数量 / at least face value x quantity",
         ),
     }
-    if input.per_member_limit < 1 {
+    if !(1..=limits::MAX_PER_MEMBER).contains(&input.per_member_limit) {
         e.add(
             "per_member_limit",
             FieldCode::OutOfRange,
-            "每人限领至少1张 / at least 1",
+            "每人限领应为1至1000张 / 1 to 1,000",
         );
     }
     if input.per_member_daily_limit < 1

@@ -179,7 +179,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, AppError> {
             );
             ok = false;
         }
-        if name.is_empty() || name.chars().count() > 50 {
+        if name.is_empty() || name.chars().count() > 50 || name.contains('\0') {
             bad("name", "姓名应为1-50个字符 / 1-50 characters");
             ok = false;
         }
@@ -195,11 +195,14 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, AppError> {
             }
             Some(_) => {}
         }
-        if work_unit.is_empty() || work_unit.chars().count() > 100 {
+        if work_unit.is_empty() || work_unit.chars().count() > 100 || work_unit.contains('\0') {
             bad("work_unit", "工作单位应为1-100个字符 / 1-100 characters");
             ok = false;
         }
-        if segment.as_ref().is_some_and(|s| s.chars().count() > 30) {
+        if segment
+            .as_ref()
+            .is_some_and(|s| s.chars().count() > 30 || s.contains('\0'))
+        {
             bad("segment", "人群应不超过30个字符 / at most 30 characters");
             ok = false;
         }
@@ -216,44 +219,146 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, AppError> {
     Ok(parsed)
 }
 
+/// Most entries in a roster XLSX (a workbook from Excel or WPS has a dozen or two).
+pub const MAX_XLSX_ENTRIES: usize = 1000;
+/// Most bytes one entry of a roster XLSX may inflate to.
+pub const MAX_XLSX_ENTRY_BYTES: u64 = 100 * 1024 * 1024;
+/// Most bytes all entries of a roster XLSX may inflate to together.
+pub const MAX_XLSX_TOTAL_BYTES: u64 = 200 * 1024 * 1024;
+/// Most rows read from a roster sheet (a cell further down refuses the file).
+pub const MAX_ROSTER_ROWS: u32 = 500_000;
+/// Most columns read from a roster sheet (cells further right are ignored).
+const MAX_ROSTER_COLUMNS: u32 = 64;
+/// Most cells in a roster sheet.
+pub const MAX_ROSTER_CELLS: u64 = 5_000_000;
+
+fn xlsx_too_large(what: &str) -> AppError {
+    FieldErrors::single(
+        "file",
+        FieldCode::RosterTooLarge,
+        format!(
+            "XLSX 文件解压后过大，请拆分后上传 / the XLSX file is too large once unpacked: {what}"
+        ),
+    )
+}
+
+fn unreadable_xlsx(e: impl std::fmt::Display) -> AppError {
+    FieldErrors::single(
+        "file",
+        FieldCode::RosterXlsx,
+        format!("无法读取 XLSX 文件 / unreadable XLSX: {e}"),
+    )
+}
+
+/// Checks an XLSX (a zip) before anything reads it: the number of entries and the sizes they
+/// declare, then the sizes they really inflate to (streamed into nothing, so a header that
+/// lies costs no memory).
+///
+/// # Errors
+/// 422 `roster_too_large` (a zip bomb), `roster_xlsx` (not a readable zip).
+pub fn check_xlsx_zip(bytes: &[u8]) -> Result<(), AppError> {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(unreadable_xlsx)?;
+    if archive.len() > MAX_XLSX_ENTRIES {
+        return Err(xlsx_too_large(&format!(
+            "{} entries (at most {MAX_XLSX_ENTRIES})",
+            archive.len()
+        )));
+    }
+    let mut declared: u64 = 0;
+    for i in 0..archive.len() {
+        let entry = archive.by_index_raw(i).map_err(unreadable_xlsx)?;
+        if entry.size() > MAX_XLSX_ENTRY_BYTES {
+            return Err(xlsx_too_large(&format!(
+                "{} declares {} bytes",
+                entry.name().map(|n| n.into_owned()).unwrap_or_default(),
+                entry.size()
+            )));
+        }
+        declared = declared.saturating_add(entry.size());
+    }
+    if declared > MAX_XLSX_TOTAL_BYTES {
+        return Err(xlsx_too_large(&format!("{declared} bytes declared")));
+    }
+    let mut inflated: u64 = 0;
+    for i in 0..archive.len() {
+        let entry = archive.by_index(i).map_err(unreadable_xlsx)?;
+        let declared = entry.size();
+        let read = std::io::copy(&mut entry.take(declared + 1), &mut std::io::sink())
+            .map_err(unreadable_xlsx)?;
+        if read > declared {
+            return Err(xlsx_too_large("an entry inflates beyond its declared size"));
+        }
+        inflated += read;
+    }
+    if inflated > MAX_XLSX_TOTAL_BYTES {
+        return Err(xlsx_too_large(&format!("{inflated} bytes")));
+    }
+    Ok(())
+}
+
+/// Reads the first sheet cell by cell (never as one dense range: two cells far apart would
+/// make it billions), within [`MAX_ROSTER_ROWS`], [`MAX_ROSTER_CELLS`] and 64 columns.
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, AppError> {
-    use calamine::{Reader, open_workbook_auto_from_rs};
-    let mut book = open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).map_err(|e| {
+    use calamine::{Reader, Xlsx};
+    check_xlsx_zip(bytes)?;
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(unreadable_xlsx)?;
+    let Some(first) = book.sheet_names().into_iter().next() else {
+        return Err(FieldErrors::single(
+            "file",
+            FieldCode::RosterEmpty,
+            "工作簿没有工作表 / the workbook has no sheet",
+        ));
+    };
+    let mut cells = book.worksheet_cells_reader(&first).map_err(|e| {
         FieldErrors::single(
             "file",
             FieldCode::RosterXlsx,
-            format!("无法读取 XLSX 文件 / unreadable XLSX: {e}"),
+            format!("无法读取工作表 / unreadable sheet: {e}"),
         )
     })?;
-    let sheet = book
-        .worksheet_range_at(0)
-        .ok_or_else(|| {
-            FieldErrors::single(
-                "file",
-                FieldCode::RosterEmpty,
-                "工作簿没有工作表 / the workbook has no sheet",
-            )
-        })?
-        .map_err(|e| {
-            FieldErrors::single(
-                "file",
-                FieldCode::RosterXlsx,
-                format!("无法读取工作表 / unreadable sheet: {e}"),
-            )
-        })?;
-    Ok(sheet
-        .rows()
-        .map(|r| {
-            r.iter()
-                .map(|c| match c {
-                    calamine::Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
-                        format!("{}", *f as i64)
-                    }
-                    other => other.to_string(),
-                })
-                .collect()
-        })
-        .collect())
+    let mut table: Vec<Vec<String>> = Vec::new();
+    let mut count: u64 = 0;
+    let mut first_row: Option<u32> = None;
+    while let Some(cell) = cells.next_cell().map_err(unreadable_xlsx)? {
+        let (row, col) = cell.get_position();
+        if col >= MAX_ROSTER_COLUMNS {
+            continue;
+        }
+        count += 1;
+        if count > MAX_ROSTER_CELLS {
+            return Err(xlsx_too_large(&format!(
+                "more than {MAX_ROSTER_CELLS} cells"
+            )));
+        }
+        if row >= MAX_ROSTER_ROWS {
+            return Err(xlsx_too_large(&format!("more than {MAX_ROSTER_ROWS} rows")));
+        }
+        let data = calamine::Data::from(cell.get_value().clone());
+        let text = match data {
+            calamine::Data::Empty => continue,
+            calamine::Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
+                format!("{}", f as i64)
+            }
+            other => other.to_string(),
+        };
+        // Rows are counted from the first one that holds anything (as a dense range would).
+        let start = *first_row.get_or_insert(row);
+        let Some(index) = row.checked_sub(start) else {
+            continue;
+        };
+        let index = index as usize;
+        if table.len() <= index {
+            table.resize_with(index + 1, Vec::new);
+        }
+        let line = &mut table[index];
+        let col = col as usize;
+        if line.len() <= col {
+            line.resize(col + 1, String::new());
+        }
+        line[col] = text;
+    }
+    Ok(table)
 }
 
 fn to_dto(r: roster_imports::Model) -> RosterImport {
@@ -285,7 +390,8 @@ struct Payload {
 /// and records its progress.
 ///
 /// # Errors
-/// 404/403; 413 for files over 50 MB; 422 for an empty file.
+/// 404/403; 413 for files over 50 MB; 422 for an empty file or an XLSX that would inflate
+/// beyond the limits (`roster_too_large`).
 pub async fn start(
     state: &AppState,
     actor: &Actor,
@@ -311,6 +417,13 @@ pub async fn start(
     }
     if bytes.len() > MAX_FILE_BYTES {
         return Err(AppError::PayloadTooLarge);
+    }
+    // A zip bomb is refused here, at upload time, not by the job that would read it.
+    if bytes.starts_with(b"PK\x03\x04") {
+        let checked = bytes.clone();
+        tokio::task::spawn_blocking(move || read_xlsx(&checked).map(drop))
+            .await
+            .map_err(|e| AppError::Internal(e.into()))??;
     }
     let key = crate::media::store_document(state, bytes).await?;
     let txn = begin_write(&state.db).await?;

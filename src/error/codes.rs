@@ -103,6 +103,9 @@ codes! {
         WebhookTimestampStale(BAD_REQUEST) = "webhook_timestamp_stale",
         /// a Stripe webhook whose signature header or event cannot be read
         WebhookMalformed(BAD_REQUEST) = "webhook_malformed",
+        /// a NUL character (`\u0000`, `%00`) in the path, the query, a JSON body or a form
+        /// field: no text the server stores may contain one
+        InvalidCharacters(BAD_REQUEST) = "invalid_characters",
         /// another malformed request (any client error of the HTTP stack without a code of its
         /// own)
         BadRequest(BAD_REQUEST) = "bad_request",
@@ -186,6 +189,10 @@ codes! {
         /// the body is larger than `BANGFU_MAX_BODY_BYTES`, or an upload than its own limit
         /// (images and documents 10 MB, rosters 50 MB)
         PayloadTooLarge(PAYLOAD_TOO_LARGE) = "payload_too_large",
+        /// the request URL (path and query) is longer than 8 KiB
+        UriTooLong(URI_TOO_LONG) = "uri_too_long",
+        /// the request headers are larger than 16 KiB in all
+        HeadersTooLarge(REQUEST_HEADER_FIELDS_TOO_LARGE) = "headers_too_large",
         /// a JSON endpoint called without `Content-Type: application/json`
         UnsupportedMediaType(UNSUPPORTED_MEDIA_TYPE) = "unsupported_media_type",
         /// a static file requested with a `Range` outside it
@@ -328,6 +335,9 @@ codes! {
         RosterCsv = "roster_csv",
         /// a roster XLSX (or its sheet) that cannot be read
         RosterXlsx = "roster_xlsx",
+        /// a roster XLSX that would inflate beyond the limits (entries, uncompressed size,
+        /// cells): refused before it is read
+        RosterTooLarge = "roster_too_large",
         /// an address detail that is not 4-120 characters
         DetailLength = "detail_length",
         /// a reason that is not 2-500 characters
@@ -352,7 +362,8 @@ codes! {
         ImageUnsupportedFormat = "image_unsupported_format",
         /// an image with data after its end (a polyglot)
         ImageTrailingData = "image_trailing_data",
-        /// an image over 8000x8000 pixels (including decompression bombs)
+        /// an image wider or taller than 8000 pixels or over 40 megapixels (including
+        /// decompression bombs)
         ImageDimensionsTooLarge = "image_dimensions_too_large",
         /// an image that cannot be decoded (truncated or corrupt)
         ImageUndecodable = "image_undecodable",

@@ -66,8 +66,12 @@ pub async fn read_json<T: DeserializeOwned, S: Send + Sync>(
 /// Parses a JSON body already read into memory, with the same errors as [`AppJson`].
 ///
 /// # Errors
-/// 400 `malformed_json`, 422 `invalid_body` / `unknown_field`.
+/// 400 `malformed_json` / `invalid_characters` (a NUL in a string), 422 `invalid_body` /
+/// `unknown_field`.
 pub fn json_from_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    if super::text::json_has_nul(bytes) {
+        return Err(super::text::nul_refused("请求体"));
+    }
     let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, T>(deserializer) {
         Ok(value) => Ok(value),

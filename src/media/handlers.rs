@@ -31,12 +31,18 @@ pub async fn read_file_field(
             Err(e) => return Err(multipart_error(&e)),
         };
         let name = field.name().unwrap_or_default().to_owned();
+        if name.contains('\0') || field.file_name().is_some_and(|f| f.contains('\0')) {
+            return Err(crate::extract::nul_refused("表单"));
+        }
         if name == field_name {
             let filename = field.file_name().map(str::to_owned);
             let bytes = field.bytes().await.map_err(|e| multipart_error(&e))?;
             file = Some((bytes, filename));
         } else {
             let value = field.text().await.map_err(|e| multipart_error(&e))?;
+            if value.contains('\0') {
+                return Err(crate::extract::nul_refused("表单"));
+            }
             texts.push((name, value));
         }
     }

@@ -18,8 +18,12 @@ pub const SIZES: [u32; 3] = [240, 480, 960];
 pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
 /// Largest accepted width or height.
 pub const MAX_DIMENSION: u32 = 8000;
-/// Most memory a decoder may allocate.
-const MAX_ALLOC: u64 = 300 * 1024 * 1024;
+/// Most pixels in an accepted photo (40 megapixels: a current phone camera's largest mode is
+/// well under it).
+pub const MAX_PIXELS: u64 = 40_000_000;
+/// Most memory a decoder may allocate: a 40-megapixel RGBA image (8 bits a channel) and some
+/// room for the decoder's own buffers.
+const MAX_ALLOC: u64 = MAX_PIXELS * 4 + 32 * 1024 * 1024;
 /// JPEG quality of the fallback renditions.
 const JPEG_QUALITY: u8 = 82;
 
@@ -38,7 +42,7 @@ pub enum ImageError {
     /// Bytes after the end of the image: another file is hidden in it.
     #[error("data after the end of the image")]
     TrailingData,
-    /// Wider or taller than [`MAX_DIMENSION`].
+    /// Wider or taller than [`MAX_DIMENSION`], or more than [`MAX_PIXELS`].
     #[error("image dimensions too large")]
     TooManyPixels,
     /// The decoder gave up (truncated, corrupt) or would need too much memory.
@@ -116,7 +120,12 @@ pub fn process(bytes: &[u8]) -> Result<Processed, ImageError> {
         image::ImageError::Limits(_) => ImageError::TooManyPixels,
         other => ImageError::Undecodable(other.to_string()),
     })?;
-    if width == 0 || height == 0 || width > MAX_DIMENSION || height > MAX_DIMENSION {
+    if width == 0
+        || height == 0
+        || width > MAX_DIMENSION
+        || height > MAX_DIMENSION
+        || u64::from(width) * u64::from(height) > MAX_PIXELS
+    {
         return Err(ImageError::TooManyPixels);
     }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);

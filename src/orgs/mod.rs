@@ -4,6 +4,7 @@
 
 pub mod dto;
 mod handlers;
+pub mod parents;
 pub mod service;
 
 use utoipa_axum::router::OpenApiRouter;

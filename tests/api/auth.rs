@@ -537,3 +537,42 @@ async fn suspending_an_organisation_reaches_cached_sessions() {
         r.text
     );
 }
+
+/// The account is counted whichever identifier is typed: its phone does not give more
+/// guesses than its login name.
+#[tokio::test]
+async fn login_rate_limit_counts_the_account_whatever_identifier_is_typed() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::spawn_with(TestOptions {
+        configure: Box::new(|c| {
+            c.login_max_per_account = 3;
+            c.login_window_secs = 60;
+        }),
+        ..TestOptions::default()
+    })
+    .await;
+    app.db()
+        .execute_unprepared("UPDATE users SET phone = '13912345678' WHERE username = 'buyer'")
+        .await
+        .expect("phone");
+    for login in ["buyer", "13912345678", " BUYER "] {
+        app.post(
+            "/api/auth/login",
+            json!({"login": login, "password": "wrong-guess"}),
+            &Auth::None,
+        )
+        .await
+        .expect_error(StatusCode::UNAUTHORIZED, "invalid_credentials");
+    }
+    for login in ["13912345678", "buyer"] {
+        app.post(
+            "/api/auth/login",
+            json!({"login": login, "password": "bangfu-demo"}),
+            &Auth::None,
+        )
+        .await
+        .expect_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    }
+    // Another account is not affected.
+    app.login("approver").await;
+}

@@ -10,6 +10,7 @@ mod commerce;
 mod fixtures;
 mod helpers;
 mod idempotency;
+mod input_limits;
 mod jobs;
 mod media;
 mod media_s3;

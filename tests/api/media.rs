@@ -384,3 +384,41 @@ async fn members_photos_never_become_catalogue_images() {
         .await
         .expect(StatusCode::CREATED);
 }
+
+/// A complete 8000x8000 PNG (about 64 megapixels of zeros, compressed to little) is refused
+/// from its header, before any pixel is decoded.
+#[tokio::test]
+async fn photos_over_forty_megapixels_are_refused_quickly() {
+    let app = TestApp::spawn().await;
+    let s = app.login("supplier").await;
+    let (w, h) = (8000u32, 8000u32);
+    let mut out = std::io::Cursor::new(Vec::new());
+    {
+        let mut enc = png::Encoder::new(&mut out, w, h);
+        enc.set_color(png::ColorType::Grayscale);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut writer = enc.write_header().expect("header");
+        writer
+            .write_image_data(&vec![0u8; (w * h) as usize])
+            .expect("pixels");
+    }
+    let bytes = out.into_inner();
+    assert!(bytes.len() < 10 * 1024 * 1024, "{} bytes", bytes.len());
+    let started = std::time::Instant::now();
+    let r = app
+        .multipart(
+            "/api/media/images",
+            &[],
+            Some(("file", "big.png", &bytes)),
+            &s.bearer(),
+        )
+        .await;
+    let took = started.elapsed();
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(
+        r.body["error"]["details"]["fields"]["file"][0]["code"], "image_dimensions_too_large",
+        "{}",
+        r.text
+    );
+    assert!(took < std::time::Duration::from_secs(1), "took {took:?}");
+}

@@ -273,3 +273,76 @@ async fn members_verify_with_member_number_and_phone() {
     .await
     .expect(StatusCode::FORBIDDEN);
 }
+
+/// A zip whose one sheet inflates from about 1 MB to 1 GB.
+fn xlsx_bomb() -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(9))
+        .large_file(true);
+    zip.start_file("[Content_Types].xml", options)
+        .expect("entry");
+    zip.write_all(b"<?xml version=\"1.0\"?><Types/>")
+        .expect("write");
+    zip.start_file("xl/worksheets/sheet1.xml", options)
+        .expect("entry");
+    let chunk = vec![b' '; 1024 * 1024];
+    for _ in 0..1024 {
+        zip.write_all(&chunk).expect("write");
+    }
+    zip.finish().expect("zip").into_inner()
+}
+
+#[tokio::test]
+async fn xlsx_bombs_are_refused_at_upload() {
+    let app = TestApp::spawn().await;
+    let admin = app.login("union_admin").await;
+    let union = admin.org_with("union_admin");
+    let bomb = xlsx_bomb();
+    assert!(bomb.len() < 2 * 1024 * 1024, "{} bytes", bomb.len());
+    let imports = app.count("roster_imports").await;
+    let started = std::time::Instant::now();
+    let r = app
+        .multipart(
+            &format!("/api/unions/{union}/roster/imports"),
+            &[("dry_run", "true")],
+            Some(("file", "bomb.xlsx", &bomb)),
+            &admin.bearer(),
+        )
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        r.body["error"]["details"]["fields"]["file"][0]["code"], "roster_too_large",
+        "{}",
+        r.text
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(app.count("roster_imports").await, imports, "nothing queued");
+
+    // Two cells far apart: a dense sheet of billions of cells if read as one range.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["会员号", "姓名", "手机号", "工作单位"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).expect("header");
+    }
+    sheet.write_string(1_048_575, 16_383, "far").expect("far");
+    sheet.write_string(1_048_575, 3, "far").expect("far");
+    let sparse = book.save_to_buffer().expect("xlsx");
+    let r = app
+        .multipart(
+            &format!("/api/unions/{union}/roster/imports"),
+            &[("dry_run", "true")],
+            Some(("file", "sparse.xlsx", &sparse)),
+            &admin.bearer(),
+        )
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        r.body["error"]["details"]["fields"]["file"][0]["code"], "roster_too_large",
+        "{}",
+        r.text
+    );
+    assert_eq!(app.count("roster_imports").await, imports, "nothing queued");
+}

@@ -426,4 +426,145 @@ if (setupProblem) {
     }
   })
 
+
+  // ---- 4. the supplier's refunds: what the member paid and gets back --------------------------
+  test('supplier refunds show what was paid and what is refunded, not the list price', async () => {
+    const { context, page, problems } = await newPage()
+    try {
+      await login(page, 'supplier05', 'supplier_admin')
+      const expected = await page.evaluate(async () => {
+        const me = await (await fetch('/api/me')).json()
+        const org = me.roles.find((g) => g.role === 'supplier_admin').org.id
+        const list = await (await fetch(`/api/suppliers/${org}/refunds?status=requested`)).json()
+        const out = []
+        for (const r of list.items) {
+          const order = await (await fetch(`/api/orders/${r.order_id}`)).json()
+          let paid = 0
+          let refund = 0
+          for (const l of r.lines) {
+            const line = order.lines.find((x) => x.id === l.line_id)
+            const share = (done, k) => {
+              const at = (u) => Math.trunc(((line.line_total_fen - line.discount_fen) * Math.min(u, line.quantity)) / line.quantity)
+              return at(done + k) - at(done)
+            }
+            paid += share(0, l.quantity)
+            refund += share(line.refunded_qty, l.quantity)
+            out.push({ orderNo: order.order_no, unitPrice: line.unit_price_fen, discount: line.discount_fen })
+          }
+          out[out.length - 1].paid = paid
+          out[out.length - 1].refund = refund
+        }
+        return out
+      })
+      assert.ok(expected.length >= 1, 'the refund asked in the commerce test')
+      const withCoupon = expected.find((e) => e.discount > 0)
+      assert.ok(withCoupon, `a refunded line bought with the coupon: ${JSON.stringify(expected)}`)
+      await page.goto('/supplier/refunds')
+      const row = page.getByTestId('supplier-refunds-table').locator('.el-table__row', { hasText: withCoupon.orderNo }).first()
+      await row.waitFor({ state: 'visible' })
+      const yuan = (fen) => `¥${(fen / 100).toFixed(2)}`
+      assert.match(await row.getByTestId('refund-paid').innerText(), new RegExp(`实付 ${yuan(withCoupon.paid).replace('.', '\\.')}`))
+      assert.match(await row.getByTestId('refund-amount').innerText(), new RegExp(`应退 ${yuan(withCoupon.refund).replace('.', '\\.')}`))
+      assert.ok(withCoupon.paid < withCoupon.unitPrice, 'the coupon made the paid amount smaller than the list price')
+      assert.doesNotMatch(await row.innerText(), new RegExp(`（${yuan(withCoupon.unitPrice).replace('.', '\\.')}）`), 'the list price is not shown as what was paid')
+      // the approval dialog says what goes back
+      await row.locator('[data-testid^="refund-approve-"]').click()
+      assert.match(await page.getByTestId('refund-dialog-amount').innerText(), new RegExp(yuan(withCoupon.refund).replace('.', '\\.')))
+      assert.deepEqual(problems, [])
+    } finally {
+      await context.close()
+    }
+  })
+
+  // ---- 5. the refund form: kind, preset reasons, one unit to start, the amount ---------------
+  test('refund form: preset reasons, refund only or return, one unit and a preview of the amount', async () => {
+    const { context, page, problems } = await newPage({ mobile: true })
+    try {
+      await login(page, 'member')
+      const order = await page.evaluate(async () => {
+        const orders = await (await fetch('/api/me/orders')).json()
+        const o = orders.items.find((x) => ['paid', 'shipped', 'delivered'].includes(x.status) && x.lines.some((l) => l.quantity > l.refunded_qty))
+        return o ? (await fetch(`/api/orders/${o.id}`)).json() : null
+      })
+      assert.ok(order, 'a paid order of the demo member (the commerce test)')
+      await page.goto(`/m/orders/${order.id}/refund`)
+      const line = page.getByTestId('refund-line').first()
+      await line.waitFor({ state: 'visible' })
+      assert.equal(await line.locator('.van-stepper input').inputValue(), '1', 'one unit to start')
+      const l = order.lines.find((x) => x.quantity > x.refunded_qty)
+      const at = (u) => Math.trunc(((l.line_total_fen - l.discount_fen) * Math.min(u, l.quantity)) / l.quantity)
+      const fen = at(l.refunded_qty + 1) - at(l.refunded_qty)
+      assert.equal(await page.getByTestId('refund-preview').innerText(), `预计退款 ¥${(fen / 100).toFixed(2)}`)
+      for (const r of ['质量问题', '少件/错发', '未收到货']) await page.getByTestId('refund-presets').getByText(r).waitFor({ state: 'visible' })
+      await page.getByTestId('refund-kind').getByText('退货退款').click()
+      await page.getByTestId('refund-preset-missing_wrong').click()
+      assert.equal(await page.getByTestId('refund-preset-missing_wrong').getAttribute('aria-checked'), 'true')
+      // a preset reason is enough; the details are optional
+      const sent = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith(`/api/orders/${order.id}/refunds`))
+      await page.getByTestId('refund-submit').click()
+      const body = (await sent).postDataJSON()
+      assert.equal(body.reason, '【退货退款】少件/错发')
+      assert.deepEqual(body.lines, [{ line_id: l.id, quantity: 1 }])
+      await toast(page).filter({ hasText: '退款申请已提交' }).waitFor({ state: 'visible' })
+      assert.deepEqual(problems, [])
+    } finally {
+      await context.close()
+    }
+  })
+
+  // ---- 6. small ones ---------------------------------------------------------------------------
+  test('the product description names the county, not its code', async () => {
+    const { context, page, problems } = await newPage({ mobile: true })
+    try {
+      await page.goto(`/shop/search?q=${encodeURIComponent(MANGO)}`)
+      await page.locator('[data-testid="product-card"]', { hasText: MANGO }).first().click()
+      const text = await page.getByTestId('product-description').innerText()
+      assert.match(text, /产自广西百色田阳区/)
+      assert.doesNotMatch(text, /\d{6}/)
+      assert.deepEqual(problems, [])
+    } finally {
+      await context.close()
+    }
+  })
+
+  test('the description editor says its formatting buttons are above', async () => {
+    const { context, page, problems } = await newPage()
+    try {
+      await login(page, 'supplier05', 'supplier_admin')
+      await page.goto('/supplier/products/new')
+      const hint = page.getByTestId('description-hint')
+      await hint.waitFor({ state: 'visible' })
+      assert.match(await hint.innerText(), /上方/)
+      assert.doesNotMatch(await hint.innerText(), /下方/)
+      const tools = await page.locator('.desc-tools').boundingBox()
+      const area = await page.getByTestId('product-description').boundingBox()
+      assert.ok(tools.y + tools.height <= area.y + 1, 'the buttons are above the text')
+      assert.deepEqual(problems, [])
+    } finally {
+      await context.close()
+    }
+  })
+
+  test('an error toast of the checkout does not follow the member to the next page', async () => {
+    const { context, page, problems } = await newPage({ mobile: true })
+    try {
+      await login(page, 'member')
+      await fillCart(page, [MANGO], 1)
+      await page.goto('/m/cart')
+      await page.getByTestId('cart-checkout').locator('button').click()
+      await page.waitForURL((u) => u.pathname === '/m/checkout')
+      await page.getByTestId('checkout-group').first().waitFor({ state: 'visible' })
+      await page.getByTestId('address-recipient').locator('input').fill('')
+      await page.getByTestId('checkout-submit').locator('button').click()
+      const error = page.locator('.van-toast--fail')
+      await error.waitFor({ state: 'visible' })
+      await page.goBack()
+      await page.waitForURL((u) => u.pathname === '/m/cart')
+      await error.waitFor({ state: 'hidden', timeout: 1000 })
+      assert.deepEqual(problems, [])
+    } finally {
+      await context.close()
+    }
+  })
+
 }

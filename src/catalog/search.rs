@@ -170,6 +170,40 @@ pub fn pinyin_tokens(text: &str) -> Vec<String> {
     out
 }
 
+/// Full pinyin of every run of one to four Chinese characters within each word of a text:
+/// 芒果干 -> `mang guo gan mangguo guogan mangguogan`, so that `mangguo` finds 芒果干 as 芒果 does
+/// (the Chinese query matches runs of characters too). Initials are left to [`pinyin_tokens`]:
+/// those of short runs would match far too much.
+#[must_use]
+pub fn pinyin_grams(text: &str) -> Vec<String> {
+    const LONGEST: usize = 4;
+    let mut out = Vec::new();
+    for word in words(text) {
+        // runs of characters that have a pinyin (digits and Latin letters break a run)
+        let mut runs: Vec<Vec<&'static str>> = vec![Vec::new()];
+        for p in word.as_str().to_pinyin() {
+            match p {
+                Some(p) => {
+                    if let Some(run) = runs.last_mut() {
+                        run.push(p.plain());
+                    }
+                }
+                None => runs.push(Vec::new()),
+            }
+        }
+        for run in runs.iter().filter(|r| !r.is_empty()) {
+            for start in 0..run.len() {
+                for end in start + 1..=run.len().min(start + LONGEST) {
+                    out.push(run[start..end].concat());
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// The composite sort key: the value in the high bits, the id in the low ones, so that keys
 /// are unique and keyset pagination never skips or repeats a product.
 fn key(value: i64, id: i64) -> i64 {
@@ -280,6 +314,9 @@ impl SearchIndex {
         for c in &category_names {
             py.extend(pinyin_tokens(c));
         }
+        // whatever a Chinese query matches (runs of the name, words of the other text), in pinyin
+        py.extend(pinyin_grams(&p.name));
+        py.extend(pinyin_grams(&text));
         doc.add_text(f.py, py.join(" "));
         let cat_path: Vec<String> = categories.iter().map(|c| c.id.to_string()).collect();
         if !cat_path.is_empty() {
@@ -766,6 +803,21 @@ mod tests {
         for want in ["mangguo", "mg", "baisemangguo", "bsmg"] {
             assert!(t.contains(&want.to_owned()), "{want} in {t:?}");
         }
+    }
+
+    #[test]
+    fn pinyin_grams_cover_runs_within_words() {
+        let g = pinyin_grams("芒果干");
+        for w in ["mang", "mangguo", "guogan", "mangguogan"] {
+            assert!(g.contains(&w.to_owned()), "{w} in {g:?}");
+        }
+        // no run across a non-Chinese character, none longer than four characters
+        let g = pinyin_grams("5斤装 百色芒果田阳香芒");
+        assert!(
+            g.iter().all(|w| !w.chars().any(|c| c.is_ascii_digit())),
+            "{g:?}"
+        );
+        assert!(!g.contains(&"baisemangguotian".to_owned()), "{g:?}");
     }
 
     #[test]

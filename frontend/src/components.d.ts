@@ -80,6 +80,7 @@ declare module 'vue' {
     StatusTag: typeof import('./components/catalog/StatusTag.vue')['default']
     StockDialog: typeof import('./components/catalog/StockDialog.vue')['default']
     TierEditorDialog: typeof import('./components/catalog/TierEditorDialog.vue')['default']
+    TodoCounts: typeof import('./components/TodoCounts.vue')['default']
     TraceInfo: typeof import('./components/shop/TraceInfo.vue')['default']
     VanActionBar: typeof import('vant/es')['ActionBar']
     VanActionBarButton: typeof import('vant/es')['ActionBarButton']

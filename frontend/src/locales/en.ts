@@ -173,6 +173,14 @@ const en: MessageSchema = {
     shopping: 'Shopping',
   },
   home: {
+    todo: {
+      title: 'To do',
+      toShip: 'Orders to ship',
+      refunds: 'Refunds to decide',
+      suppliers: 'Suppliers to review',
+      products: 'Products to review',
+      certificates: 'Certificates to review',
+    },
     operator: 'Operations desk',
     union_admin: 'Union overview',
     unit_admin: 'Unit overview',

@@ -172,6 +172,14 @@ const zhCN = {
     shopping: '购物',
   },
   home: {
+    todo: {
+      title: '待办',
+      toShip: '待发货订单',
+      refunds: '待处理退款',
+      suppliers: '待审核供应商',
+      products: '待审核商品',
+      certificates: '待审核资质',
+    },
     operator: '运营工作台',
     union_admin: '工会概览',
     unit_admin: '单位概览',

@@ -599,4 +599,29 @@ if (setupProblem) {
     }
   })
 
+
+  // ---- claim center: a claimed bar per drop, 去使用 after claiming ------------------------------
+  test('claim center: each drop shows how much is claimed; a held coupon leads to its products', async () => {
+    const { context, page, problems } = await newPage({ mobile: true })
+    try {
+      await login(page, 'member')
+      await page.goto('/m/coupons')
+      const cards = page.getByTestId('claim-card')
+      await cards.first().waitFor({ state: 'visible' })
+      const n = await cards.count()
+      for (let i = 0; i < n; i++) {
+        assert.match(await cards.nth(i).getByTestId('claim-progress').innerText(), /已抢 \d{1,3}%/)
+      }
+      // the commerce test claimed the union's coupon: 去使用 opens the shop on what it applies to
+      const held = page.locator('[data-testid="claim-card"]', { has: page.getByTestId('claim-use') }).first()
+      await held.waitFor({ state: 'visible' })
+      await held.getByTestId('claim-use').click()
+      await page.waitForURL((u) => u.pathname.startsWith('/shop'))
+      await page.getByTestId('product-card').first().waitFor({ state: 'visible' })
+      assert.deepEqual(problems, [])
+    } finally {
+      await context.close()
+    }
+  })
+
 }

@@ -657,6 +657,8 @@ const en: MessageSchema = {
     openInShop: 'View in shop',
   },
   claim: {
+    claimedPercent: '{n}% claimed',
+    use: 'Use it',
     title: 'Coupon center',
     myCoupons: 'My coupons',
     needMembership: 'Verify your union membership to claim union assistance coupons',

@@ -656,6 +656,8 @@ const zhCN = {
     openInShop: '在商城中查看',
   },
   claim: {
+    claimedPercent: '已抢 {n}%',
+    use: '去使用',
     title: '领券中心',
     myCoupons: '我的券包',
     needMembership: '完成会员认证后即可领取工会消费帮扶券',

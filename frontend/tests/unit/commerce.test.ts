@@ -4,7 +4,7 @@ import type { Quote } from '@/api/types'
 import { emptyAddress, normalizePhone, toShippingAddress, validateAddress } from '@/commerce/address'
 import { campaignToForm, emptyCampaignForm, formToInput, minimumBudgetFen, ratioPercent } from '@/commerce/campaignForm'
 import { cartTotalFen, groupBySupplier, initialCouponId, lineTotalFen, quoteBreakdown, requoteAfter, sumFen } from '@/commerce/checkout'
-import { claimButton, claimOutcome } from '@/commerce/claim'
+import { claimButton, claimedPercent, claimOutcome, scopeLink } from '@/commerce/claim'
 import { countdownParts, formatCountdown, formatHms, msUntil, serverOffsetMs } from '@/commerce/countdown'
 import { newIdempotencyKey, withIdempotentRetry } from '@/commerce/idempotency'
 import { canReceive, canRequestRefund, refundLineFen, refundPreviewFen, refundSelection, refundableQty, unitShareFen } from '@/commerce/orders'
@@ -279,5 +279,23 @@ describe('refund amounts: what was paid, not the list price', () => {
     expect(refundLineFen(lines[0]!, 1)).toBe(5900)
     expect(refundPreviewFen([{ line_id: 1, quantity: 1 }, { line_id: 2, quantity: 1 }], lines)).toBe(5900 + 2990)
     expect(refundPreviewFen([{ line_id: 9, quantity: 1 }], lines)).toBe(0)
+  })
+})
+
+describe('claim center: the claimed bar and where 去使用 leads', () => {
+  const scope = { categories: [] as number[], regions: [] as string[], suppliers: [] as number[], zones: [] as string[] }
+  const drop = (remaining: number, daily: number) => ({ remaining, campaign: { claim_mode: 'drop', daily_quantity: daily, total_quantity: 10000, scope } })
+  it('counts the day of a drop, the whole of a direct campaign', () => {
+    expect(claimedPercent(drop(750, 1000))).toBe(25)
+    expect(claimedPercent(drop(0, 1000))).toBe(100)
+    expect(claimedPercent(drop(1200, 1000))).toBe(0) // rollover: more left than a day's drop
+    expect(claimedPercent(drop(5, 0))).toBe(0)
+    expect(claimedPercent({ remaining: 1, campaign: { claim_mode: 'direct', total_quantity: 3, scope } })).toBe(66)
+  })
+  it('leads to the products the coupon applies to', () => {
+    expect(scopeLink(scope)).toEqual({ path: '/shop/search' })
+    expect(scopeLink({ ...scope, zones: ['guangxi'] })).toEqual({ path: '/shop/z/guangxi' })
+    expect(scopeLink({ ...scope, categories: [3], regions: ['451003'] })).toEqual({ path: '/shop/search', query: { category: '3', region: '451003' } })
+    expect(scopeLink({ ...scope, categories: [3, 4] })).toEqual({ path: '/shop/search' })
   })
 })

@@ -53,12 +53,29 @@ async function newPage({ mobile = false, care = false, locale = 'zh-CN' } = {}) 
   return { context, page, problems }
 }
 
+// One API login per demo user for the whole file, its session cookie reused by every test: the
+// server limits logins per address (BANGFU_LOGIN_MAX_PER_IP), and the other browser tests log in
+// too.
+const sessions = new Map()
 async function login(page, name, role = null) {
-  await page.goto('/login')
-  await page.locator('input[name="login"]').fill(name)
-  await page.locator('input[name="password"]').fill(PASSWORD)
-  await page.getByTestId('login-submit').click()
-  await page.waitForURL((u) => u.pathname !== '/login')
+  let cookies = sessions.get(name)
+  if (!cookies) {
+    const res = await fetch(`${BASE_URL}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ login: name, password: PASSWORD }),
+    })
+    assert.equal(res.status, 200, `login ${name}`)
+    cookies = res.headers.getSetCookie().map((c) => {
+      const [pair] = c.split(';')
+      const at = pair.indexOf('=')
+      return { name: pair.slice(0, at).trim(), value: pair.slice(at + 1).trim(), url: BASE_URL }
+    })
+    sessions.set(name, cookies)
+  }
+  await page.context().addCookies(cookies)
+  await page.goto('/')
+  await page.waitForURL((u) => u.pathname !== '/' && u.pathname !== '/login')
   if (new URL(page.url()).pathname === '/choose-role') {
     await page.locator(role ? `[data-testid^="pick-${role}-"]` : '[data-testid^="pick-"]').first().click()
     await page.waitForURL((u) => u.pathname !== '/choose-role')

@@ -338,7 +338,9 @@ if (setupProblem) {
       await page.goto(`/m/orders/${order.id}`)
       await page.getByTestId('request-refund').click()
       await page.waitForURL((u) => u.pathname === `/m/orders/${order.id}/refund`)
-      await page.getByTestId('refund-line').first().locator('.van-stepper__plus').click()
+      // one unit is picked from the start, and the preview says what comes back
+      assert.equal(await page.getByTestId('refund-line').first().locator('.van-stepper input').inputValue(), '1')
+      assert.match(await page.getByTestId('refund-preview').innerText(), /¥\d/)
       await page.getByTestId('refund-reason').locator('textarea').fill('有一箱在运输中压坏了')
       const input = page.getByTestId('refund-photos').locator('input[type="file"]')
       // not an image: refused before sending, nothing added

@@ -170,6 +170,7 @@ function registerTests() {
     try {
       await submitLogin(page, 'operator', PASSWORD)
       await page.waitForURL((u) => u.pathname === '/admin')
+      await page.waitForLoadState('networkidle') // the home's own requests (its to-do counts) are done
       await context.clearCookies() // as if the session expired
       await page.getByTestId('nav-/admin/audit').click() // the page's API call now gets 401
       await page.waitForURL((u) => u.pathname === '/login')

@@ -170,6 +170,49 @@ pub fn pinyin_tokens(text: &str) -> Vec<String> {
     out
 }
 
+/// Full pinyin of every run of one to four Chinese characters of a text: 百色芒果 -> `bai se
+/// mang guo baise semang mangguo baisemang semangguo baisemangguo`, so that `mangguo` finds
+/// what 芒果 finds as a run of characters of a name. Digits, Latin letters, spaces and
+/// punctuation end a run. Initials are left to [`pinyin_tokens`]: those of short runs would
+/// match far too much.
+#[must_use]
+pub fn pinyin_grams(text: &str) -> Vec<String> {
+    const LONGEST: usize = 4;
+    let mut runs: Vec<Vec<&'static str>> = vec![Vec::new()];
+    for p in text.to_pinyin() {
+        match p {
+            Some(p) => {
+                if let Some(run) = runs.last_mut() {
+                    run.push(p.plain());
+                }
+            }
+            None => runs.push(Vec::new()),
+        }
+    }
+    let mut out = Vec::new();
+    for run in runs.iter().filter(|r| !r.is_empty()) {
+        for start in 0..run.len() {
+            for end in start + 1..=run.len().min(start + LONGEST) {
+                out.push(run[start..end].concat());
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// [`pinyin_grams`] of each word of a text as jieba cuts it: `mangguo` finds a description
+/// that a Chinese 芒果 finds (a word of it), without runs across words that no Chinese query
+/// would match there.
+#[must_use]
+pub fn pinyin_word_grams(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = words(text).iter().flat_map(|w| pinyin_grams(w)).collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// The composite sort key: the value in the high bits, the id in the low ones, so that keys
 /// are unique and keyset pagination never skips or repeats a product.
 fn key(value: i64, id: i64) -> i64 {
@@ -280,6 +323,9 @@ impl SearchIndex {
         for c in &category_names {
             py.extend(pinyin_tokens(c));
         }
+        // whatever a Chinese query matches (runs of the name, words of the other text), in pinyin
+        py.extend(pinyin_grams(&p.name));
+        py.extend(pinyin_word_grams(&text));
         doc.add_text(f.py, py.join(" "));
         let cat_path: Vec<String> = categories.iter().map(|c| c.id.to_string()).collect();
         if !cat_path.is_empty() {
@@ -766,6 +812,32 @@ mod tests {
         for want in ["mangguo", "mg", "baisemangguo", "bsmg"] {
             assert!(t.contains(&want.to_owned()), "{want} in {t:?}");
         }
+    }
+
+    #[test]
+    fn pinyin_grams_cover_runs_of_characters() {
+        let g = pinyin_grams("百色芒果（田阳香芒）");
+        for w in [
+            "mang",
+            "mangguo",
+            "semang",
+            "baisemangguo",
+            "tianyang",
+            "xiangmang",
+        ] {
+            assert!(g.contains(&w.to_owned()), "{w} in {g:?}");
+        }
+        // no run across punctuation or digits, none longer than four characters
+        assert!(!g.contains(&"guotian".to_owned()), "{g:?}");
+        assert!(!g.contains(&"baisemangguotian".to_owned()), "{g:?}");
+        let g = pinyin_grams("5斤装");
+        assert!(
+            g.iter().all(|w| w.chars().all(|c| c.is_ascii_lowercase())),
+            "{g:?}"
+        );
+        // in other text, runs stay within a word
+        let g = pinyin_word_grams("兴国县赣南脐橙贸易有限公司");
+        assert!(g.contains(&"qicheng".to_owned()), "{g:?}");
     }
 
     #[test]

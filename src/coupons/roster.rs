@@ -129,7 +129,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, AppError> {
         return Err(FieldErrors::single(
             "file",
             FieldCode::RosterColumns,
-            "表头须包含：会员号、姓名、手机号、工作单位（人群可选）/ header needs member_no, name, phone, work_unit (segment optional)",
+            "表头须包含：会员号、姓名、手机号、工作单位（人群可选） / the header needs the columns member number, name, phone and work unit (segment optional)",
         ));
     };
     let i_seg = index("segment");
@@ -807,5 +807,20 @@ mod tests {
     fn missing_columns_are_refused() {
         assert!(parse("name,phone\n张三,13800001111\n".as_bytes()).is_err());
         assert!(parse(b"\xff\xfe\x00garbage").is_err());
+    }
+
+    #[test]
+    fn a_bad_header_is_explained_in_chinese_then_in_english_without_codes() {
+        let err = parse("name,phone\n张三,13800001111\n".as_bytes()).err();
+        let text = format!("{err:?}");
+        assert!(
+            text.contains(
+                "表头须包含：会员号、姓名、手机号、工作单位（人群可选） / the header needs"
+            ),
+            "{text}"
+        );
+        for code in ["member_no", "work_unit"] {
+            assert!(!text.contains(code), "{text}");
+        }
     }
 }

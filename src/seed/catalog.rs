@@ -15,7 +15,7 @@ use sea_orm::{
 use crate::catalog::model::{ProductStatus, Storage, ZoneRule};
 use crate::entities::{
     categories, certificates, media, organizations, product_images, product_skus, products,
-    sku_price_tiers, supplier_profiles, zones,
+    regions, sku_price_tiers, supplier_profiles, zones,
 };
 use crate::media::Media;
 use crate::suppliers::model::{CertKind, CertStatus, SupplierStatus};
@@ -597,7 +597,7 @@ pub async fn seed(
             subtitle: Set(Some((*subtitle).to_owned())),
             description_html: Set(format!(
                 "<p>{name}：{subtitle}。产自{}，由{}供应。</p><p>演示商品，仅供体验。</p>",
-                org.region_code.clone().unwrap_or_default(),
+                place_name(conn, org.region_code.as_deref()).await?,
                 org.name
             )),
             storage: Set(*storage),
@@ -901,4 +901,58 @@ async fn demo_campaigns(
         .await?;
     }
     Ok(())
+}
+
+/// A county as a shopper says it: "广西百色田阳区" for 451003 (the province and city without
+/// their administrative suffixes), or the code itself when the region is unknown.
+async fn place_name(conn: &impl ConnectionTrait, code: Option<&str>) -> anyhow::Result<String> {
+    let Some(code) = code else {
+        return Ok(String::new());
+    };
+    let Some(region) = regions::Entity::find_by_id(code.to_owned())
+        .one(conn)
+        .await?
+    else {
+        return Ok(code.to_owned());
+    };
+    let path = crate::regions::service::path_of(conn, &region).await?;
+    Ok(short_place(&path))
+}
+
+/// Joins a region path, dropping the suffixes of all but its last part.
+fn short_place(path: &[String]) -> String {
+    let last = path.len().saturating_sub(1);
+    path.iter()
+        .enumerate()
+        .map(|(i, name)| {
+            if i == last {
+                return name.as_str();
+            }
+            [
+                "壮族自治区",
+                "回族自治区",
+                "维吾尔自治区",
+                "自治区",
+                "省",
+                "市",
+            ]
+            .iter()
+            .find_map(|suffix| name.strip_suffix(suffix).filter(|s| !s.is_empty()))
+            .unwrap_or(name.as_str())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod place_tests {
+    use super::short_place;
+
+    #[test]
+    fn a_county_reads_as_a_place() {
+        let path = ["广西壮族自治区", "百色市", "田阳区"].map(String::from);
+        assert_eq!(short_place(&path), "广西百色田阳区");
+        let path = ["江西省", "赣州市", "信丰县"].map(String::from);
+        assert_eq!(short_place(&path), "江西赣州信丰县");
+        assert_eq!(short_place(&[]), "");
+    }
 }

@@ -64,8 +64,15 @@ async fn chinese_pinyin_and_initials() {
         "a single character finds words containing it: {:?}",
         names(&r.body)
     );
+    // pinyin finds what the Chinese finds (脐橙 also in a producer's name)
+    let by_chinese = search("脐橙").await;
     let r = search("qicheng").await;
-    assert_eq!(r.body["total"], 2, "{:?}", names(&r.body));
+    assert_eq!(
+        r.body["total"],
+        by_chinese.body["total"],
+        "{:?}",
+        names(&r.body)
+    );
     let r = search("赣州").await;
     assert!(
         names(&r.body).iter().any(|n| n.contains("赣南脐橙")),
@@ -79,6 +86,31 @@ async fn chinese_pinyin_and_initials() {
     app.get(&format!("/api/products?q={}", "x".repeat(200)), &Auth::None)
         .await
         .expect_error(StatusCode::BAD_REQUEST, "invalid_query");
+}
+
+/// A pinyin query finds what the same query in Chinese finds: 芒果 in a longer word (芒果干),
+/// in the subtitle or the description, not only a whole word of the name.
+#[tokio::test]
+async fn pinyin_finds_what_chinese_finds() {
+    let app = TestApp::spawn().await;
+    let all = |q: String| {
+        let app = &app;
+        async move {
+            let path = format!("/api/products?q={}&limit=100", enc(&q));
+            let r = app.get(&path, &Auth::None).await.expect(StatusCode::OK);
+            names(&r.body).into_iter().collect::<BTreeSet<String>>()
+        }
+    };
+    for (pinyin, chinese) in [("mangguo", "芒果"), ("qicheng", "脐橙"), ("cha", "茶")] {
+        let by_chinese = all(chinese.to_owned()).await;
+        let by_pinyin = all(pinyin.to_owned()).await;
+        assert!(!by_chinese.is_empty(), "{chinese} finds something");
+        assert!(
+            by_chinese.is_subset(&by_pinyin),
+            "{pinyin} misses {:?} that {chinese} finds",
+            by_chinese.difference(&by_pinyin).collect::<Vec<_>>()
+        );
+    }
 }
 
 #[tokio::test]

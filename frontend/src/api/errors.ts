@@ -113,7 +113,7 @@ function localeOf(tr: Translator): string | undefined {
  * matches the language (Chinese unless the language is English); other text is left alone.
  */
 export function localizeServerText(text: string, locale: string | undefined): string {
-  const parts = text.split(' / ')
+  const parts = text.split(/ ?\/ (?=\S)/)
   if (parts.length !== 2) return text
   const [zh, en] = parts as [string, string]
   if (!/[\u3400-\u9fff]/.test(zh)) return text // not the bilingual pattern

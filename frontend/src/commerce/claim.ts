@@ -61,3 +61,32 @@ export function claimOutcome(error: unknown | null): ClaimOutcome {
   if (e.code === 'network_error') return { kind: 'retry', key: 'claim.outcome.network' }
   return { kind: 'error', key: '' } // the caller shows describeError(e)
 }
+
+type ClaimableLike = {
+  remaining: number
+  campaign: { claim_mode: string; daily_quantity?: number | null; total_quantity: number; scope: { categories?: number[]; regions?: string[]; suppliers?: number[]; zones?: string[] } }
+}
+
+/** How much of today's drop (or of a direct campaign) is claimed, 0-100, whole percent. */
+export function claimedPercent(c: ClaimableLike): number {
+  const whole = c.campaign.claim_mode === 'drop' ? (c.campaign.daily_quantity ?? 0) : c.campaign.total_quantity
+  if (whole <= 0) return 0
+  const claimed = Math.max(0, whole - c.remaining)
+  return Math.min(100, Math.floor((claimed * 100) / whole))
+}
+
+/**
+ * Where 去使用 leads: the products the coupon applies to. A zone's page for a zone; else the
+ * search with the one category or region of the scope (several are shown all: the search
+ * takes one of each); else the whole shop.
+ */
+export function scopeLink(scope: ClaimableLike['campaign']['scope']): { path: string; query?: Record<string, string> } {
+  const zones = scope.zones ?? []
+  const categories = scope.categories ?? []
+  const regions = scope.regions ?? []
+  if (zones.length === 1) return { path: `/shop/z/${zones[0]}` }
+  const query: Record<string, string> = {}
+  if (categories.length === 1) query.category = String(categories[0])
+  if (regions.length === 1) query.region = regions[0]!
+  return Object.keys(query).length ? { path: '/shop/search', query } : { path: '/shop/search' }
+}

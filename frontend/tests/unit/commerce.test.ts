@@ -4,10 +4,10 @@ import type { Quote } from '@/api/types'
 import { emptyAddress, normalizePhone, toShippingAddress, validateAddress } from '@/commerce/address'
 import { campaignToForm, emptyCampaignForm, formToInput, minimumBudgetFen, ratioPercent } from '@/commerce/campaignForm'
 import { cartTotalFen, groupBySupplier, initialCouponId, lineTotalFen, quoteBreakdown, requoteAfter, sumFen } from '@/commerce/checkout'
-import { claimButton, claimOutcome } from '@/commerce/claim'
+import { claimButton, claimedPercent, claimOutcome, scopeLink } from '@/commerce/claim'
 import { countdownParts, formatCountdown, formatHms, msUntil, serverOffsetMs } from '@/commerce/countdown'
 import { newIdempotencyKey, withIdempotentRetry } from '@/commerce/idempotency'
-import { canReceive, canRequestRefund, refundSelection, refundableQty } from '@/commerce/orders'
+import { canReceive, canRequestRefund, refundLineFen, refundPreviewFen, refundSelection, refundableQty, unitShareFen } from '@/commerce/orders'
 
 const envelope = (code: string, message = '') => ({ error: { code, message, details: null, request_id: 'r-1' } })
 const days = (d: number, hms: string) => `${d}天 ${hms}`
@@ -256,5 +256,46 @@ describe('campaign form', () => {
     expect(ratioPercent('0.0500')).toBe('5.00%')
     expect(ratioPercent('0')).toBe('0.00%')
     expect(ratioPercent('n/a')).toBe('n/a')
+  })
+})
+
+describe('refund amounts: what was paid, not the list price', () => {
+  it('cuts shares at whole units, as the server does', () => {
+    // ¥79.00 less a ¥40.00 coupon share = ¥39.00 paid for one unit
+    expect(unitShareFen(3900, 1, 0, 1)).toBe(3900)
+    // 3 units for ¥100.00: unit by unit adds up to the whole
+    const parts = [unitShareFen(10000, 3, 0, 1), unitShareFen(10000, 3, 1, 1), unitShareFen(10000, 3, 2, 1)]
+    expect(parts).toEqual([3333, 3333, 3334])
+    expect(unitShareFen(10000, 3, 0, 3)).toBe(10000)
+    expect(unitShareFen(10000, 3, 2, 5)).toBe(3334) // capped at the line's quantity
+    expect(unitShareFen(10000, 0, 0, 1)).toBe(0)
+    expect(unitShareFen(10000, 3, 0, 0)).toBe(0)
+  })
+  it('previews a request from the lines picked', () => {
+    const lines = [
+      { id: 1, quantity: 2, refunded_qty: 0, line_total_fen: 15800, discount_fen: 4000 },
+      { id: 2, quantity: 1, refunded_qty: 0, line_total_fen: 2990, discount_fen: 0 },
+    ]
+    expect(refundLineFen(lines[0]!, 1)).toBe(5900)
+    expect(refundPreviewFen([{ line_id: 1, quantity: 1 }, { line_id: 2, quantity: 1 }], lines)).toBe(5900 + 2990)
+    expect(refundPreviewFen([{ line_id: 9, quantity: 1 }], lines)).toBe(0)
+  })
+})
+
+describe('claim center: the claimed bar and where 去使用 leads', () => {
+  const scope = { categories: [] as number[], regions: [] as string[], suppliers: [] as number[], zones: [] as string[] }
+  const drop = (remaining: number, daily: number) => ({ remaining, campaign: { claim_mode: 'drop', daily_quantity: daily, total_quantity: 10000, scope } })
+  it('counts the day of a drop, the whole of a direct campaign', () => {
+    expect(claimedPercent(drop(750, 1000))).toBe(25)
+    expect(claimedPercent(drop(0, 1000))).toBe(100)
+    expect(claimedPercent(drop(1200, 1000))).toBe(0) // rollover: more left than a day's drop
+    expect(claimedPercent(drop(5, 0))).toBe(0)
+    expect(claimedPercent({ remaining: 1, campaign: { claim_mode: 'direct', total_quantity: 3, scope } })).toBe(66)
+  })
+  it('leads to the products the coupon applies to', () => {
+    expect(scopeLink(scope)).toEqual({ path: '/shop/search' })
+    expect(scopeLink({ ...scope, zones: ['guangxi'] })).toEqual({ path: '/shop/z/guangxi' })
+    expect(scopeLink({ ...scope, categories: [3], regions: ['451003'] })).toEqual({ path: '/shop/search', query: { category: '3', region: '451003' } })
+    expect(scopeLink({ ...scope, categories: [3, 4] })).toEqual({ path: '/shop/search' })
   })
 })

@@ -17,6 +17,7 @@ mod openapi;
 mod ops;
 mod orgs;
 mod regions;
+mod reliability;
 mod roster;
 mod search;
 mod storm;

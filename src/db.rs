@@ -29,8 +29,15 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
             config.db_max_connections
         })
         .min_connections(1)
-        .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(10))
+        .connect_timeout(Duration::from_secs(2))
+        // While the database is down (a restart), a request waits this long for it to come
+        // back, then is answered 503; the pool reconnects on its own.
+        // (SQLite has no outage to report: its writers queue for the file.)
+        .acquire_timeout(if config.is_sqlite() {
+            Duration::from_secs(10)
+        } else {
+            Duration::from_millis(config.db_acquire_timeout_ms.max(100))
+        })
         // A connection back from a query a moment ago goes out as it is; one that sat idle
         // for a few seconds (when a server restart, a proxy or a firewall may have dropped
         // it) is pinged first. sqlx's default pings on every acquire: one more round trip

@@ -240,7 +240,14 @@ impl AppError {
             AppError::RateLimited { retry_after_secs } => format!(
                 "尝试次数过多，请在 {retry_after_secs} 秒后重试 / too many attempts, retry in {retry_after_secs}s"
             ),
-            AppError::Unavailable(what) => format!("{what} 暂时不可用 / {what} unavailable"),
+            AppError::Unavailable(what) => {
+                let name = match *what {
+                    "database" => "数据库",
+                    "redis" => "缓存服务",
+                    other => other,
+                };
+                format!("{name}暂时不可用，请稍后重试 / {what} unavailable, retry shortly")
+            }
             AppError::Internal(_) => "服务器内部错误 / internal error".into(),
         }
     }
@@ -273,6 +280,11 @@ impl IntoResponse for AppError {
             && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
         {
             response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        if let AppError::Unavailable(_) = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         response
     }
@@ -311,7 +323,42 @@ impl AppError {
 
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
+        if is_unavailable(&err) {
+            tracing::warn!(error = %err, "database unavailable");
+            return AppError::Unavailable("database");
+        }
         AppError::Internal(anyhow::Error::new(err))
+    }
+}
+
+/// Whether `err` says the database cannot be reached now (restarting, down, every connection
+/// busy for too long) rather than that the request went wrong: the client is told 503
+/// `unavailable` and may retry. The pool replaces broken connections by itself, so the server
+/// recovers without a restart once the database is back.
+#[must_use]
+pub fn is_unavailable(err: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    let runtime = match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Exec(r) | DbErr::Query(r) => r,
+        _ => return false,
+    };
+    let sea_orm::RuntimeErr::SqlxError(e) = runtime else {
+        return false;
+    };
+    match e.as_ref() {
+        Sqlx::Io(_)
+        | Sqlx::Tls(_)
+        | Sqlx::PoolTimedOut
+        | Sqlx::PoolClosed
+        | Sqlx::WorkerCrashed => true,
+        Sqlx::Database(db) => db.code().is_some_and(|code| {
+            // PostgreSQL: connection exceptions (08…), shutting down or starting up (57P01-03),
+            // too many connections (53300). SQLite: busy or locked beyond the busy timeout.
+            code.starts_with("08")
+                || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300" | "5" | "6")
+        }),
+        _ => false,
     }
 }
 

@@ -1,6 +1,14 @@
 //! Retry-safe POSTs: a client sends `Idempotency-Key: <unique key>`; the first request with
 //! that key runs and its answer is stored; a retry with the same key and body gets the stored
 //! answer instead of running again; the same key with another body is refused.
+//!
+//! While the first request runs, its key is held with a short lease ([`LEASE`], in
+//! `expires_at`) that the request renews as it works; a retry meanwhile is told 409
+//! `idempotency_in_progress`. When the owner died (a killed instance, a dropped connection),
+//! the lease runs out within seconds and the next retry takes the key over and runs the
+//! request again: what the first attempt committed before dying stays guarded by the
+//! database (a coupon claim, for one, cannot pass the member's limit). Once done, the answer
+//! is kept for [`KEEP_FOR`].
 
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -20,6 +28,14 @@ use crate::extract::read_json;
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 /// How long a stored answer is kept.
 const KEEP_FOR: Duration = Duration::hours(24);
+/// How long a request holds its key without renewing it.
+pub const LEASE: std::time::Duration = std::time::Duration::from_secs(5);
+/// How often a running request renews its key's lease.
+const RENEW_EVERY: std::time::Duration = std::time::Duration::from_millis(1500);
+
+fn lease_end(now: chrono::DateTime<Utc>) -> chrono::DateTime<Utc> {
+    now + Duration::from_std(LEASE).unwrap_or(Duration::seconds(5))
+}
 
 crate::vocab::text_enum! {
     /// Where a keyed request stands.
@@ -103,17 +119,23 @@ impl<T> IdempotentJson<T> {
             response_status: Set(None),
             response_body: Set(None),
             created_at: Set(now),
-            expires_at: Set(now + KEEP_FOR),
+            expires_at: Set(lease_end(now)),
         }
         .insert(&state.db)
         .await;
         match inserted {
             Ok(_) => {}
             Err(err) if is_unique_violation(&err, "idempotency_keys") || is_pk_violation(&err) => {
-                return replay(state, actor.user_id, &key, method, path, &self.hash).await;
+                let taken_over =
+                    replay(state, actor.user_id, &key, method, path, &self.hash).await?;
+                if let Some(response) = taken_over {
+                    return Ok(response);
+                }
             }
             Err(err) => return Err(err.into()),
         }
+        let renewing = tokio::spawn(renew(state.db.clone(), actor.user_id, key.clone()));
+        let _stop = AbortOnDrop(renewing);
         let outcome = f(self.body).await;
         let response = match outcome {
             Ok(r) => r,
@@ -146,11 +168,45 @@ impl<T> IdempotentJson<T> {
                 idempotency_keys::Column::ResponseBody,
                 sea_orm::sea_query::Expr::value(String::from_utf8_lossy(&bytes).into_owned()),
             )
+            .col_expr(
+                idempotency_keys::Column::ExpiresAt,
+                sea_orm::sea_query::Expr::value(Utc::now() + KEEP_FOR),
+            )
             .filter(idempotency_keys::Column::UserId.eq(actor.user_id))
             .filter(idempotency_keys::Column::Key.eq(key.clone()))
             .exec(&state.db)
             .await?;
         Ok(Response::from_parts(parts, axum::body::Body::from(bytes)))
+    }
+}
+
+/// Stops the lease renewal when the request ends, however it ends (a dropped request
+/// included: its key's lease then runs out and a retry may take it over).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Extends the lease of a key in progress every [`RENEW_EVERY`] while its request runs.
+async fn renew(db: sea_orm::DatabaseConnection, user_id: i64, key: String) {
+    loop {
+        tokio::time::sleep(RENEW_EVERY).await;
+        let renewed = idempotency_keys::Entity::update_many()
+            .col_expr(
+                idempotency_keys::Column::ExpiresAt,
+                sea_orm::sea_query::Expr::value(lease_end(Utc::now())),
+            )
+            .filter(idempotency_keys::Column::UserId.eq(user_id))
+            .filter(idempotency_keys::Column::Key.eq(key.clone()))
+            .filter(idempotency_keys::Column::State.eq(IdempotencyState::InProgress))
+            .exec(&db)
+            .await;
+        if let Err(err) = renewed {
+            tracing::warn!(error = %err, "idempotency key lease not renewed");
+        }
     }
 }
 
@@ -161,6 +217,8 @@ fn is_pk_violation(err: &sea_orm::DbErr) -> bool {
     )
 }
 
+/// A retry of a known key: the stored answer, or `None` when the key's first request died
+/// (its lease ran out) and this retry took the key over (it runs the request itself).
 async fn replay(
     state: &AppState,
     user_id: i64,
@@ -168,16 +226,17 @@ async fn replay(
     method: &str,
     path: &str,
     hash: &str,
-) -> Result<Response, AppError> {
+) -> Result<Option<Response>, AppError> {
+    let in_progress = || {
+        AppError::new(
+            ErrorCode::IdempotencyInProgress,
+            "请求处理中，请稍后重试 / the first request is still running",
+        )
+    };
     let stored = idempotency_keys::Entity::find_by_id((user_id, key.to_owned()))
         .one(&state.db)
         .await?
-        .ok_or_else(|| {
-            AppError::new(
-                ErrorCode::IdempotencyInProgress,
-                "请求处理中，请稍后重试 / the first request is still running",
-            )
-        })?;
+        .ok_or_else(in_progress)?;
     if stored.request_hash != hash || stored.method != method || stored.path != path {
         return Err(AppError::new(
             ErrorCode::IdempotencyKeyReused,
@@ -196,11 +255,29 @@ async fn replay(
             response
                 .headers_mut()
                 .insert("idempotent-replayed", HeaderValue::from_static("true"));
-            Ok(response)
+            Ok(Some(response))
         }
-        _ => Err(AppError::new(
-            ErrorCode::IdempotencyInProgress,
-            "请求处理中，请稍后重试 / the first request is still running",
-        )),
+        (IdempotencyState::InProgress, _, _) if stored.expires_at < Utc::now() => {
+            // The owner stopped renewing: take the key over, unless another retry just did.
+            let now = Utc::now();
+            let taken = idempotency_keys::Entity::update_many()
+                .col_expr(
+                    idempotency_keys::Column::ExpiresAt,
+                    sea_orm::sea_query::Expr::value(lease_end(now)),
+                )
+                .filter(idempotency_keys::Column::UserId.eq(user_id))
+                .filter(idempotency_keys::Column::Key.eq(key.to_owned()))
+                .filter(idempotency_keys::Column::State.eq(IdempotencyState::InProgress))
+                .filter(idempotency_keys::Column::ExpiresAt.lt(now))
+                .exec(&state.db)
+                .await?;
+            if taken.rows_affected == 1 {
+                tracing::info!("idempotency key taken over from a request that stopped");
+                Ok(None)
+            } else {
+                Err(in_progress())
+            }
+        }
+        _ => Err(in_progress()),
     }
 }

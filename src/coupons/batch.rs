@@ -145,9 +145,8 @@ fn spawn_writer(
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, claims = users.len(), "claim batch failed");
-                    let text = e.to_string();
                     for p in now {
-                        let _ = p.reply.send(Err(DbErr::Custom(text.clone())));
+                        let _ = p.reply.send(Err(e.clone()));
                     }
                 }
             }

@@ -292,9 +292,10 @@ pub async fn claim(
     }
     let outcome = match keys {
         Some(keys) => {
+            let reservation = keys.reservation(actor.user_id);
             let outcome = gated(
                 state,
-                &keys,
+                (&keys, &reservation),
                 campaign,
                 drop,
                 actor.user_id,
@@ -303,8 +304,9 @@ pub async fn claim(
             )
             .await;
             let answer = match &outcome {
-                // Issued, or refused by the gate itself: nothing to correct.
-                Ok(_) | Err(Refusal::ByGate(_)) => None,
+                // Refused by the gate itself: nothing reserved, nothing to correct.
+                Err(Refusal::ByGate(_)) => None,
+                Ok(_) => Some(DbAnswer::Claimed),
                 Err(Refusal::SoldOut) => Some(DbAnswer::SoldOut),
                 Err(Refusal::Limit(count)) => Some(DbAnswer::Limit { count: *count }),
                 Err(Refusal::DailyLimit(count)) => Some(DbAnswer::DailyLimit { count: *count }),
@@ -313,11 +315,7 @@ pub async fn claim(
                 }
             };
             if let Some(answer) = answer {
-                state
-                    .coupons
-                    .gate
-                    .settle(&keys, actor.user_id, answer)
-                    .await;
+                state.coupons.gate.settle(&keys, &reservation, answer).await;
             }
             outcome
         }
@@ -356,10 +354,10 @@ fn rate_limited(wait: std::time::Duration) -> AppError {
 }
 
 /// With Redis: the gate first, then (only for a claim it lets through) eligibility and the
-/// write.
+/// write, the claim's reservation renewed while the database works.
 async fn gated(
     state: &AppState,
-    keys: &super::gate::DropKeys,
+    (keys, reservation): (&super::gate::DropKeys, &super::gate::Reservation),
     campaign: &coupon_campaigns::Model,
     drop: &coupon_drops::Model,
     user_id: i64,
@@ -373,7 +371,7 @@ async fn gated(
         .gate
         .check(
             keys,
-            user_id,
+            reservation,
             campaign.per_member_limit,
             campaign.per_member_daily_limit,
             rate,
@@ -393,7 +391,18 @@ async fn gated(
     if gate != Gate::Pass {
         return Err(Refusal::ByGate(gate));
     }
-    write(state, campaign, drop, user_id, now, today).await
+    let written = write(state, campaign, drop, user_id, now, today);
+    tokio::pin!(written);
+    loop {
+        tokio::select! {
+            outcome = &mut written => return outcome,
+            () = tokio::time::sleep(super::gate::RENEW_EVERY) => {
+                // The write is not polled meanwhile, but it waits on the batch writer or the
+                // database, which go on without it.
+                state.coupons.gate.renew(keys, reservation).await;
+            }
+        }
+    }
 }
 enum Refusal {
     /// The Redis gate refused; nothing was read or written.
@@ -539,7 +548,8 @@ async fn write(
                     return Err(Refusal::NotEligible);
                 }
                 if attempts >= 3 {
-                    return Err(Refusal::SoldOut);
+                    // Not the database's "sold out": the gate is not told the drop is gone.
+                    return Err(Refusal::Error(sold_out()));
                 }
             }
             // Another claim of the same member won the race for the sequence number.

@@ -159,3 +159,82 @@ async fn concurrent_retries_create_one_object() {
         "one organisation whatever the retries"
     );
 }
+
+/// A key whose first request died (a killed instance: the row stays `in_progress` and
+/// nobody renews its lease) blocks retries only while its lease runs: 409 while it holds,
+/// then the retry takes the key over, runs, and its answer is stored.
+#[tokio::test]
+async fn a_key_whose_request_died_is_taken_over_once_its_lease_ran_out() {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+    use sha2::Digest;
+    let app = TestApp::spawn().await;
+    let op = app.login("operator").await;
+    let body = json!({"kind": "union", "name": "坪山区总工会（续租）"});
+    let hash = hex::encode(sha2::Sha256::digest(
+        serde_json::to_vec(&body).expect("json"),
+    ));
+    let now = chrono::Utc::now();
+    bangfu::entities::idempotency_keys::ActiveModel {
+        user_id: Set(op.user_id),
+        key: Set("died-mid-request".into()),
+        method: Set("POST".into()),
+        path: Set("/api/orgs".into()),
+        request_hash: Set(hash),
+        state: Set(bangfu::idempotency::IdempotencyState::InProgress),
+        response_status: Set(None),
+        response_body: Set(None),
+        created_at: Set(now),
+        expires_at: Set(now + chrono::Duration::seconds(60)),
+    }
+    .insert(app.db())
+    .await
+    .expect("a key in progress");
+    let key = [("idempotency-key", "died-mid-request")];
+    app.call_with(
+        Method::POST,
+        "/api/orgs",
+        Some(body.clone()),
+        &op.bearer(),
+        &key,
+    )
+    .await
+    .expect_error(StatusCode::CONFLICT, "idempotency_in_progress");
+    // The lease ran out (nobody renewed it).
+    bangfu::entities::idempotency_keys::ActiveModel {
+        user_id: Set(op.user_id),
+        key: Set("died-mid-request".into()),
+        expires_at: Set(now - chrono::Duration::seconds(1)),
+        ..Default::default()
+    }
+    .update(app.db())
+    .await
+    .expect("expire the lease");
+    let taken = app
+        .call_with(
+            Method::POST,
+            "/api/orgs",
+            Some(body.clone()),
+            &op.bearer(),
+            &key,
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    let replayed = app
+        .call_with(Method::POST, "/api/orgs", Some(body), &op.bearer(), &key)
+        .await
+        .expect(StatusCode::CREATED);
+    assert_eq!(taken.body, replayed.body);
+    let stored = bangfu::entities::idempotency_keys::Entity::find_by_id((
+        op.user_id,
+        "died-mid-request".to_owned(),
+    ))
+    .one(app.db())
+    .await
+    .expect("q")
+    .expect("row");
+    assert_eq!(stored.state, bangfu::idempotency::IdempotencyState::Done);
+    assert!(
+        stored.expires_at > chrono::Utc::now() + chrono::Duration::hours(23),
+        "a finished answer is kept for a day"
+    );
+}

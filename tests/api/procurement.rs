@@ -877,3 +877,106 @@ async fn an_uploaded_sheet_is_checked_with_its_rows_and_a_thousand_lines_commit_
         assert_eq!(stock(&app, s.id).await, 1_000_000 - 250);
     }
 }
+
+#[tokio::test]
+async fn a_hundred_concurrent_bulk_orders_over_overlapping_skus_never_oversell_or_deadlock() {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let app = TestApp::spawn().await;
+    let twin = app.twin().await;
+    // Eight SKUs of listed products, 300 each.
+    let listed: Vec<i64> = products::Entity::find()
+        .filter(products::Column::Status.eq(bangfu::catalog::model::ProductStatus::Listed))
+        .order_by_asc(products::Column::Id)
+        .all(app.db())
+        .await
+        .expect("listed")
+        .into_iter()
+        .map(|p| p.id)
+        .take(8)
+        .collect();
+    let mut skus = Vec::new();
+    for pid in listed {
+        let s = product_skus::Entity::find()
+            .filter(product_skus::Column::ProductId.eq(pid))
+            .filter(product_skus::Column::Active.eq(true))
+            .one(app.db())
+            .await
+            .expect("sku")
+            .expect("an active sku");
+        product_skus::Entity::update_many()
+            .col_expr(product_skus::Column::Stock, Expr::value(300))
+            .col_expr(product_skus::Column::MinOrderQty, Expr::value(1))
+            .filter(product_skus::Column::Id.eq(s.id))
+            .exec(app.db())
+            .await
+            .expect("stock");
+        skus.push(s.id);
+    }
+    // Twenty units' buyers, five forms each; every form has 50 lines over the eight SKUs in
+    // its own order (so unsorted locking would deadlock).
+    let mut buyers = Vec::new();
+    for i in 2..=21 {
+        let s = app.login(&format!("unit{i:02}_buyer")).await;
+        buyers.push((s.org_with("buyer"), s.token.clone()));
+    }
+    let mut handles = Vec::new();
+    for n in 0..100usize {
+        let (unit, token) = buyers[n % buyers.len()].clone();
+        let lines: Vec<Value> = (0..50)
+            .map(|k| json!({"sku_id": skus[(k * 7 + n * 3) % skus.len()], "quantity": 1}))
+            .collect();
+        let body = form(unit, json!(lines), &format!("concurrent-form-{n:04}"));
+        let router = if n % 2 == 0 {
+            app.router.clone()
+        } else {
+            twin.router.clone()
+        };
+        handles.push(tokio::spawn(async move {
+            let req = axum::http::Request::builder()
+                .method("POST")
+                .uri("/api/procurement/orders")
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(body.to_string()))
+                .expect("request");
+            let resp = router.oneshot(req).await.expect("response");
+            let status = resp.status();
+            let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+            (status, String::from_utf8_lossy(&bytes).into_owned())
+        }));
+    }
+    let mut placed = 0;
+    for h in handles {
+        let (status, text) = h.await.expect("task");
+        match status {
+            StatusCode::CREATED => placed += 1,
+            StatusCode::CONFLICT | StatusCode::UNPROCESSABLE_ENTITY => {
+                assert!(
+                    text.contains("库存不足"),
+                    "refused for another reason: {text}"
+                );
+            }
+            other => panic!("{other}: {text}"),
+        }
+    }
+    // Stock is exact: what is left plus what the placed lines hold is what there was.
+    let mut held_total = 0;
+    for sku in &skus {
+        let left = stock(&app, *sku).await;
+        assert!(left >= 0);
+        let held: i64 = bangfu::entities::bulk_order_lines::Entity::find()
+            .filter(bangfu::entities::bulk_order_lines::Column::SkuId.eq(*sku))
+            .all(app.db())
+            .await
+            .expect("lines")
+            .iter()
+            .map(|l| i64::from(l.ordered_qty))
+            .sum();
+        assert_eq!(left + held, 300, "SKU {sku}");
+        held_total += held;
+    }
+    assert!(placed > 0, "some forms went through");
+    assert_eq!(held_total, i64::from(placed) * 50);
+    assert!(placed < 100, "stock ran out for some ({placed} placed)");
+}

@@ -295,7 +295,7 @@ pub async fn update(
     audit::record(
         &txn,
         Some(actor),
-        AuditEvent::new("unit.settings", "organization", org_id).after(&req.approval_rules.len()),
+        AuditEvent::new("unit.settings", "organization", org_id).after(req.approval_rules.len()),
     )
     .await?;
     txn.commit().await?;
@@ -460,7 +460,7 @@ pub async fn submit_filing(
     audit::record(
         &txn,
         Some(actor),
-        AuditEvent::new("filing.submit", "filing", saved.id).after(&saved.reserved_fen),
+        AuditEvent::new("filing.submit", "filing", saved.id).after(saved.reserved_fen),
     )
     .await?;
     txn.commit().await?;

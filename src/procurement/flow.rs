@@ -606,7 +606,7 @@ pub async fn accept(
         };
         if l.accepted_qty < 0
             || l.rejected_qty < 0
-            || l.accepted_qty + l.rejected_qty != i64::from(d.quantity)
+            || l.accepted_qty.checked_add(l.rejected_qty) != Some(i64::from(d.quantity))
         {
             errors.add(
                 &format!("lines[{i}].accepted_qty"),
@@ -746,7 +746,8 @@ fn check_invoice(
     for (i, l) in inv.lines.iter().enumerate() {
         match line_of.get(i).copied().flatten() {
             Some(id) if lines.iter().any(|x| x.id == id) => {
-                *invoiced.entry(id).or_default() += l.total_fen.fen() * sign;
+                let e = invoiced.entry(id).or_default();
+                *e = e.saturating_add(l.total_fen.fen().saturating_mul(sign));
             }
             _ => problems.push(format!(
                 "发票第 {} 行「{}」对应不到订单行 / invoice line {} matches no order line",

@@ -212,7 +212,7 @@ async fn check_form(
             );
         }
         let total_wanted = wanted.entry(sku.id).or_default();
-        *total_wanted += Ord::max(quantity, 0);
+        *total_wanted = total_wanted.saturating_add(Ord::max(quantity, 0));
         if *total_wanted > sku.stock {
             problem(
                 "quantity",

@@ -980,3 +980,57 @@ async fn a_hundred_concurrent_bulk_orders_over_overlapping_skus_never_oversell_o
     assert_eq!(held_total, i64::from(placed) * 50);
     assert!(placed < 100, "stock ran out for some ({placed} placed)");
 }
+
+#[tokio::test]
+async fn hostile_quantities_are_refused_as_4xx_never_a_500() {
+    let app = TestApp::spawn().await;
+    let buyer = app.login("buyer").await;
+    let supplier = app.login("supplier").await;
+    let unit = buyer.org_with("buyer");
+    let (sku, _) = sku_of(&app, &supplier, 0).await;
+    let huge = json!([{"sku_id": sku.id, "quantity": i64::MAX}, {"sku_id": sku.id, "quantity": i64::MAX}, {"sku_id": sku.id, "quantity": i64::MIN}]);
+    let dry = app
+        .post(
+            "/api/procurement/orders/dry-run",
+            form(unit, huge.clone(), "hostile-key-01"),
+            &buyer.bearer(),
+        )
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(dry.body["problem_count"], 3);
+    app.post(
+        "/api/procurement/orders",
+        form(unit, huge, "hostile-key-02"),
+        &buyer.bearer(),
+    )
+    .await
+    .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let qty = i64::from(sku.min_order_qty.max(1));
+    let (id, line, _, _) = place_one(&app, &buyer, &sku, qty, "hostile-key-03").await;
+    app.post(
+        &format!("/api/procurement/orders/{id}/confirm"),
+        json!({"lines": [{"line_id": line, "quantity": qty}]}),
+        &supplier.bearer(),
+    )
+    .await
+    .expect(StatusCode::OK);
+    let delivered = app
+        .post(
+            &format!("/api/procurement/orders/{id}/deliveries"),
+            json!({"lines": [{"line_id": line, "quantity": qty}]}),
+            &supplier.bearer(),
+        )
+        .await
+        .expect(StatusCode::OK);
+    let d = delivered.body["deliveries"][0]["id"].as_i64().expect("d");
+    app.post(&format!("/api/procurement/deliveries/{d}/acceptance"), json!({"lines": [{"line_id": line, "accepted_qty": i64::MAX, "rejected_qty": i64::MAX, "reason": "测试理由"}]}), &buyer.bearer())
+        .await
+        .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    app.post(
+        &format!("/api/procurement/orders/{id}/invoices"),
+        json!({"xml": "<not-an-invoice/>"}),
+        &supplier.bearer(),
+    )
+    .await
+    .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+}

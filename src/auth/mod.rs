@@ -5,6 +5,7 @@ mod actor;
 pub mod authz;
 pub mod cache;
 mod dto;
+pub mod grants;
 mod handlers;
 pub mod model;
 pub mod password;

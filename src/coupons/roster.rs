@@ -23,7 +23,7 @@ use crate::auth::authz;
 use crate::auth::{Actor, OrgKind, Role};
 use crate::db::begin_write;
 use crate::domain::{Phone, mask_name, mask_phone};
-use crate::entities::{member_roster, organizations, roster_imports, user_roles};
+use crate::entities::{member_roster, organizations, roster_imports};
 use crate::error::{AppError, ErrorCode, FieldCode, FieldErrors};
 use crate::extract::{Cursor as PageCursor, PageParams};
 use crate::ratelimit::Decision;
@@ -740,25 +740,7 @@ pub async fn verify(
     active.user_id = Set(Some(actor.user_id));
     active.updated_at = Set(Utc::now());
     active.update(&txn).await?;
-    user_roles::Entity::insert(user_roles::ActiveModel {
-        user_id: Set(actor.user_id),
-        org_id: Set(union.id),
-        role: Set(Role::Member),
-        granted_by: Set(None),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::columns([
-            user_roles::Column::UserId,
-            user_roles::Column::OrgId,
-            user_roles::Column::Role,
-        ])
-        .do_nothing()
-        .to_owned(),
-    )
-    .exec_without_returning(&txn)
-    .await?;
+    crate::auth::grants::grant(&txn, actor.user_id, union.id, Role::Member, None).await?;
     audit::record(
         &txn,
         Some(actor),

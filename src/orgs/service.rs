@@ -555,25 +555,8 @@ pub async fn add_member(
             (u, true)
         }
     };
-    let granted = user_roles::Entity::insert(user_roles::ActiveModel {
-        user_id: Set(user.id),
-        org_id: Set(org_id),
-        role: Set(req.role),
-        granted_by: Set(Some(actor.user_id)),
-        created_at: Set(now),
-        ..Default::default()
-    })
-    .on_conflict(
-        sea_orm::sea_query::OnConflict::columns([
-            user_roles::Column::UserId,
-            user_roles::Column::OrgId,
-            user_roles::Column::Role,
-        ])
-        .do_nothing()
-        .to_owned(),
-    )
-    .exec_without_returning(&txn)
-    .await?;
+    let granted =
+        crate::auth::grants::grant(&txn, user.id, org_id, req.role, Some(actor.user_id)).await?;
     let (invitation_token, invitation_expires_at) = if user.status == UserStatus::Invited {
         let token = token::generate();
         let expires = now + INVITATION_TTL;
@@ -594,7 +577,7 @@ pub async fn add_member(
     } else {
         (None, None)
     };
-    if granted > 0 {
+    if granted {
         audit::record(
             &txn,
             Some(actor),
@@ -605,7 +588,7 @@ pub async fn add_member(
         .await?;
     }
     txn.commit().await?;
-    if granted > 0 {
+    if granted {
         state.sessions.user_changed(user.id).await;
     }
     Ok(AddedMember {

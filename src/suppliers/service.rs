@@ -20,7 +20,7 @@ use crate::auth::authz::{self, OrgAction};
 use crate::auth::{Actor, OrgKind, OrgStatus, Role, UserStatus, password};
 use crate::db::begin_write;
 use crate::domain::{Phone, RegionCode, Uscc, Username, mask_phone};
-use crate::entities::{documents, organizations, regions, supplier_profiles, user_roles, users};
+use crate::entities::{documents, organizations, regions, supplier_profiles, users};
 use crate::error::{AppError, DbResultExt, ErrorCode, FieldCode, FieldErrors};
 use crate::extract::{Cursor, PageParams};
 use crate::regions::model::RegionLevel;
@@ -238,16 +238,7 @@ pub async fn register(state: &AppState, req: RegisterSupplier) -> Result<Registe
         ("uq_users_username", "username"),
         ("uq_users_phone", "contact_phone"),
     ])?;
-    user_roles::ActiveModel {
-        user_id: Set(user.id),
-        org_id: Set(org.id),
-        role: Set(Role::SupplierAdmin),
-        granted_by: Set(None),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    crate::auth::grants::grant(&txn, user.id, org.id, Role::SupplierAdmin, None).await?;
     supplier_profiles::ActiveModel {
         org_id: Set(org.id),
         status: Set(SupplierStatus::Draft),

@@ -10,6 +10,7 @@ mod handlers;
 pub mod issue;
 pub mod model;
 pub mod roster;
+pub mod spend;
 pub mod stats;
 pub mod wallet;
 

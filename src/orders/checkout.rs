@@ -9,7 +9,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType,
     QueryFilter, QueryOrder, QuerySelect,
@@ -584,17 +583,8 @@ pub async fn place(
         }
     })?;
     if let Some(c) = &coupon {
-        let held = coupons::Entity::update_many()
-            .col_expr(coupons::Column::Status, Expr::value(CouponStatus::Held))
-            .col_expr(coupons::Column::PaymentId, Expr::value(Some(payment.id)))
-            .col_expr(coupons::Column::UpdatedAt, Expr::value(now))
-            .filter(coupons::Column::Id.eq(c.id))
-            .filter(coupons::Column::UserId.eq(actor.user_id))
-            .filter(coupons::Column::Status.eq(CouponStatus::Available))
-            .filter(coupons::Column::ValidUntil.gt(now))
-            .exec(&txn)
-            .await?;
-        if held.rows_affected != 1 {
+        let held = crate::coupons::spend::hold(&txn, c.id, actor.user_id, payment.id, now).await?;
+        if !held {
             return Err(AppError::new(
                 ErrorCode::CouponUnavailable,
                 "该券已被使用或已过期 / the coupon is no longer available",

@@ -11,9 +11,8 @@ use super::model::{OrderStatus, PaymentStatus};
 use crate::app::AppState;
 use crate::audit::{self, AuditEvent};
 use crate::auth::{Actor, Role, authz};
-use crate::coupons::model::CouponStatus;
 use crate::db::begin_write;
-use crate::entities::{coupons, order_lines, orders, payments, product_skus, products};
+use crate::entities::{order_lines, orders, payments, product_skus, products};
 use crate::error::{AppError, ErrorCode, FieldCode, FieldErrors};
 use crate::worker::{JobOptions, JobRegistry, enqueue};
 
@@ -108,14 +107,7 @@ pub async fn complete_in(
         .filter(orders::Column::Status.eq(OrderStatus::PendingPayment))
         .exec(txn)
         .await?;
-    coupons::Entity::update_many()
-        .col_expr(coupons::Column::Status, Expr::value(CouponStatus::Used))
-        .col_expr(coupons::Column::UsedAt, Expr::value(Some(now)))
-        .col_expr(coupons::Column::UpdatedAt, Expr::value(now))
-        .filter(coupons::Column::PaymentId.eq(payment_id))
-        .filter(coupons::Column::Status.eq(CouponStatus::Held))
-        .exec(txn)
-        .await?;
+    crate::coupons::spend::spend(txn, payment_id, now).await?;
     // Sales counts (shown on cards; the documents follow at the next change of the product).
     let lines = order_lines::Entity::find()
         .inner_join(orders::Entity)
@@ -211,31 +203,7 @@ pub async fn release_in(
 /// # Errors
 /// Database errors.
 pub async fn return_coupon(txn: &DatabaseTransaction, payment_id: i64) -> Result<bool, AppError> {
-    let now = Utc::now();
-    let back = coupons::Entity::update_many()
-        .col_expr(
-            coupons::Column::Status,
-            Expr::value(CouponStatus::Available),
-        )
-        .col_expr(coupons::Column::PaymentId, Expr::value(Option::<i64>::None))
-        .col_expr(
-            coupons::Column::UsedAt,
-            Expr::value(Option::<chrono::DateTime<Utc>>::None),
-        )
-        .col_expr(coupons::Column::UpdatedAt, Expr::value(now))
-        .filter(coupons::Column::PaymentId.eq(payment_id))
-        .filter(coupons::Column::Status.is_in([CouponStatus::Held, CouponStatus::Used]))
-        .filter(coupons::Column::ValidUntil.gt(now))
-        .exec(txn)
-        .await?;
-    coupons::Entity::update_many()
-        .col_expr(coupons::Column::Status, Expr::value(CouponStatus::Expired))
-        .col_expr(coupons::Column::UpdatedAt, Expr::value(now))
-        .filter(coupons::Column::PaymentId.eq(payment_id))
-        .filter(coupons::Column::Status.is_in([CouponStatus::Held, CouponStatus::Used]))
-        .exec(txn)
-        .await?;
-    Ok(back.rows_affected > 0)
+    Ok(crate::coupons::spend::give_back(txn, payment_id, Utc::now()).await?)
 }
 
 /// The member cancels an unpaid checkout.

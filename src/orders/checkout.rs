@@ -18,7 +18,7 @@ use super::dto::{
     Address, Cart, CartLine, Checkout, CheckoutRequest, CouponOption, Quote, QuoteGroup, QuoteLine,
     SetCartItem,
 };
-use super::model::{OrderKind, OrderStatus, PaymentStatus, StoredAddress};
+use super::model::{OrderKind, OrderStatus, StoredAddress};
 use super::pricing::{self, Applied, PricedLine, Terms};
 use crate::app::AppState;
 use crate::auth::{Actor, Role, authz};
@@ -30,8 +30,7 @@ use crate::coupons::model::CouponStatus;
 use crate::db::begin_write;
 use crate::domain::{Phone, mask_phone};
 use crate::entities::{
-    cart_items, coupon_campaigns, coupons, order_lines, orders, payments, product_skus, regions,
-    zones,
+    cart_items, coupon_campaigns, coupons, order_lines, orders, product_skus, regions, zones,
 };
 use crate::error::{AppError, ErrorCode, FieldCode, FieldErrors};
 use crate::money::Money;
@@ -552,36 +551,19 @@ pub async fn place(
             ),
         ));
     }
-    let payment = payments::ActiveModel {
-        user_id: Set(actor.user_id),
-        amount_fen: Set(amount_due.fen()),
-        currency: Set("CNY".into()),
-        provider: Set(provider.to_owned()),
-        provider_ref: Set(None),
-        client_secret: Set(None),
-        status: Set(PaymentStatus::Pending),
-        attempt: Set(0),
-        coupon_id: Set(coupon.as_ref().map(|c| c.id)),
-        discount_fen: Set(discount.fen()),
-        checkout_key: Set(checkout_key),
-        created_at: Set(now),
-        updated_at: Set(now),
-        paid_at: Set(None),
-        expires_at: Set(now + Duration::minutes(Ord::max(state.config.payment_timeout_minutes, 1))),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(|e| {
-        if crate::error::is_unique_violation(&e, "uq_payments_user_checkout_key") {
-            AppError::new(
-                ErrorCode::CheckoutInProgress,
-                "该下单请求已处理 / this checkout was already placed",
-            )
-        } else {
-            e.into()
-        }
-    })?;
+    let payment = crate::payments::create_pending(
+        &txn,
+        crate::payments::NewPayment {
+            user_id: actor.user_id,
+            amount_fen: amount_due.fen(),
+            coupon_id: coupon.as_ref().map(|c| c.id),
+            discount_fen: discount.fen(),
+            checkout_key,
+            provider,
+            expires_at: now + Duration::minutes(Ord::max(state.config.payment_timeout_minutes, 1)),
+        },
+    )
+    .await?;
     if let Some(c) = &coupon {
         let held = crate::coupons::spend::hold(&txn, c.id, actor.user_id, payment.id, now).await?;
         if !held {

@@ -81,6 +81,69 @@ impl Payments {
     }
 }
 
+/// A payment to create: who pays, how much, with which coupon's discount.
+#[derive(Debug, Clone)]
+pub struct NewPayment {
+    /// The paying member.
+    pub user_id: i64,
+    /// Amount due, fen.
+    pub amount_fen: i64,
+    /// The coupon held for it, and its discount.
+    pub coupon_id: Option<i64>,
+    /// Discount, fen.
+    pub discount_fen: i64,
+    /// The client's checkout key (one payment per key and member).
+    pub checkout_key: Option<String>,
+    /// Provider name.
+    pub provider: &'static str,
+    /// When it is released unpaid.
+    pub expires_at: chrono::DateTime<Utc>,
+}
+
+/// Creates a pending payment in the caller's transaction: the payments context's one way to
+/// write a new `payments` row (checkout calls it).
+///
+/// # Errors
+/// 409 `checkout_in_progress` when the member already placed this checkout key; database
+/// errors.
+pub async fn create_pending(
+    conn: &impl sea_orm::ConnectionTrait,
+    new: NewPayment,
+) -> Result<payments::Model, AppError> {
+    use sea_orm::ActiveModelTrait;
+    let now = Utc::now();
+    payments::ActiveModel {
+        user_id: Set(new.user_id),
+        amount_fen: Set(new.amount_fen),
+        currency: Set("CNY".into()),
+        provider: Set(new.provider.to_owned()),
+        provider_ref: Set(None),
+        client_secret: Set(None),
+        status: Set(PaymentStatus::Pending),
+        attempt: Set(0),
+        coupon_id: Set(new.coupon_id),
+        discount_fen: Set(new.discount_fen),
+        checkout_key: Set(new.checkout_key),
+        created_at: Set(now),
+        updated_at: Set(now),
+        paid_at: Set(None),
+        expires_at: Set(new.expires_at),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+    .map_err(|e| {
+        if crate::error::is_unique_violation(&e, "uq_payments_user_checkout_key") {
+            AppError::new(
+                ErrorCode::CheckoutInProgress,
+                "该下单请求已处理 / this checkout was already placed",
+            )
+        } else {
+            e.into()
+        }
+    })
+}
+
 /// Creates the provider's payment object for a pending payment (after checkout committed).
 /// Safe to call again: the idempotency key is the same for the same attempt.
 ///

@@ -276,7 +276,7 @@ pub struct Placed {
 
 /// One approval step.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Step {
+pub struct ApprovalStep {
     /// Level (1 or 2).
     pub level: i16,
     /// Who signs.
@@ -293,7 +293,7 @@ pub struct Step {
 
 /// A line of a bulk order.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct OrderLine {
+pub struct BulkOrderLine {
     /// Id.
     pub id: i64,
     /// Line number.
@@ -370,9 +370,9 @@ pub struct BulkOrder {
     /// Created at.
     pub created_at: DateTime<Utc>,
     /// Lines.
-    pub lines: Vec<OrderLine>,
+    pub lines: Vec<BulkOrderLine>,
     /// The approval chain (where the order waits).
-    pub approval: Vec<Step>,
+    pub approval: Vec<ApprovalStep>,
     /// Deliveries.
     pub deliveries: Vec<Delivery>,
     /// Invoices.
@@ -385,7 +385,7 @@ pub struct BulkOrder {
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-pub struct OrderQuery {
+pub struct BulkOrderQuery {
     /// Status.
     pub status: Option<BulkOrderStatus>,
     /// Only those waiting for me (approver: my level; supplier: to confirm).
@@ -403,7 +403,7 @@ pub struct OrderList {
 /// An approval decision.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Decision {
+pub struct ApprovalDecision {
     /// Comment (required to reject).
     #[serde(default)]
     pub comment: Option<String>,

@@ -15,7 +15,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use super::dto::{
-    Accept, BulkOrder, Confirm, Decision, Evaluation, NewDelivery, NewInvoice, Receipt,
+    Accept, ApprovalDecision, BulkOrder, Confirm, Evaluation, NewDelivery, NewInvoice, Receipt,
 };
 use super::einvoice::{self, EInvoice, TaxRate};
 use super::model::{
@@ -81,7 +81,7 @@ pub async fn decide(
     actor: &Actor,
     order_id: i64,
     approve: bool,
-    req: Decision,
+    req: ApprovalDecision,
 ) -> Result<BulkOrder, AppError> {
     let order = readable(db, actor, order_id).await?;
     if !approve && !reason_ok(req.comment.as_deref()) {

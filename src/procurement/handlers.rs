@@ -6,9 +6,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::dto::{
-    Accept, BulkOrder, Confirm, Decision, DryRun, Evaluation, Filing, FilingQuery, NewDelivery,
-    NewInvoice, OrderForm, OrderList, OrderQuery, Placed, Reason, Receipt, SheetChecked,
-    SubmitFiling, UnitSettings, UpdateUnit,
+    Accept, ApprovalDecision, BulkOrder, BulkOrderQuery, Confirm, DryRun, Evaluation, Filing,
+    FilingQuery, NewDelivery, NewInvoice, OrderForm, OrderList, Placed, Reason, Receipt,
+    SheetChecked, SubmitFiling, UnitSettings, UpdateUnit,
 };
 use super::{flow, orders, units};
 use crate::app::AppState;
@@ -178,7 +178,7 @@ pub async fn upload_sheet(
 /// `submission_key`.
 #[utoipa::path(post, path = "/api/procurement/orders", tag = "procurement", request_body = OrderForm,
     responses((status = 201, body = Placed), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn place(
+pub async fn place_bulk_order(
     State(state): State<AppState>,
     actor: Actor,
     AppJson(form): AppJson<OrderForm>,
@@ -188,12 +188,12 @@ pub async fn place(
 }
 
 /// Orders the actor may see, newest first.
-#[utoipa::path(get, path = "/api/procurement/orders", tag = "procurement", params(OrderQuery),
+#[utoipa::path(get, path = "/api/procurement/orders", tag = "procurement", params(BulkOrderQuery),
     responses((status = 200, body = OrderList), (status = 401, body = ErrorBody)))]
-pub async fn list_orders(
+pub async fn list_bulk_orders(
     State(state): State<AppState>,
     actor: Actor,
-    AppQuery(q): AppQuery<OrderQuery>,
+    AppQuery(q): AppQuery<BulkOrderQuery>,
 ) -> Result<AppJson<OrderList>, AppError> {
     Ok(AppJson(OrderList {
         items: orders::list(&state.db, &actor, q).await?,
@@ -204,7 +204,7 @@ pub async fn list_orders(
 #[utoipa::path(get, path = "/api/procurement/orders/{id}", tag = "procurement",
     params(("id" = i64, Path, description = "order id")),
     responses((status = 200, body = BulkOrder), (status = 404, body = ErrorBody)))]
-pub async fn get_order(
+pub async fn get_bulk_order(
     State(state): State<AppState>,
     actor: Actor,
     AppPath(id): AppPath<i64>,
@@ -232,12 +232,12 @@ macro_rules! order_action {
 
 order_action!(
     /// Approves the step the order waits at.
-    approve_order, "/api/procurement/orders/{id}/approve", Decision,
+    approve_order, "/api/procurement/orders/{id}/approve", ApprovalDecision,
     |db, actor, id, req| flow::decide(db, actor, id, true, req)
 );
 order_action!(
     /// Rejects the order at its step (a reason is required); frees its stock.
-    reject_order, "/api/procurement/orders/{id}/reject", Decision,
+    reject_order, "/api/procurement/orders/{id}/reject", ApprovalDecision,
     |db, actor, id, req| flow::decide(db, actor, id, false, req)
 );
 order_action!(

@@ -29,8 +29,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::return_filing))
         .routes(routes!(handlers::dry_run))
         .routes(routes!(handlers::upload_sheet))
-        .routes(routes!(handlers::list_orders, handlers::place))
-        .routes(routes!(handlers::get_order))
+        .routes(routes!(
+            handlers::list_bulk_orders,
+            handlers::place_bulk_order
+        ))
+        .routes(routes!(handlers::get_bulk_order))
         .routes(routes!(handlers::approve_order))
         .routes(routes!(handlers::reject_order))
         .routes(routes!(handlers::confirm_order))

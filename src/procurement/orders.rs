@@ -12,8 +12,8 @@ use sea_orm::{
 };
 
 use super::dto::{
-    BulkOrder, CheckedLine, DeliveredLine, Delivery, DryRun, Evaluation, FormLine, Invoice,
-    LineProblem, OrderForm, OrderLine, OrderQuery, Placed, Step, Suggestion,
+    ApprovalStep, BulkOrder, BulkOrderLine, BulkOrderQuery, CheckedLine, DeliveredLine, Delivery,
+    DryRun, Evaluation, FormLine, Invoice, LineProblem, OrderForm, Placed, Suggestion,
 };
 use super::model::{
     ApprovalRuleKind, ApproverRole, BulkOrderStatus, DeliveryAddress, InvoiceKind, InvoiceStatus,
@@ -976,7 +976,7 @@ pub async fn get(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<Bulk
 pub async fn list(
     db: &DatabaseConnection,
     actor: &Actor,
-    q: OrderQuery,
+    q: BulkOrderQuery,
 ) -> Result<Vec<BulkOrder>, AppError> {
     let mut find = bulk_orders::Entity::find();
     if !actor.is_operator() && !actor.has_role(Role::Regulator) {
@@ -1133,7 +1133,7 @@ pub async fn views(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<BulkO
                 created_at: o.created_at,
                 lines: my_lines
                     .iter()
-                    .map(|l| OrderLine {
+                    .map(|l| BulkOrderLine {
                         id: l.id,
                         line_no: l.line_no,
                         sku_id: l.sku_id,
@@ -1156,7 +1156,7 @@ pub async fn views(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<BulkO
                 approval: steps
                     .iter()
                     .filter(|s| s.order_id == o.id)
-                    .map(|s| Step {
+                    .map(|s| ApprovalStep {
                         level: s.level,
                         role: s.role,
                         status: s.status,

@@ -113,9 +113,9 @@ if (setupProblem) {
       await page.getByTestId('bulk-remove-3').click()
       await page.locator('[data-testid="bulk-line"][data-row="3"]').waitFor({ state: 'detached' })
       await page.locator('[data-testid="bulk-summary"]', { hasText: '0 行有问题' }).waitFor({ state: 'visible' })
-      await page.getByTestId('bulk-contact').locator('input').fill('王主任')
-      await page.getByTestId('bulk-phone').locator('input').fill('13800138000')
-      await page.getByTestId('bulk-address').locator('input').fill('深圳市福田区福中三路1号 食堂仓库')
+      await page.getByTestId('bulk-contact').fill('王主任')
+      await page.getByTestId('bulk-phone').fill('13800138000')
+      await page.getByTestId('bulk-address').fill('深圳市福田区福中三路1号 食堂仓库')
       assert.equal(await page.getByTestId('bulk-submit').isDisabled(), false)
       await page.getByTestId('bulk-submit').click()
 
@@ -158,7 +158,8 @@ if (setupProblem) {
     try {
       await login(page, 'supplier')
       await page.waitForURL((u) => u.pathname === '/supplier')
-      await page.locator('a[href="/supplier/proc-orders"]').first().click()
+      assert.equal((await page.getByTestId('nav-/supplier/proc-orders').innerText()).trim(), '机构订单')
+      await page.getByTestId('nav-/supplier/proc-orders').click()
       await page.waitForURL((u) => u.pathname === '/supplier/proc-orders')
       await page.getByTestId(`proc-order-${orderId}`).click()
       await page.waitForURL((u) => u.pathname === `/supplier/proc-orders/${orderId}`)

@@ -2,6 +2,7 @@
 // the sheet upload, and the pure helpers the pages and the unit tests share.
 import { api, unwrap } from '@/api/client'
 import type { components } from '@/api/schema'
+import { describeError, fieldErrorsOf, localizeServerText, type Translator } from '@/api/errors'
 
 type Schemas = components['schemas']
 // The OpenAPI document names two schemas `OrderLine` (a member order's line and a bulk
@@ -151,4 +152,17 @@ export function cleanLine(l: FormLine): FormLine {
   if (l.spec?.trim()) out.spec = l.spec.trim()
   if (l.wanted_date) out.wanted_date = l.wanted_date
   return out
+}
+
+/**
+ * What went wrong, in words: the messages of a 422's fields (e.g. "驳回需填写理由"), else the
+ * usual description of the error. For dialogs whose fields are not one-to-one with the API's.
+ */
+export function explainError(e: unknown, tr: Translator): string {
+  const locale = typeof tr.locale === 'string' ? tr.locale : tr.locale?.value
+  const messages = Object.values(fieldErrorsOf(e))
+    .flat()
+    .map((f) => localizeServerText(f.message, locale))
+    .filter(Boolean)
+  return messages.length ? [...new Set(messages)].join('；') : describeError(e, tr)
 }

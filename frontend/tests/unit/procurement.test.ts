@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import zhCN from '@/locales/zh-CN'
+import { parseApiError } from '@/api/errors'
 import en from '@/locales/en'
 import {
   APPROVER_ROLES,
@@ -11,6 +12,7 @@ import {
   STEP_STATUSES,
   bpToPercent,
   cleanLine,
+  explainError,
   newSubmissionKey,
   percentToBp,
   statusTone,
@@ -68,5 +70,15 @@ describe('procurement helpers', () => {
       for (const s of PROBLEM_COLUMNS) expect(p.bulk.columns[s], s).toBeTruthy()
     }
     expect(zhCN.proc.status.pending_approval).toBe('待审批')
+  })
+
+  it('explains a refused dialog by its fields, in the chosen language', () => {
+    const e = parseApiError(422, {
+      error: { code: 'validation_failed', message: '输入有误 / invalid input', details: { fields: { comment: [{ code: 'required', message: '驳回需填写理由 / a reason is required' }] } } },
+    })
+    const tr = (locale: string) => ({ t: (k: string) => k, locale })
+    expect(explainError(e, tr('zh-CN'))).toBe('驳回需填写理由')
+    expect(explainError(e, tr('en'))).toBe('a reason is required')
+    expect(explainError(parseApiError(409, { error: { code: 'conflict', message: '状态已变 / changed' } }), tr('zh-CN'))).not.toBe('')
   })
 })

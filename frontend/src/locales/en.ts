@@ -1398,6 +1398,8 @@ const en: MessageSchema = {
       approve: 'Approve',
       return: 'Return',
       returnReason: 'Reason for returning',
+      expectedTotalCol: 'Expected total',
+      ratioCol: 'Ratio',
       ratioInvalid: 'Ratio between 0 and 100, at most two decimals',
     },
   },

@@ -1397,6 +1397,8 @@ const zhCN = {
       approve: '通过',
       return: '退回',
       returnReason: '退回理由',
+      expectedTotalCol: '预计采购总额',
+      ratioCol: '预留比例',
       ratioInvalid: '比例应在 0 到 100 之间，最多两位小数',
     },
   },

@@ -1099,6 +1099,10 @@ const en: MessageSchema = {
     community_canteen: 'Community canteen',
   },
   auditEntities: {
+    bulk_order: 'Bulk order',
+    delivery: 'Delivery',
+    invoice: 'Invoice',
+    filing: 'Reserved-share filing',
     campaign: 'Coupon campaign',
     certificate: 'Certificate',
     document: 'Document',
@@ -1115,6 +1119,26 @@ const en: MessageSchema = {
     zone: 'Zone',
   },
   auditActions: {
+    bulk_order: {
+      place: 'Place bulk order',
+      approve: 'Approve bulk order',
+      reject: 'Reject bulk order',
+      confirm: 'Supplier confirms order',
+      cancel: 'Cancel bulk order',
+      deliver: 'Ship',
+      accept: 'Accept delivery',
+      invoice: 'Upload invoice',
+      paid: 'Record payment',
+      evaluate: 'Evaluate supplier',
+    },
+    filing: {
+      submit: 'Submit filing',
+      approve: 'Approve filing',
+      return: 'Return filing',
+    },
+    unit: {
+      settings: 'Change unit settings',
+    },
     campaign: {
       create: 'Campaign created',
       update: 'Campaign edited',

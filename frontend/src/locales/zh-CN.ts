@@ -1098,6 +1098,10 @@ const zhCN = {
     community_canteen: '社区食堂',
   },
   auditEntities: {
+    bulk_order: '机构采购订单',
+    delivery: '配送单',
+    invoice: '发票',
+    filing: '预留份额申报',
     campaign: '消费券活动',
     certificate: '资质证书',
     document: '文件',
@@ -1114,6 +1118,26 @@ const zhCN = {
     zone: '专区',
   },
   auditActions: {
+    bulk_order: {
+      place: '提交采购订单',
+      approve: '审批同意',
+      reject: '审批驳回',
+      confirm: '供应商确认订单',
+      cancel: '取消采购订单',
+      deliver: '发货',
+      accept: '验收',
+      invoice: '上传发票',
+      paid: '确认收款',
+      evaluate: '履约评价',
+    },
+    filing: {
+      submit: '提交预留份额申报',
+      approve: '通过预留份额申报',
+      return: '退回预留份额申报',
+    },
+    unit: {
+      settings: '修改单位采购设置',
+    },
     campaign: {
       create: '创建活动',
       update: '修改活动',

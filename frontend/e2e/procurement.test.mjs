@@ -158,6 +158,10 @@ if (setupProblem) {
     try {
       await login(page, 'supplier')
       await page.waitForURL((u) => u.pathname === '/supplier')
+      // the home counts the bulk orders waiting for the supplier's confirmation
+      const count = page.getByTestId('todo-proc-to-confirm').getByTestId('todo-count')
+      await page.waitForFunction((el) => /^\d+$/.test(el.innerText.trim()), await count.elementHandle())
+      assert.ok(Number(await count.innerText()) >= 1, 'the new order waits for confirmation')
       assert.equal((await page.getByTestId('nav-/supplier/proc-orders').innerText()).trim(), '机构订单')
       await page.getByTestId('nav-/supplier/proc-orders').click()
       await page.waitForURL((u) => u.pathname === '/supplier/proc-orders')

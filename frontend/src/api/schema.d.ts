@@ -872,6 +872,325 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/procurement/deliveries/{id}/acceptance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The buyer accepts a delivery (验货): accepted and rejected quantities per line. */
+        post: operations["accept_delivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/procurement/filings/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approves a submitted filing (the supervising department). */
+        post: operations["approve_filing"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/procurement/filings/{id}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sends a submitted filing back with a reason (the supervising department). */
+        post: operations["return_filing"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/procurement/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Orders the actor may see, newest first. */
+        get: operations["list_orders"];
+        put?: never;
+        /**
+         * Places an order form: every line or none; one order per supplier. Idempotent per
+         *     `submission_key`.
+         */
+        post: operations["place"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/procurement/orders/dry-run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Checks an order form without writing anything (every line: match, price, stock, problems
+         *     with suggestions).
+         */
+        post: operations["dry_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/procurement/orders/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reads an uploaded order sheet (XLSX or UTF-8 CSV: product code or name, spec, quantity,
+         *     wanted date) and checks it like a typed form; nothing is written. Fields `file` and
+         *     `buyer_org_id`.
+         */
+        post: operations["upload_sheet"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/procurement/orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One order: lines, approval chain, deliveries, invoices, evaluation. */
+        get: operations["get_order"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/procurement/orders/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approves the step the order waits at. */
+        post: operations["approve_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/procurement/orders/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The supplier confirms each line (0 declines it). */
+        post: operations["confirm_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/procurement/orders/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The supplier records a delivery with its quantities per line. */
+        post: operations["deliver_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/procurement/orders/{id}/evaluation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The buyer evaluates a paid order; it is then complete. */
+        post: operations["evaluate_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/procurement/orders/{id}/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The supplier uploads an invoice (数电票 XML or typed); it is checked at once. */
+        post: operations["upload_invoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/procurement/orders/{id}/payment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The supplier records receipt of the transfer. */
+        post: operations["record_payment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/procurement/orders/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rejects the order at its step (a reason is required); frees its stock. */
+        post: operations["reject_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/procurement/orders/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The buyer withdraws an order not yet confirmed; its stock is freed. */
+        post: operations["withdraw_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/procurement/supervisors/{id}/filings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Filings of the units a supervising department supervises. */
+        get: operations["supervised_filings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/procurement/units/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A budget unit's procurement settings and approval rules. */
+        get: operations["get_unit"];
+        /** Changes a unit's settings and replaces its approval rules (its admin, operators). */
+        put: operations["update_unit"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/procurement/units/{id}/filings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The unit's filings, newest first. */
+        get: operations["list_filings"];
+        put?: never;
+        /** Submits a new version of the unit's annual filing (预留份额). */
+        post: operations["submit_filing"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/products": {
         parameters: {
             query?: never;
@@ -1598,6 +1917,36 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description The buyer's acceptance of a delivery. */
+        Accept: {
+            /** @description Per delivered line. */
+            lines: components["schemas"]["AcceptLine"][];
+            /** @description Note. */
+            note?: string | null;
+            /** @description Photos (media ids of the image pipeline). */
+            photos?: number[];
+        };
+        /** @description Acceptance of one delivered line. */
+        AcceptLine: {
+            /**
+             * Format: int64
+             * @description Accepted quantity.
+             */
+            accepted_qty: number;
+            /**
+             * Format: int64
+             * @description Order line.
+             */
+            line_id: number;
+            /** @description Reason (required when rejecting). */
+            reason?: string | null;
+            /**
+             * Format: int64
+             * @description Rejected quantity.
+             */
+            rejected_qty?: number;
+            remedy?: components["schemas"]["Remedy"] | null;
+        };
         /** @description Accept an invitation by choosing a password. */
         ActivateRequest: {
             /** @description The password to set. */
@@ -1664,6 +2013,36 @@ export interface components {
             /** @description Province, city, district names. */
             region: string;
         };
+        /** @description One approval rule. */
+        ApprovalRule: {
+            /**
+             * Format: int64
+             * @description The threshold in fen (amount rules): the rule applies strictly above it.
+             */
+            amount_fen?: number | null;
+            /**
+             * Format: int64
+             * @description The category (category rules).
+             */
+            category_id?: number | null;
+            /** @description What it looks at. */
+            kind: components["schemas"]["ApprovalRuleKind"];
+            /**
+             * Format: int32
+             * @description Levels needed (1 or 2).
+             */
+            levels: number;
+        };
+        /**
+         * @description What an approval rule looks at.
+         * @enum {string}
+         */
+        ApprovalRuleKind: "order_amount_over" | "month_total_over" | "category";
+        /**
+         * @description Who signs an approval step.
+         * @enum {string}
+         */
+        ApproverRole: "approver" | "unit_admin";
         /** @description Why a product counts (or not) as an assistance purchase today. */
         AssistanceInfo: {
             /** @description It counts. */
@@ -1729,6 +2108,92 @@ export interface components {
          * @enum {string}
          */
         BudgetCategory: "agency" | "soe" | "school" | "hospital" | "community_canteen";
+        /** @description A bulk order. */
+        BulkOrder: {
+            /** @description The approval chain (where the order waits). */
+            approval: components["schemas"]["Step"][];
+            /** @description Bank reference of the payment. */
+            bank_reference?: string | null;
+            /** @description Buyer name. */
+            buyer_name: string;
+            /**
+             * Format: int64
+             * @description Buyer unit.
+             */
+            buyer_org_id: number;
+            /**
+             * Format: date-time
+             * @description Supplier must confirm before.
+             */
+            confirm_deadline: string;
+            /**
+             * Format: date-time
+             * @description Created at.
+             */
+            created_at: string;
+            /** @description Deliveries. */
+            deliveries: components["schemas"]["Delivery"][];
+            /** @description Delivery address (phone masked). */
+            delivery: components["schemas"]["DeliveryAddress"];
+            /**
+             * Format: date
+             * @description Due date (acceptance + term).
+             */
+            due_date?: string | null;
+            evaluation?: components["schemas"]["Evaluation"] | null;
+            /**
+             * Format: int64
+             * @description Id.
+             */
+            id: number;
+            /** @description Invoices. */
+            invoices: components["schemas"]["Invoice"][];
+            /**
+             * Format: int64
+             * @description Lines' total at order, fen.
+             */
+            items_total_fen: number;
+            /**
+             * Format: int64
+             * @description Late interest so far, fen.
+             */
+            late_interest_fen: number;
+            /** @description Lines. */
+            lines: components["schemas"]["OrderLine"][];
+            /** @description Order number. */
+            order_no: string;
+            /**
+             * Format: int64
+             * @description Overdue days and the statutory late interest (0.05% a day) so far, fen.
+             */
+            overdue_days: number;
+            /**
+             * Format: int64
+             * @description What is owed: accepted quantities × frozen prices, fen.
+             */
+            payable_fen: number;
+            /** @description Payment method. */
+            payment_method: components["schemas"]["PaymentMethod"];
+            /**
+             * Format: int32
+             * @description Payment term, days.
+             */
+            payment_term_days: number;
+            /** @description Status. */
+            status: components["schemas"]["BulkOrderStatus"];
+            /** @description Supplier name. */
+            supplier_name: string;
+            /**
+             * Format: int64
+             * @description Supplier.
+             */
+            supplier_org_id: number;
+        };
+        /**
+         * @description Where a bulk order stands (derived from its lines, steps, invoices and payment).
+         * @enum {string}
+         */
+        BulkOrderStatus: "pending_approval" | "rejected" | "awaiting_confirmation" | "declined" | "cancelled" | "confirmed" | "in_delivery" | "delivered" | "accepted" | "paid" | "completed";
         /** @description A campaign. */
         Campaign: {
             /** @description Audience. */
@@ -1935,6 +2400,11 @@ export interface components {
          * @enum {string}
          */
         CampaignStatus: "draft" | "scheduled" | "running" | "ended" | "cancelled";
+        /**
+         * @description How a budget unit feeds its staff.
+         * @enum {string}
+         */
+        CanteenMode: "own" | "outsourced" | "shared" | "none";
         /** @description The member's cart. */
         Cart: {
             /** @description Lines, by supplier. */
@@ -2102,6 +2572,56 @@ export interface components {
             /** @description The new password (8-128 characters, not digits only). */
             new_password: string;
         };
+        /**
+         * @description The invoice check (`invoices.check_report`): each invoice line against an order line's
+         *     accepted quantity × frozen price, to the fen.
+         */
+        CheckReport: {
+            /** @description One entry per order line that was checked. */
+            lines: components["schemas"]["LineCheck"][];
+            /** @description Problems with the whole invoice (seller or buyer id, totals). */
+            problems: string[];
+        };
+        /** @description The dry run's answer for one form line. */
+        CheckedLine: {
+            /** @description Assistance product on today's facts. */
+            assistance: boolean;
+            /**
+             * Format: int64
+             * @description Line total, fen.
+             */
+            line_total_fen?: number | null;
+            /** @description What is wrong (empty when the line can be ordered). */
+            problems: components["schemas"]["LineProblem"][];
+            /** @description Product name. */
+            product_name?: string | null;
+            /**
+             * Format: int64
+             * @description Quantity.
+             */
+            quantity: number;
+            /** @description Row in the form (1-based; the sheet's row for uploads). */
+            row: number;
+            /**
+             * Format: int64
+             * @description Matched SKU.
+             */
+            sku_id?: number | null;
+            /** @description Specification. */
+            spec?: string | null;
+            /** @description Closest products when nothing matched. */
+            suggestions: components["schemas"]["Suggestion"][];
+            /**
+             * Format: int64
+             * @description Supplier.
+             */
+            supplier_org_id?: number | null;
+            /**
+             * Format: int64
+             * @description Unit price (tier applied), fen.
+             */
+            unit_price_fen?: number | null;
+        };
         /** @description The outcome of checkout. */
         Checkout: {
             /** @description One order per supplier. */
@@ -2167,6 +2687,11 @@ export interface components {
             remaining: number;
             /** @description Whether the member may claim now (and why not). */
             state: components["schemas"]["ClaimState"];
+        };
+        /** @description The supplier's answer for each line. */
+        Confirm: {
+            /** @description Per line: the quantity confirmed (0 declines the line). */
+            lines: components["schemas"]["LineQty"][];
         };
         /** @description A coupon. */
         Coupon: {
@@ -2354,6 +2879,72 @@ export interface components {
             /** @description Why (required to reject or suspend; the county department's note to recommend). */
             reason?: string | null;
         };
+        /** @description A line of a delivery and its acceptance. */
+        DeliveredLine: {
+            /**
+             * Format: int32
+             * @description Accepted (after acceptance).
+             */
+            accepted_qty?: number | null;
+            /**
+             * Format: int64
+             * @description Order line.
+             */
+            line_id: number;
+            /**
+             * Format: int32
+             * @description Delivered.
+             */
+            quantity: number;
+            /** @description Reason. */
+            reason?: string | null;
+            /**
+             * Format: int32
+             * @description Rejected (after acceptance).
+             */
+            rejected_qty?: number | null;
+            remedy?: components["schemas"]["Remedy"] | null;
+        };
+        /** @description A delivery. */
+        Delivery: {
+            /** @description Whether it was accepted. */
+            accepted: boolean;
+            /** @description Carrier. */
+            carrier?: string | null;
+            /** @description Delivery note number. */
+            delivery_no: string;
+            /**
+             * Format: int64
+             * @description Id.
+             */
+            id: number;
+            /** @description Quantities per order line. */
+            lines: components["schemas"]["DeliveredLine"][];
+            /**
+             * Format: int32
+             * @description Sequence within the order.
+             */
+            seq: number;
+            /**
+             * Format: date-time
+             * @description Shipped at.
+             */
+            shipped_at: string;
+            /** @description Tracking number. */
+            tracking_no?: string | null;
+        };
+        /**
+         * @description Where a bulk order is delivered (`bulk_orders.delivery_address`): the unit's canteen or
+         *     warehouse, as the buyer entered it.
+         */
+        DeliveryAddress: {
+            /** @description Full address. */
+            address: string;
+            /** @description Receiving contact. */
+            contact: string;
+            /** @description Their mobile. */
+            phone: string;
+        };
         /** @description An uploaded document. */
         DocumentInfo: {
             /** @description Sniffed type. */
@@ -2390,6 +2981,20 @@ export interface components {
             /** @description Documents, newest first. */
             items: components["schemas"]["DocumentInfo"][];
         };
+        /** @description The dry run of an order form: every line checked, nothing written. */
+        DryRun: {
+            /** @description Every line. */
+            lines: components["schemas"]["CheckedLine"][];
+            /** @description Orders that a commit would create (one per supplier). */
+            order_count: number;
+            /** @description Lines with a problem. */
+            problem_count: number;
+            /**
+             * Format: int64
+             * @description Total of the lines that can be ordered, fen.
+             */
+            total_fen: number;
+        };
         /** @description The JSON body of every error response. */
         ErrorBody: {
             /** @description The error itself. */
@@ -2399,7 +3004,7 @@ export interface components {
          * @description Every `error.code` a client can see, with the one status it is answered with.
          * @enum {string}
          */
-        ErrorCode: "malformed_json" | "invalid_query" | "invalid_path" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "unreadable_body" | "invalid_multipart" | "webhook_signature_invalid" | "webhook_timestamp_stale" | "webhook_malformed" | "invalid_characters" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "csrf_rejected" | "coupon_not_eligible" | "not_found" | "route_not_found" | "method_not_allowed" | "request_timeout" | "idempotency_in_progress" | "login_conflict" | "cannot_revoke_own_admin" | "cannot_suspend_platform" | "pairing_overlap" | "invalid_state" | "supplier_not_approved" | "insufficient_stock" | "coupon_sold_out" | "coupon_limit_reached" | "coupon_daily_limit_reached" | "coupon_not_started" | "coupon_campaign_ended" | "coupon_direct_only" | "checkout_problems" | "out_of_stock" | "price_changed" | "coupon_unavailable" | "coupon_not_applicable" | "checkout_in_progress" | "payment_provider_unavailable" | "refund_open" | "refund_exceeds_quantity" | "membership_taken" | "cart_full" | "precondition_failed" | "payload_too_large" | "uri_too_long" | "headers_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "validation_failed" | "invalid_body" | "unknown_field" | "rate_limited" | "internal_error" | "unavailable";
+        ErrorCode: "malformed_json" | "invalid_query" | "invalid_path" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "unreadable_body" | "invalid_multipart" | "webhook_signature_invalid" | "webhook_timestamp_stale" | "webhook_malformed" | "invalid_characters" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "csrf_rejected" | "coupon_not_eligible" | "not_found" | "route_not_found" | "method_not_allowed" | "request_timeout" | "idempotency_in_progress" | "login_conflict" | "cannot_revoke_own_admin" | "cannot_suspend_platform" | "pairing_overlap" | "invalid_state" | "supplier_not_approved" | "insufficient_stock" | "coupon_sold_out" | "coupon_limit_reached" | "coupon_daily_limit_reached" | "coupon_not_started" | "coupon_campaign_ended" | "coupon_direct_only" | "checkout_problems" | "out_of_stock" | "price_changed" | "coupon_unavailable" | "coupon_not_applicable" | "checkout_in_progress" | "payment_provider_unavailable" | "refund_open" | "refund_exceeds_quantity" | "membership_taken" | "cart_full" | "invoice_mismatch" | "filing_missing" | "precondition_failed" | "payload_too_large" | "uri_too_long" | "headers_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "validation_failed" | "invalid_body" | "unknown_field" | "rate_limited" | "internal_error" | "unavailable";
         /** @description The inside of [`ErrorBody`]. */
         ErrorPayload: {
             /** @description Stable snake_case code. */
@@ -2410,6 +3015,26 @@ export interface components {
             message: string;
             /** @description The request id, also sent as the `x-request-id` header. */
             request_id?: string | null;
+        };
+        /** @description An evaluation (1-5 stars each). */
+        Evaluation: {
+            /** @description Comment. */
+            comment?: string | null;
+            /**
+             * Format: int32
+             * @description Delivery.
+             */
+            delivery: number;
+            /**
+             * Format: int32
+             * @description Quality.
+             */
+            quality: number;
+            /**
+             * Format: int32
+             * @description Service.
+             */
+            service: number;
         };
         /** @description One facet value. */
         FacetCount: {
@@ -2438,7 +3063,101 @@ export interface components {
          * @description Every `details.fields.<field>[].code` a client can see (inside a 422 `validation_failed`).
          * @enum {string}
          */
-        FieldCode: "required" | "already_exists" | "name_length" | "uscc_length" | "uscc_charset" | "uscc_check_char" | "region_code_format" | "unknown_region" | "wrong_region_level" | "not_partner_county" | "level_mismatch" | "same_region" | "before_valid_from" | "phone_format" | "username_format" | "not_applicable" | "invalid_parent" | "role_not_for_org_kind" | "password_too_short" | "password_too_long" | "password_too_simple" | "password_policy" | "wrong_password" | "bank_account_format" | "business_licence_missing" | "farmer_links_missing" | "document_unsupported_format" | "document_too_large" | "invalid_kind" | "number_length" | "unknown_document" | "unknown_product" | "category_not_leaf" | "unknown_category" | "origin_not_allowed" | "out_of_range" | "spec_length" | "unit_length" | "tier_order" | "too_many" | "too_long" | "unknown_image" | "unknown_sku" | "invalid_stock_change" | "slug_format" | "invalid_rule_value" | "budget_too_small" | "time_format" | "invalid_window" | "before_starts_on" | "unknown_zone" | "unknown_supplier" | "membership_not_found" | "roster_empty" | "roster_columns" | "roster_encoding" | "roster_csv" | "roster_xlsx" | "roster_too_large" | "detail_length" | "reason_length" | "unknown_line" | "duplicate" | "tracking_format" | "image_empty" | "image_too_large" | "image_unsupported_format" | "image_trailing_data" | "image_dimensions_too_large" | "image_undecodable";
+        FieldCode: "required" | "already_exists" | "name_length" | "uscc_length" | "uscc_charset" | "uscc_check_char" | "region_code_format" | "unknown_region" | "wrong_region_level" | "not_partner_county" | "level_mismatch" | "same_region" | "before_valid_from" | "phone_format" | "username_format" | "not_applicable" | "invalid_parent" | "role_not_for_org_kind" | "password_too_short" | "password_too_long" | "password_too_simple" | "password_policy" | "wrong_password" | "bank_account_format" | "business_licence_missing" | "farmer_links_missing" | "document_unsupported_format" | "document_too_large" | "invalid_kind" | "number_length" | "unknown_document" | "unknown_product" | "category_not_leaf" | "unknown_category" | "origin_not_allowed" | "out_of_range" | "spec_length" | "unit_length" | "tier_order" | "too_many" | "too_long" | "unknown_image" | "unknown_sku" | "invalid_stock_change" | "slug_format" | "invalid_rule_value" | "budget_too_small" | "time_format" | "invalid_window" | "before_starts_on" | "unknown_zone" | "unknown_supplier" | "membership_not_found" | "roster_empty" | "roster_columns" | "roster_encoding" | "roster_csv" | "roster_xlsx" | "roster_too_large" | "detail_length" | "reason_length" | "below_target" | "no_match" | "quantity_exceeds" | "unknown_line" | "duplicate" | "tracking_format" | "image_empty" | "image_too_large" | "image_unsupported_format" | "image_trailing_data" | "image_dimensions_too_large" | "image_undecodable";
+        /** @description A filing version. */
+        Filing: {
+            /** @description Canteen mode at filing. */
+            canteen_mode: components["schemas"]["CanteenMode"];
+            /** @description Contact. */
+            contact_name: string;
+            /** @description Contact's mobile, masked. */
+            contact_phone: string;
+            /** @description Units covered. */
+            covered_units: number[];
+            /**
+             * Format: date-time
+             * @description Decided at.
+             */
+            decided_at?: string | null;
+            /** @description Reason of a return. */
+            decision_reason?: string | null;
+            /**
+             * Format: int64
+             * @description Expected annual total, fen.
+             */
+            expected_total_fen: number;
+            /**
+             * Format: int64
+             * @description Id.
+             */
+            id: number;
+            /**
+             * Format: int32
+             * @description Ratio, basis points.
+             */
+            ratio_bp: number;
+            /**
+             * Format: int64
+             * @description Reserved amount, fen (computed: expected × ratio, rounded up to the fen).
+             */
+            reserved_fen: number;
+            /** @description Status. */
+            status: components["schemas"]["FilingStatus"];
+            /**
+             * Format: date-time
+             * @description Submitted at.
+             */
+            submitted_at?: string | null;
+            /**
+             * Format: int64
+             * @description Union funds, fen.
+             */
+            union_funds_fen?: number | null;
+            /** @description Unit name. */
+            unit_name: string;
+            /**
+             * Format: int64
+             * @description Unit.
+             */
+            unit_org_id: number;
+            /**
+             * Format: int32
+             * @description Version (1, 2, ...).
+             */
+            version: number;
+            /**
+             * Format: int32
+             * @description Year.
+             */
+            year: number;
+        };
+        /**
+         * @description Where an annual filing stands.
+         * @enum {string}
+         */
+        FilingStatus: "draft" | "submitted" | "approved" | "returned" | "superseded";
+        /** @description One line of an order form. */
+        FormLine: {
+            /** @description Or: product name (or code `P<id>`) and specification, as in an uploaded sheet. */
+            product?: string | null;
+            /**
+             * Format: int64
+             * @description Quantity.
+             */
+            quantity: number;
+            /**
+             * Format: int64
+             * @description The SKU (from the catalogue or a saved list).
+             */
+            sku_id?: number | null;
+            /** @description Specification (with `product`). */
+            spec?: string | null;
+            /**
+             * Format: date
+             * @description Wanted delivery date.
+             */
+            wanted_date?: string | null;
+        };
         /** @description Liveness. */
         Health: {
             /** @description Always `ok` while the process serves requests. */
@@ -2472,6 +3191,103 @@ export interface components {
             size: number;
             /** @description WebP rendition. */
             webp: string;
+        };
+        /** @description An invoice and its check. */
+        Invoice: {
+            /** @description Buyer tax id. */
+            buyer_id: string;
+            /** @description What the check found. */
+            check: components["schemas"]["CheckReport"];
+            /**
+             * Format: int64
+             * @description Id.
+             */
+            id: number;
+            /**
+             * Format: date
+             * @description Issue date.
+             */
+            issue_date: string;
+            /** @description Blue or red. */
+            kind: components["schemas"]["InvoiceKind"];
+            /** @description Number. */
+            number: string;
+            /** @description Seller tax id. */
+            seller_id: string;
+            /** @description XML or typed. */
+            source: components["schemas"]["InvoiceSource"];
+            /** @description Check result. */
+            status: components["schemas"]["InvoiceStatus"];
+            /**
+             * Format: int64
+             * @description Total with tax, fen.
+             */
+            total_fen: number;
+            /**
+             * Format: int64
+             * @description Tax, fen.
+             */
+            total_tax_fen: number;
+        };
+        /**
+         * @description Blue (normal) or red (reversing) invoice.
+         * @enum {string}
+         */
+        InvoiceKind: "blue" | "red";
+        /**
+         * @description How an invoice's fields arrived.
+         * @enum {string}
+         */
+        InvoiceSource: "xml" | "manual";
+        /**
+         * @description The result of the invoice check.
+         * @enum {string}
+         */
+        InvoiceStatus: "matched" | "mismatched" | "reversed";
+        /** @description One order line's check. */
+        LineCheck: {
+            /**
+             * Format: int64
+             * @description Accepted quantity × frozen unit price, fen.
+             */
+            expected_fen: number;
+            /**
+             * Format: int64
+             * @description The tax-inclusive total invoiced for it, fen.
+             */
+            invoiced_fen: number;
+            /**
+             * Format: int32
+             * @description Its line number on the order.
+             */
+            line_no: number;
+            /** @description Whether the two agree. */
+            matches: boolean;
+            /**
+             * Format: int64
+             * @description The order line.
+             */
+            order_line_id: number;
+        };
+        /** @description A problem of one line, with the column it concerns. */
+        LineProblem: {
+            /** @description Column (`product`, `spec`, `quantity`, `wanted_date`). */
+            column: string;
+            /** @description Message (Chinese first). */
+            message: string;
+        };
+        /** @description A quantity of one order line. */
+        LineQty: {
+            /**
+             * Format: int64
+             * @description Order line.
+             */
+            line_id: number;
+            /**
+             * Format: int64
+             * @description Quantity.
+             */
+            quantity: number;
         };
         /** @description Login with a username or phone number and a password. */
         LoginRequest: {
@@ -2517,6 +3333,40 @@ export interface components {
              */
             version: number;
         };
+        /** @description An invoice typed by hand (no XML). */
+        ManualInvoice: {
+            /**
+             * Format: date
+             * @description Issue date.
+             */
+            issue_date: string;
+            /** @description Lines: which order line, tax-inclusive amount and tax rate. */
+            lines: components["schemas"]["ManualInvoiceLine"][];
+            /** @description Invoice number (20 digits for a 数电票). */
+            number: string;
+            /** @description Number of the blue invoice a red one reverses. */
+            reverses?: string | null;
+        };
+        /** @description A typed invoice line. */
+        ManualInvoiceLine: {
+            /**
+             * Format: int64
+             * @description Amount without tax, fen (negative on a red invoice).
+             */
+            amount_fen: number;
+            /**
+             * Format: int64
+             * @description Order line.
+             */
+            line_id: number;
+            /**
+             * Format: int64
+             * @description Tax, fen.
+             */
+            tax_fen: number;
+            /** @description Tax rate: "13%", "9%", "6%", "3%", "1%", "0%" or "免税". */
+            tax_rate: string;
+        };
         /** @description The logged-in user, their roles and the CSRF token for cookie-authenticated changes. */
         Me: {
             /** @description Send as `X-CSRF-Token` on every non-GET request made with the session cookie. */
@@ -2544,6 +3394,23 @@ export interface components {
          * @example 4000
          */
         Money: number;
+        /** @description A delivery note. */
+        NewDelivery: {
+            /** @description Carrier. */
+            carrier?: string | null;
+            /** @description Quantities per order line. */
+            lines: components["schemas"]["LineQty"][];
+            /** @description Note. */
+            note?: string | null;
+            /** @description Tracking number. */
+            tracking_no?: string | null;
+        };
+        /** @description An invoice, as the supplier sends it: the 数电票 XML, or the fields typed by hand. */
+        NewInvoice: {
+            manual?: components["schemas"]["ManualInvoice"] | null;
+            /** @description The XML document's text. */
+            xml?: string | null;
+        };
         /** @description A notification to an organisation. */
         Notification: {
             /** @description Text. */
@@ -2645,6 +3512,23 @@ export interface components {
             /** @description Tracking number. */
             tracking_no?: string | null;
         };
+        /** @description An order form: lines, where and how to pay. */
+        OrderForm: {
+            /**
+             * Format: int64
+             * @description The buying unit (or union).
+             */
+            buyer_org_id: number;
+            /** @description Delivery address. */
+            delivery: components["schemas"]["DeliveryAddress"];
+            /** @description Lines (1-1000). */
+            lines: components["schemas"]["FormLine"][];
+            /** @description Note to the suppliers. */
+            note?: string | null;
+            payment_method?: components["schemas"]["PaymentMethod"] | null;
+            /** @description Client-chosen key making the commit idempotent (8-64 characters). */
+            submission_key?: string | null;
+        };
         /** @description A line of an order. */
         OrderLine: {
             /** @description Counted as an assistance purchase (frozen at purchase). */
@@ -2690,6 +3574,11 @@ export interface components {
             spec: string;
             /** @description Unit price, fen. */
             unit_price_fen: components["schemas"]["Money"];
+        };
+        /** @description Orders. */
+        OrderList: {
+            /** @description Newest first (at most 200). */
+            items: components["schemas"]["BulkOrder"][];
         };
         /** @description A page of orders. */
         OrderPage: {
@@ -2849,6 +3738,11 @@ export interface components {
             bank_voucher_ref: string;
         };
         /**
+         * @description How a bulk order is paid.
+         * @enum {string}
+         */
+        PaymentMethod: "transfer" | "online";
+        /**
          * @description Where a payment stands.
          * @enum {string}
          */
@@ -2883,6 +3777,16 @@ export interface components {
             /** @description The offline test provider: no money moves. */
             test_mode: boolean;
         };
+        /** @description Orders created by a commit. */
+        Placed: {
+            /** @description One per supplier. */
+            orders: components["schemas"]["BulkOrder"][];
+        };
+        /**
+         * @description Where a line's unit price came from.
+         * @enum {string}
+         */
+        PriceSource: "list" | "tier" | "quote";
         /** @description A quantity price tier. */
         PriceTier: {
             /**
@@ -3127,6 +4031,16 @@ export interface components {
             /** @description `ok` or `unavailable`. */
             status: string;
         };
+        /** @description A decision with a reason (return, reject, decline). */
+        Reason: {
+            /** @description Why (2-500 characters). */
+            reason: string;
+        };
+        /** @description Receipt of a transfer, recorded by the supplier. */
+        Receipt: {
+            /** @description The bank's reference of the transfer. */
+            bank_reference: string;
+        };
         /** @description A refund. */
         Refund: {
             /** @description Paid back, fen (known once approved). */
@@ -3260,6 +4174,11 @@ export interface components {
              */
             user_id: number;
         };
+        /**
+         * @description What becomes of a rejected or missing quantity at acceptance.
+         * @enum {string}
+         */
+        Remedy: "none" | "credit" | "redelivery";
         /** @description A refund request. */
         RequestRefund: {
             /** @description Lines and units. */
@@ -3465,6 +4384,16 @@ export interface components {
          * @enum {string}
          */
         SettlementStatus: "draft" | "reviewed" | "approved" | "paid";
+        /**
+         * @description An uploaded sheet, read and checked: its lines (to commit as a form once they are right)
+         *     and the dry run, with the sheet's row numbers.
+         */
+        SheetChecked: {
+            /** @description The dry run of those lines (`row` is the sheet's row). */
+            dry_run: components["schemas"]["DryRun"];
+            /** @description The lines read from the sheet, in order. */
+            lines: components["schemas"]["FormLine"][];
+        };
         /** @description Shipping details. */
         Ship: {
             /** @description Carrier, e.g. 顺丰速运. */
@@ -3595,6 +4524,32 @@ export interface components {
             /** @description Statements. */
             items: components["schemas"]["Statement"][];
         };
+        /** @description One approval step. */
+        Step: {
+            /** @description Comment or reason. */
+            comment?: string | null;
+            /**
+             * Format: date-time
+             * @description Decided at.
+             */
+            decided_at?: string | null;
+            /**
+             * Format: int32
+             * @description Level (1 or 2).
+             */
+            level: number;
+            /** @description Why the step is needed. */
+            reasons: string[];
+            /** @description Who signs. */
+            role: components["schemas"]["ApproverRole"];
+            /** @description Status. */
+            status: components["schemas"]["StepStatus"];
+        };
+        /**
+         * @description Where one approval step stands.
+         * @enum {string}
+         */
+        StepStatus: "waiting" | "pending" | "approved" | "rejected" | "cancelled";
         /** @description A stock change: either a new level or a difference. */
         StockChange: {
             /**
@@ -3628,6 +4583,54 @@ export interface components {
          * @enum {string}
          */
         Storage: "ambient" | "chilled" | "frozen";
+        /** @description A new version of the annual filing, submitted at once. */
+        SubmitFiling: {
+            /** @description Contact. */
+            contact_name: string;
+            /** @description Contact's mobile. */
+            contact_phone: string;
+            /** @description Units covered (shared canteen: the representative lists them). */
+            covered_units?: number[];
+            /**
+             * Format: int64
+             * @description Expected agricultural procurement of the year (the denominator), fen.
+             */
+            expected_total_fen: number;
+            /** @description Note. */
+            note?: string | null;
+            /**
+             * Format: int32
+             * @description Reserved ratio, basis points (3000 = 30%).
+             */
+            ratio_bp: number;
+            /**
+             * Format: int64
+             * @description Union funds of a unit without canteen under a union-funds rule, fen.
+             */
+            union_funds_fen?: number | null;
+            /**
+             * Format: int32
+             * @description The year.
+             */
+            year: number;
+        };
+        /** @description A suggested product for an unmatched line. */
+        Suggestion: {
+            /**
+             * Format: int64
+             * @description Unit price, fen.
+             */
+            price_fen: number;
+            /** @description Product name. */
+            product_name: string;
+            /**
+             * Format: int64
+             * @description SKU.
+             */
+            sku_id: number;
+            /** @description Specification. */
+            spec: string;
+        };
         /** @description A page of supplier profiles (review queue). */
         SupplierPage: {
             /** @description Profiles. */
@@ -3715,6 +4718,39 @@ export interface components {
              */
             test_report_id?: number | null;
         };
+        /** @description A budget unit's procurement settings. */
+        UnitSettings: {
+            /** @description The approval rules. */
+            approval_rules: components["schemas"]["ApprovalRule"][];
+            /** @description How the unit feeds its staff. */
+            canteen_mode: components["schemas"]["CanteenMode"];
+            /** @description The contractor running an outsourced canteen. */
+            contractor_name?: string | null;
+            /** @description The jurisdiction whose rule applies (region code, e.g. 440300). */
+            jurisdiction_code: string;
+            /** @description Its name. */
+            name: string;
+            /**
+             * Format: int64
+             * @description The unit (an organisation of kind budget_unit).
+             */
+            org_id: number;
+            /**
+             * Format: int32
+             * @description Days to pay after acceptance (30 by default, 60 at most).
+             */
+            payment_term_days: number;
+            /**
+             * Format: int64
+             * @description The unit that files for a shared canteen.
+             */
+            represented_by_org_id?: number | null;
+            /**
+             * Format: int64
+             * @description The supervising department (the organisation's parent).
+             */
+            supervisor_org_id?: number | null;
+        };
         /** @description Changes to an organisation's details (its admins or operators). */
         UpdateOrg: {
             /** @description New contact person. */
@@ -3765,6 +4801,27 @@ export interface components {
             poverty_lifted?: boolean | null;
             /** @description Why (recorded in the audit log). */
             reason?: string | null;
+        };
+        /** @description A change of a unit's settings. */
+        UpdateUnit: {
+            /** @description The approval rules (replace the old ones). */
+            approval_rules?: components["schemas"]["ApprovalRule"][];
+            /** @description Canteen mode. */
+            canteen_mode: components["schemas"]["CanteenMode"];
+            /** @description Contractor (outsourced canteens). */
+            contractor_name?: string | null;
+            /** @description Jurisdiction code (a region). */
+            jurisdiction_code: string;
+            /**
+             * Format: int32
+             * @description Payment term in days, 1-60.
+             */
+            payment_term_days: number;
+            /**
+             * Format: int64
+             * @description Representative unit (shared canteens).
+             */
+            represented_by_org_id?: number | null;
         };
         /**
          * @description Whether a user may log in.
@@ -9345,6 +10402,2271 @@ export interface operations {
             };
             /** @description uri_too_long */
             414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    accept_delivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Accept"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkOrder"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    approve_filing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description filing id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Filing"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    return_filing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description filing id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reason"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Filing"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_orders: {
+        parameters: {
+            query?: {
+                /** @description Status. */
+                status?: components["schemas"]["BulkOrderStatus"];
+                /** @description Only those waiting for me (approver: my level; supplier: to confirm). */
+                mine?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderList"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden, csrf_rejected */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    place: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderForm"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Placed"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    dry_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderForm"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DryRun"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    upload_sheet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description fields `file` and `buyer_org_id` */
+        requestBody?: {
+            content: {
+                "multipart/form-data": unknown;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SheetChecked"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description order id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkOrder"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden, csrf_rejected */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    approve_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Decision"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkOrder"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    confirm_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Confirm"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkOrder"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deliver_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewDelivery"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkOrder"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    evaluate_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Evaluation"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkOrder"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    upload_invoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewInvoice"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkOrder"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    record_payment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Receipt"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkOrder"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reject_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Decision"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkOrder"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    withdraw_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description order id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkOrder"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    supervised_filings: {
+        parameters: {
+            query?: {
+                /** @description Year. */
+                year?: number;
+                /** @description Only those waiting for review. */
+                pending?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description supervising organisation id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Filing"][];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden, csrf_rejected */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_unit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description organisation id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnitSettings"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden, csrf_rejected */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_unit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description organisation id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateUnit"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnitSettings"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_filings: {
+        parameters: {
+            query?: {
+                /** @description Year. */
+                year?: number;
+                /** @description Only those waiting for review. */
+                pending?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description organisation id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Filing"][];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden, csrf_rejected */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    submit_filing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description organisation id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubmitFiling"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Filing"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

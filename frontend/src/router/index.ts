@@ -98,7 +98,13 @@ const routes: RouteRecordRaw[] = [
     path: '/unit',
     component: BackOffice,
     meta: { roles: AREA_ROLES.unit },
-    children: [{ path: '', name: 'unit-home', component: () => import('@/pages/unit/UnitHome.vue'), meta: { title: 'nav.unitOverview' } }],
+    children: [
+      { path: '', name: 'unit-home', component: () => import('@/pages/unit/UnitHome.vue'), meta: { title: 'nav.unitOverview' } },
+      { path: 'bulk-order', name: 'unit-bulk-order', component: () => import('@/pages/unit/BulkOrderPage.vue'), meta: { title: 'proc.nav.bulkOrder', roles: ['buyer', 'unit_admin'] } },
+      { path: 'orders', name: 'unit-orders', component: () => import('@/pages/proc/ProcOrdersPage.vue'), meta: { title: 'proc.nav.orders' } },
+      { path: 'orders/:id(\\d+)', name: 'unit-order', component: () => import('@/pages/proc/ProcOrderDetailPage.vue'), props: (r) => ({ id: Number(r.params.id) }), meta: { title: 'proc.detail.title' } },
+      { path: 'filings', name: 'unit-filings', component: () => import('@/pages/unit/FilingsPage.vue'), meta: { title: 'proc.nav.filings' } },
+    ],
   },
   {
     path: '/supplier',
@@ -112,6 +118,8 @@ const routes: RouteRecordRaw[] = [
       { path: 'products/new', name: 'supplier-product-new', component: () => import('@/pages/supplier/ProductEditorPage.vue'), meta: { title: 'supplier.editor.titleNew' } },
       { path: 'products/:id(\\d+)', name: 'supplier-product-edit', component: () => import('@/pages/supplier/ProductEditorPage.vue'), props: (r) => ({ id: Number(r.params.id) }), meta: { title: 'supplier.editor.titleEdit' } },
       { path: 'orders', name: 'supplier-orders', component: () => import('@/pages/supplier/SupplierOrdersPage.vue'), meta: { title: 'nav.supplierOrders' } },
+      { path: 'proc-orders', name: 'supplier-proc-orders', component: () => import('@/pages/proc/ProcOrdersPage.vue'), meta: { title: 'proc.nav.supplierOrders' } },
+      { path: 'proc-orders/:id(\\d+)', name: 'supplier-proc-order', component: () => import('@/pages/proc/ProcOrderDetailPage.vue'), props: (r) => ({ id: Number(r.params.id) }), meta: { title: 'proc.detail.title' } },
       { path: 'refunds', name: 'supplier-refunds', component: () => import('@/pages/supplier/SupplierRefundsPage.vue'), meta: { title: 'nav.supplierRefunds' } },
       { path: 'settlements', name: 'supplier-settlements', component: () => import('@/pages/supplier/SupplierSettlementsPage.vue'), meta: { title: 'nav.supplierSettlements' } },
       { path: 'notifications', name: 'supplier-notifications', component: () => import('@/pages/supplier/SupplierNotificationsPage.vue'), meta: { title: 'nav.supplierNotifications' } },

@@ -73,8 +73,17 @@ export function navFor(role: Role): NavItem[] {
       ]
     case 'unit_admin':
     case 'buyer':
+      return [
+        { to: '/unit', label: 'nav.unitOverview', icon: 'home' },
+        { to: '/unit/bulk-order', label: 'proc.nav.bulkOrder', icon: 'form' },
+        { to: '/unit/orders', label: 'proc.nav.orders', icon: 'ship' },
+        { to: '/unit/filings', label: 'proc.nav.filings', icon: 'money' },
+      ]
     case 'approver':
-      return [{ to: '/unit', label: 'nav.unitOverview', icon: 'home' }]
+      return [
+        { to: '/unit', label: 'nav.unitOverview', icon: 'home' },
+        { to: '/unit/orders', label: 'proc.nav.orders', icon: 'ship' },
+      ]
     case 'supplier_admin':
     case 'supplier_staff':
       return [
@@ -83,6 +92,7 @@ export function navFor(role: Role): NavItem[] {
         { to: '/supplier/certificates', label: 'nav.supplierCertificates', icon: 'cert' },
         { to: '/supplier/products', label: 'nav.supplierProducts', icon: 'goods' },
         { to: '/supplier/orders', label: 'nav.supplierOrders', icon: 'ship' },
+        { to: '/supplier/proc-orders', label: 'proc.nav.supplierOrders', icon: 'audit' },
         { to: '/supplier/refunds', label: 'nav.supplierRefunds', icon: 'refund' },
         { to: '/supplier/settlements', label: 'nav.supplierSettlements', icon: 'money' },
         { to: '/supplier/notifications', label: 'nav.supplierNotifications', icon: 'bell' },

@@ -931,13 +931,13 @@ export interface paths {
             cookie?: never;
         };
         /** Orders the actor may see, newest first. */
-        get: operations["list_orders"];
+        get: operations["list_bulk_orders"];
         put?: never;
         /**
          * Places an order form: every line or none; one order per supplier. Idempotent per
          *     `submission_key`.
          */
-        post: operations["place"];
+        post: operations["place_bulk_order"];
         delete?: never;
         options?: never;
         head?: never;
@@ -993,7 +993,7 @@ export interface paths {
             cookie?: never;
         };
         /** One order: lines, approval chain, deliveries, invoices, evaluation. */
-        get: operations["get_order"];
+        get: operations["get_bulk_order"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2013,6 +2013,11 @@ export interface components {
             /** @description Province, city, district names. */
             region: string;
         };
+        /** @description An approval decision. */
+        ApprovalDecision: {
+            /** @description Comment (required to reject). */
+            comment?: string | null;
+        };
         /** @description One approval rule. */
         ApprovalRule: {
             /**
@@ -2038,6 +2043,27 @@ export interface components {
          * @enum {string}
          */
         ApprovalRuleKind: "order_amount_over" | "month_total_over" | "category";
+        /** @description One approval step. */
+        ApprovalStep: {
+            /** @description Comment or reason. */
+            comment?: string | null;
+            /**
+             * Format: date-time
+             * @description Decided at.
+             */
+            decided_at?: string | null;
+            /**
+             * Format: int32
+             * @description Level (1 or 2).
+             */
+            level: number;
+            /** @description Why the step is needed. */
+            reasons: string[];
+            /** @description Who signs. */
+            role: components["schemas"]["ApproverRole"];
+            /** @description Status. */
+            status: components["schemas"]["StepStatus"];
+        };
         /**
          * @description Who signs an approval step.
          * @enum {string}
@@ -2111,7 +2137,7 @@ export interface components {
         /** @description A bulk order. */
         BulkOrder: {
             /** @description The approval chain (where the order waits). */
-            approval: components["schemas"]["Step"][];
+            approval: components["schemas"]["ApprovalStep"][];
             /** @description Bank reference of the payment. */
             bank_reference?: string | null;
             /** @description Buyer name. */
@@ -2159,7 +2185,7 @@ export interface components {
              */
             late_interest_fen: number;
             /** @description Lines. */
-            lines: components["schemas"]["OrderLine"][];
+            lines: components["schemas"]["BulkOrderLine"][];
             /** @description Order number. */
             order_no: string;
             /**
@@ -2188,6 +2214,76 @@ export interface components {
              * @description Supplier.
              */
             supplier_org_id: number;
+        };
+        /** @description A line of a bulk order. */
+        BulkOrderLine: {
+            /**
+             * Format: int64
+             * @description Accepted × price, fen.
+             */
+            accepted_fen: number;
+            /**
+             * Format: int32
+             * @description Accepted.
+             */
+            accepted_qty: number;
+            /** @description Assistance product (frozen at order). */
+            assistance_eligible: boolean;
+            /**
+             * Format: int32
+             * @description Confirmed by the supplier (none yet: null).
+             */
+            confirmed_qty?: number | null;
+            /**
+             * Format: int32
+             * @description Credited (closed short).
+             */
+            credited_qty: number;
+            /**
+             * Format: int32
+             * @description Delivered.
+             */
+            delivered_qty: number;
+            /**
+             * Format: int64
+             * @description Id.
+             */
+            id: number;
+            /**
+             * Format: int32
+             * @description Line number.
+             */
+            line_no: number;
+            /**
+             * Format: int32
+             * @description Ordered.
+             */
+            ordered_qty: number;
+            /** @description Origin county. */
+            origin_county_code?: string | null;
+            /** @description Where the price came from. */
+            price_source: components["schemas"]["PriceSource"];
+            /** @description Product name. */
+            product_name: string;
+            /**
+             * Format: int32
+             * @description Rejected at acceptance.
+             */
+            rejected_qty: number;
+            /**
+             * Format: int64
+             * @description SKU.
+             */
+            sku_id?: number | null;
+            /** @description Specification. */
+            spec: string;
+            /** @description Unit. */
+            unit: string;
+            /**
+             * Format: int64
+             * @description Frozen unit price, fen.
+             */
+            unit_price_fen: number;
         };
         /**
          * @description Where a bulk order stands (derived from its lines, steps, invoices and payment).
@@ -4523,27 +4619,6 @@ export interface components {
         StatementList: {
             /** @description Statements. */
             items: components["schemas"]["Statement"][];
-        };
-        /** @description One approval step. */
-        Step: {
-            /** @description Comment or reason. */
-            comment?: string | null;
-            /**
-             * Format: date-time
-             * @description Decided at.
-             */
-            decided_at?: string | null;
-            /**
-             * Format: int32
-             * @description Level (1 or 2).
-             */
-            level: number;
-            /** @description Why the step is needed. */
-            reasons: string[];
-            /** @description Who signs. */
-            role: components["schemas"]["ApproverRole"];
-            /** @description Status. */
-            status: components["schemas"]["StepStatus"];
         };
         /**
          * @description Where one approval step stands.
@@ -10762,7 +10837,7 @@ export interface operations {
             };
         };
     };
-    list_orders: {
+    list_bulk_orders: {
         parameters: {
             query?: {
                 /** @description Status. */
@@ -10839,7 +10914,7 @@ export interface operations {
             };
         };
     };
-    place: {
+    place_bulk_order: {
         parameters: {
             query?: never;
             header?: never;
@@ -11177,7 +11252,7 @@ export interface operations {
             };
         };
     };
-    get_order: {
+    get_bulk_order: {
         parameters: {
             query?: never;
             header?: never;
@@ -11273,7 +11348,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Decision"];
+                "application/json": components["schemas"]["ApprovalDecision"];
             };
         };
         responses: {
@@ -11999,7 +12074,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Decision"];
+                "application/json": components["schemas"]["ApprovalDecision"];
             };
         };
         responses: {

@@ -298,8 +298,13 @@ pub fn check_xlsx_zip(bytes: &[u8]) -> Result<(), AppError> {
 }
 
 /// Reads the first sheet cell by cell (never as one dense range: two cells far apart would
-/// make it billions), within [`MAX_ROSTER_ROWS`], [`MAX_ROSTER_CELLS`] and 64 columns.
-fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, AppError> {
+/// make it billions), within [`MAX_ROSTER_ROWS`], [`MAX_ROSTER_CELLS`] and 64 columns, after
+/// [`check_xlsx_zip`]. Rows are counted from the first one that holds anything. Also used for
+/// the order sheets of bulk orders.
+///
+/// # Errors
+/// 422 for a zip bomb or an unreadable workbook.
+pub fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, AppError> {
     use calamine::{Reader, Xlsx};
     check_xlsx_zip(bytes)?;
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(unreadable_xlsx)?;

@@ -755,7 +755,15 @@ fn check_invoice(
             )),
         }
     }
-    let checks = lines
+    CheckReport {
+        problems,
+        lines: line_checks(lines, &invoiced),
+    }
+}
+
+/// Each order line's accepted quantity × frozen price against what the invoice bills for it.
+fn line_checks(lines: &[bulk_order_lines::Model], invoiced: &HashMap<i64, i64>) -> Vec<LineCheck> {
+    lines
         .iter()
         .map(|x| {
             let expected = x.unit_price_fen * i64::from(x.accepted_qty - x.returned_qty);
@@ -768,11 +776,7 @@ fn check_invoice(
                 matches: expected == got,
             }
         })
-        .collect();
-    CheckReport {
-        problems,
-        lines: checks,
-    }
+        .collect()
 }
 
 fn report_matches(r: &CheckReport) -> bool {
@@ -808,39 +812,28 @@ fn match_lines(inv: &EInvoice, lines: &[bulk_order_lines::Model]) -> Vec<Option<
 
 async fn recheck_invoices(conn: &impl ConnectionTrait, order_id: i64) -> Result<(), AppError> {
     let lines = lines_of(conn, &[order_id]).await?;
-    for inv in invoices::Entity::find()
+    let live = invoices::Entity::find()
         .filter(invoices::Column::OrderId.eq(order_id))
         .filter(invoices::Column::Kind.eq(InvoiceKind::Blue))
         .filter(invoices::Column::Status.ne(InvoiceStatus::Reversed))
         .all(conn)
-        .await?
-    {
-        let stored = invoice_lines::Entity::find()
-            .filter(invoice_lines::Column::InvoiceId.eq(inv.id))
-            .order_by_asc(invoice_lines::Column::LineNo)
-            .all(conn)
-            .await?;
+        .await?;
+    // Every live invoice's lines in one read.
+    let stored = invoice_lines::Entity::find()
+        .filter(
+            invoice_lines::Column::InvoiceId.is_in(live.iter().map(|i| i.id).collect::<Vec<_>>()),
+        )
+        .all(conn)
+        .await?;
+    for inv in live {
         let mut invoiced: HashMap<i64, i64> = HashMap::new();
-        for l in &stored {
+        for l in stored.iter().filter(|l| l.invoice_id == inv.id) {
             if let Some(id) = l.order_line_id {
                 *invoiced.entry(id).or_default() += l.total_fen;
             }
         }
         let mut report = inv.check_report.0.clone();
-        report.lines = lines
-            .iter()
-            .map(|x| {
-                let expected = x.unit_price_fen * i64::from(x.accepted_qty - x.returned_qty);
-                let got = invoiced.get(&x.id).copied().unwrap_or(0);
-                LineCheck {
-                    order_line_id: x.id,
-                    line_no: x.line_no,
-                    expected_fen: expected,
-                    invoiced_fen: got,
-                    matches: expected == got,
-                }
-            })
-            .collect();
+        report.lines = line_checks(&lines, &invoiced);
         let status = if report_matches(&report) {
             InvoiceStatus::Matched
         } else {

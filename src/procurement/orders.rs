@@ -800,8 +800,7 @@ pub fn derive_status(
     if confirmed == 0 {
         return BulkOrderStatus::Declined;
     }
-    let delivered_net: i32 = lines.iter().map(|l| l.delivered_qty - l.rejected_qty).sum();
-    if delivered_net == 0 && lines.iter().all(|l| l.delivered_qty == 0) {
+    if lines.iter().all(|l| l.delivered_qty == 0) {
         return BulkOrderStatus::Confirmed;
     }
     // Every confirmed unit is accepted or credited: the goods are done.

@@ -45,6 +45,40 @@ async fn sku_of(
     (sku, tiers)
 }
 
+/// The first active SKU of each of the first `n` listed products, with `stock` each and a
+/// minimum order of one.
+async fn listed_skus(app: &TestApp, n: u64, stock_each: i64) -> Vec<product_skus::Model> {
+    let listed: Vec<i64> = products::Entity::find()
+        .filter(products::Column::Status.eq(bangfu::catalog::model::ProductStatus::Listed))
+        .order_by_asc(products::Column::Id)
+        .all(app.db())
+        .await
+        .expect("listed")
+        .into_iter()
+        .map(|p| p.id)
+        .take(usize::try_from(n).expect("n"))
+        .collect();
+    let mut skus = Vec::new();
+    for pid in listed {
+        let s = product_skus::Entity::find()
+            .filter(product_skus::Column::ProductId.eq(pid))
+            .filter(product_skus::Column::Active.eq(true))
+            .one(app.db())
+            .await
+            .expect("sku")
+            .expect("an active sku");
+        product_skus::Entity::update_many()
+            .col_expr(product_skus::Column::Stock, Expr::value(stock_each))
+            .col_expr(product_skus::Column::MinOrderQty, Expr::value(1))
+            .filter(product_skus::Column::Id.eq(s.id))
+            .exec(app.db())
+            .await
+            .expect("stock");
+        skus.push(s);
+    }
+    skus
+}
+
 async fn stock(app: &TestApp, sku: i64) -> i64 {
     product_skus::Entity::find_by_id(sku)
         .one(app.db())
@@ -804,34 +838,7 @@ async fn an_uploaded_sheet_is_checked_with_its_rows_and_a_thousand_lines_commit_
             .write_string(0, u16::try_from(c).expect("c"), *h)
             .expect("h");
     }
-    let listed: Vec<i64> = products::Entity::find()
-        .filter(products::Column::Status.eq(bangfu::catalog::model::ProductStatus::Listed))
-        .order_by_asc(products::Column::Id)
-        .all(app.db())
-        .await
-        .expect("listed")
-        .into_iter()
-        .map(|p| p.id)
-        .take(4)
-        .collect();
-    let mut skus = Vec::new();
-    for pid in listed {
-        let s = product_skus::Entity::find()
-            .filter(product_skus::Column::ProductId.eq(pid))
-            .filter(product_skus::Column::Active.eq(true))
-            .one(app.db())
-            .await
-            .expect("sku")
-            .expect("an active sku");
-        product_skus::Entity::update_many()
-            .col_expr(product_skus::Column::Stock, Expr::value(1_000_000))
-            .col_expr(product_skus::Column::MinOrderQty, Expr::value(1))
-            .filter(product_skus::Column::Id.eq(s.id))
-            .exec(app.db())
-            .await
-            .expect("stock");
-        skus.push(s);
-    }
+    let skus = listed_skus(&app, 4, 1_000_000).await;
     for r in 0..1000u32 {
         let s = &skus[r as usize % skus.len()];
         sheet
@@ -885,34 +892,11 @@ async fn a_hundred_concurrent_bulk_orders_over_overlapping_skus_never_oversell_o
     let app = TestApp::spawn().await;
     let twin = app.twin().await;
     // Eight SKUs of listed products, 300 each.
-    let listed: Vec<i64> = products::Entity::find()
-        .filter(products::Column::Status.eq(bangfu::catalog::model::ProductStatus::Listed))
-        .order_by_asc(products::Column::Id)
-        .all(app.db())
+    let skus: Vec<i64> = listed_skus(&app, 8, 300)
         .await
-        .expect("listed")
-        .into_iter()
-        .map(|p| p.id)
-        .take(8)
+        .iter()
+        .map(|s| s.id)
         .collect();
-    let mut skus = Vec::new();
-    for pid in listed {
-        let s = product_skus::Entity::find()
-            .filter(product_skus::Column::ProductId.eq(pid))
-            .filter(product_skus::Column::Active.eq(true))
-            .one(app.db())
-            .await
-            .expect("sku")
-            .expect("an active sku");
-        product_skus::Entity::update_many()
-            .col_expr(product_skus::Column::Stock, Expr::value(300))
-            .col_expr(product_skus::Column::MinOrderQty, Expr::value(1))
-            .filter(product_skus::Column::Id.eq(s.id))
-            .exec(app.db())
-            .await
-            .expect("stock");
-        skus.push(s.id);
-    }
     // Twenty units' buyers, five forms each; every form has 50 lines over the eight SKUs in
     // its own order (so unsorted locking would deadlock).
     let mut buyers = Vec::new();
@@ -1033,4 +1017,57 @@ async fn hostile_quantities_are_refused_as_4xx_never_a_500() {
     )
     .await
     .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+}
+
+#[tokio::test]
+async fn the_buyer_withdraws_before_confirmation_only_and_the_stock_comes_back() {
+    let app = TestApp::spawn().await;
+    let buyer = app.login("buyer").await;
+    let supplier = app.login("supplier").await;
+    let other = app.login("unit02_buyer").await;
+    let (sku, _) = sku_of(&app, &supplier, 0).await;
+    let before = stock(&app, sku.id).await;
+    let qty = i64::from(sku.min_order_qty.max(1));
+    let (id, _, _, _) = place_one(&app, &buyer, &sku, qty, "withdraw-key-1").await;
+    app.post(
+        &format!("/api/procurement/orders/{id}/withdraw"),
+        json!({}),
+        &other.bearer(),
+    )
+    .await
+    .expect_error(StatusCode::NOT_FOUND, "not_found");
+    app.post(
+        &format!("/api/procurement/orders/{id}/withdraw"),
+        json!({}),
+        &supplier.bearer(),
+    )
+    .await
+    .expect_error(StatusCode::FORBIDDEN, "forbidden");
+    let gone = app
+        .post(
+            &format!("/api/procurement/orders/{id}/withdraw"),
+            json!({}),
+            &buyer.bearer(),
+        )
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(gone.body["status"], "cancelled");
+    assert_eq!(stock(&app, sku.id).await, before);
+    // Once confirmed, an order can no longer be withdrawn.
+    let (id2, line2, _, _) = place_one(&app, &buyer, &sku, qty, "withdraw-key-2").await;
+    app.post(
+        &format!("/api/procurement/orders/{id2}/confirm"),
+        json!({"lines": [{"line_id": line2, "quantity": qty}]}),
+        &supplier.bearer(),
+    )
+    .await
+    .expect(StatusCode::OK);
+    app.post(
+        &format!("/api/procurement/orders/{id2}/withdraw"),
+        json!({}),
+        &buyer.bearer(),
+    )
+    .await
+    .expect_error(StatusCode::CONFLICT, "invalid_state");
+    assert_eq!(stock(&app, sku.id).await, before - qty);
 }

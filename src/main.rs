@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 
 use bangfu::config::Config;
-use bangfu::worker::{JobRegistry, Worker};
+use bangfu::worker::Worker;
 use clap::{Parser, Subcommand};
 use migrations::MigratorTrait;
 use tokio::sync::watch;
@@ -94,7 +94,7 @@ async fn ensure_migrated(
 async fn serve(config: Config, migrate: bool) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let db = ensure_migrated(&config, migrate).await?;
-    let state = bangfu::app::build_with_db(config.clone(), db, JobRegistry::with_builtin()).await?;
+    let state = bangfu::app::build_with_db(config.clone(), db, bangfu::app::jobs()).await?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let worker = config
         .embedded_worker
@@ -188,7 +188,7 @@ async fn seed(config: Config, demo: bool, products: u64) -> anyhow::Result<()> {
 
 async fn worker(config: Config, once: bool) -> anyhow::Result<()> {
     let db = ensure_migrated(&config, false).await?;
-    let state = bangfu::app::build_with_db(config, db, JobRegistry::with_builtin()).await?;
+    let state = bangfu::app::build_with_db(config, db, bangfu::app::jobs()).await?;
     let worker = Worker::new(state);
     if once {
         let n = worker.drain().await?;

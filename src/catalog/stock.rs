@@ -10,7 +10,7 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::doc::Facts;
-use crate::entities::{product_skus, sku_price_tiers};
+use crate::entities::{product_skus, products, sku_price_tiers};
 use crate::error::{AppError, ErrorCode};
 use crate::regions::model::Programme;
 
@@ -68,7 +68,7 @@ pub async fn tiers_of(
 
 /// Sums quantities per SKU, in SKU order (the one order stock rows are ever locked in, so two
 /// reservations over overlapping SKUs cannot deadlock).
-fn per_sku(items: &[(i64, i64)]) -> BTreeMap<i64, i64> {
+fn summed_by_id(items: &[(i64, i64)]) -> BTreeMap<i64, i64> {
     let mut sum: BTreeMap<i64, i64> = BTreeMap::new();
     for (sku, qty) in items {
         *sum.entry(*sku).or_default() += qty;
@@ -86,7 +86,7 @@ pub async fn reserve(
     items: &[(i64, i64)],
     name_of: impl Fn(i64) -> String,
 ) -> Result<(), AppError> {
-    for (sku, qty) in per_sku(items) {
+    for (sku, qty) in summed_by_id(items) {
         let taken = product_skus::Entity::update_many()
             .col_expr(
                 product_skus::Column::Stock,
@@ -113,7 +113,7 @@ pub async fn reserve(
 /// # Errors
 /// Database errors.
 pub async fn release(conn: &impl ConnectionTrait, items: &[(i64, i64)]) -> Result<(), AppError> {
-    for (sku, qty) in per_sku(items) {
+    for (sku, qty) in summed_by_id(items) {
         if qty <= 0 {
             continue;
         }
@@ -123,6 +123,28 @@ pub async fn release(conn: &impl ConnectionTrait, items: &[(i64, i64)]) -> Resul
                 Expr::col(product_skus::Column::Stock).add(qty),
             )
             .filter(product_skus::Column::Id.eq(sku))
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Adds sold quantities to the products' sales counts (`(product_id, quantity)`, shown on
+/// the cards), in product order.
+///
+/// # Errors
+/// Database errors.
+pub async fn count_sales(conn: &impl ConnectionTrait, sold: &[(i64, i64)]) -> Result<(), AppError> {
+    for (product, qty) in summed_by_id(sold) {
+        if qty <= 0 {
+            continue;
+        }
+        products::Entity::update_many()
+            .col_expr(
+                products::Column::SalesCount,
+                Expr::col(products::Column::SalesCount).add(qty),
+            )
+            .filter(products::Column::Id.eq(product))
             .exec(conn)
             .await?;
     }
@@ -227,7 +249,7 @@ mod tests {
 
     #[test]
     fn reservations_are_summed_and_taken_in_sku_order() {
-        let sum = per_sku(&[(9, 2), (3, 1), (9, 5)]);
+        let sum = summed_by_id(&[(9, 2), (3, 1), (9, 5)]);
         assert_eq!(sum.into_iter().collect::<Vec<_>>(), vec![(3, 1), (9, 7)]);
     }
 }

@@ -92,9 +92,8 @@ pub const VOCABULARY: &[Vocabulary] = {
         ValidityKind,
     };
     use crate::idempotency::IdempotencyState;
-    use crate::orders::model::{
-        OrderKind, OrderStatus, PaymentStatus, RefundStatus, SettlementStatus,
-    };
+    use crate::orders::model::{OrderKind, OrderStatus, SettlementStatus};
+    use crate::payments::model::{PaymentStatus, RefundStatus};
     use crate::procurement::model::{
         ApprovalRuleKind, ApproverRole, BulkOrderStatus, CanteenMode, DeclarationStatus,
         FilingStatus, InvoiceKind, InvoiceSource, InvoiceStatus, PaymentMethod, PriceSource,

@@ -1,7 +1,7 @@
 //! `payments`: one payment covering a checkout's orders.
 use sea_orm::entity::prelude::*;
 
-use crate::orders::model::PaymentStatus;
+use crate::payments::model::PaymentStatus;
 
 /// One row of `payments`.
 #[sea_orm::model]

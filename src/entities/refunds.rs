@@ -2,7 +2,7 @@
 use sea_orm::entity::prelude::*;
 
 use crate::orders::model::RefundLine;
-use crate::orders::model::RefundStatus;
+use crate::payments::model::RefundStatus;
 use crate::vocab::JsonText;
 
 /// One row of `refunds`.

@@ -8,10 +8,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::dto::{
@@ -30,7 +30,8 @@ use crate::coupons::model::CouponStatus;
 use crate::db::begin_write;
 use crate::domain::{Phone, mask_phone};
 use crate::entities::{
-    cart_items, coupon_campaigns, coupons, order_lines, orders, product_skus, regions, zones,
+    cart_items, coupon_campaigns, coupons, order_lines, orders, payments, product_skus, regions,
+    zones,
 };
 use crate::error::{AppError, ErrorCode, FieldCode, FieldErrors};
 use crate::money::Money;
@@ -497,7 +498,11 @@ fn check_address(reference: &Reference, a: &Address) -> Result<StoredAddress, Ap
     })
 }
 
-/// Places the orders of the cart under one payment. Idempotent per `checkout_key`.
+/// Places the orders of the cart under one payment. Idempotent per `checkout_key`. The steps,
+/// in one transaction: price the cart ([`prepare`]), apply the coupon, check the amount the
+/// member saw, create the payment and hold the coupon, write one order per supplier with its
+/// lines' facts frozen, empty the cart, schedule the expiry, reserve stock (last, so a popular
+/// SKU's row is locked only to the commit). The provider is called after the commit.
 ///
 /// # Errors
 /// 403; 409 `checkout_problems`, `price_changed`, `out_of_stock`, `coupon_unavailable`,
@@ -513,37 +518,116 @@ pub async fn place(
     let reference = state.catalog.reference(&state.db).await?;
     let address = check_address(&reference, &req.address)?;
     let now = Utc::now();
-    let provider = state.payments.provider.name();
     let txn = begin_write(&state.db).await?;
     let prepared = prepare(&txn, reference, actor.user_id).await?;
-    if !prepared.problems.is_empty() {
-        let code = if prepared.short {
+    prepared.ready()?;
+    let coupon = apply_coupon(&txn, req.coupon_id, actor.user_id, &prepared.priced()).await?;
+    let amount_due = check_amount(&prepared, &coupon, req.expected_amount_fen)?;
+    let payment = crate::payments::create_pending(
+        &txn,
+        crate::payments::NewPayment {
+            user_id: actor.user_id,
+            amount_fen: amount_due.fen(),
+            coupon_id: coupon.coupon.as_ref().map(|c| c.id),
+            discount_fen: coupon.discount().fen(),
+            checkout_key,
+            provider: state.payments.provider.name(),
+            expires_at: now + Duration::minutes(Ord::max(state.config.payment_timeout_minutes, 1)),
+        },
+    )
+    .await?;
+    hold_coupon(&txn, &coupon, actor.user_id, payment.id, now).await?;
+    let written = write_orders(&txn, &prepared, &coupon, &payment, &address, now).await?;
+    clear_cart(&txn, actor.user_id, &prepared).await?;
+    schedule_expiry(&txn, &payment).await?;
+    reserve_stock(&txn, &prepared).await?;
+    txn.commit().await?;
+    tracing::info!(
+        payment_id = payment.id,
+        orders = written.orders.len(),
+        amount = amount_due.fen(),
+        "checkout placed"
+    );
+    answer(state, actor, &payment, amount_due, written, &prepared).await
+}
+
+impl Prepared {
+    /// 409 with every problem of the cart (`out_of_stock` when one is a shortage).
+    fn ready(&self) -> Result<(), AppError> {
+        if self.problems.is_empty() {
+            return Ok(());
+        }
+        let code = if self.short {
             ErrorCode::OutOfStock
         } else {
             ErrorCode::CheckoutProblems
         };
-        return Err(AppError::new(code, prepared.problems.join("；")));
+        Err(AppError::new(code, self.problems.join("；")))
     }
-    let priced: Vec<PricedLine> = prepared.lines.iter().map(|(_, _, p)| p.clone()).collect();
-    let (applied, coupon, campaign) = match req.coupon_id {
-        None => (None, None, None),
-        Some(id) => {
-            let (c, campaign) = coupon_with_campaign(&txn, id, actor.user_id).await?;
-            let terms = terms_for(&txn, &c, &campaign).await?;
-            let a = pricing::apply(&priced, &terms);
-            if a.discount.fen() == 0 {
-                return Err(AppError::new(
-                    ErrorCode::CouponNotApplicable,
-                    "该券不适用于购物车中的商品或未达门槛 / the coupon does not apply to this cart",
-                ));
-            }
-            (Some(a), Some(c), Some(campaign))
-        }
+
+    fn priced(&self) -> Vec<PricedLine> {
+        self.lines.iter().map(|(_, _, p)| p.clone()).collect()
+    }
+
+    fn items_total(&self) -> Money {
+        self.lines.iter().map(|(_, _, p)| p.total()).sum()
+    }
+}
+
+/// The coupon a checkout uses (none, or the coupon with its campaign and its split).
+#[derive(Default)]
+struct CouponUse {
+    applied: Option<Applied>,
+    coupon: Option<coupons::Model>,
+    campaign: Option<coupon_campaigns::Model>,
+}
+
+impl CouponUse {
+    fn discount(&self) -> Money {
+        self.applied.as_ref().map_or(Money::ZERO, |a| a.discount)
+    }
+
+    /// The discount's share on line `i` of the cart.
+    fn share(&self, i: usize) -> Money {
+        self.applied.as_ref().map_or(Money::ZERO, |a| a.shares[i])
+    }
+}
+
+/// Applies the member's chosen coupon to the priced cart; 409 `coupon_not_applicable` when it
+/// takes nothing off.
+async fn apply_coupon(
+    txn: &DatabaseTransaction,
+    coupon_id: Option<i64>,
+    user_id: i64,
+    priced: &[PricedLine],
+) -> Result<CouponUse, AppError> {
+    let Some(id) = coupon_id else {
+        return Ok(CouponUse::default());
     };
-    let items_total: Money = priced.iter().map(PricedLine::total).sum();
-    let discount = applied.as_ref().map_or(Money::ZERO, |a| a.discount);
-    let amount_due = items_total - discount;
-    if amount_due != req.expected_amount_fen {
+    let (c, campaign) = coupon_with_campaign(txn, id, user_id).await?;
+    let terms = terms_for(txn, &c, &campaign).await?;
+    let applied = pricing::apply(priced, &terms);
+    if applied.discount.fen() == 0 {
+        return Err(AppError::new(
+            ErrorCode::CouponNotApplicable,
+            "该券不适用于购物车中的商品或未达门槛 / the coupon does not apply to this cart",
+        ));
+    }
+    Ok(CouponUse {
+        applied: Some(applied),
+        coupon: Some(c),
+        campaign: Some(campaign),
+    })
+}
+
+/// The amount due; 409 `price_changed` unless it is what the member saw.
+fn check_amount(
+    prepared: &Prepared,
+    coupon: &CouponUse,
+    expected: Money,
+) -> Result<Money, AppError> {
+    let amount_due = prepared.items_total() - coupon.discount();
+    if amount_due != expected {
         return Err(AppError::new(
             ErrorCode::PriceChanged,
             format!(
@@ -551,42 +635,57 @@ pub async fn place(
             ),
         ));
     }
-    let payment = crate::payments::create_pending(
-        &txn,
-        crate::payments::NewPayment {
-            user_id: actor.user_id,
-            amount_fen: amount_due.fen(),
-            coupon_id: coupon.as_ref().map(|c| c.id),
-            discount_fen: discount.fen(),
-            checkout_key,
-            provider,
-            expires_at: now + Duration::minutes(Ord::max(state.config.payment_timeout_minutes, 1)),
-        },
-    )
-    .await?;
-    if let Some(c) = &coupon {
-        let held = crate::coupons::spend::hold(&txn, c.id, actor.user_id, payment.id, now).await?;
-        if !held {
-            return Err(AppError::new(
-                ErrorCode::CouponUnavailable,
-                "该券已被使用或已过期 / the coupon is no longer available",
-            ));
-        }
+    Ok(amount_due)
+}
+
+/// Holds the coupon for the payment; 409 `coupon_unavailable` when another checkout holds it
+/// or it is spent or expired.
+async fn hold_coupon(
+    txn: &DatabaseTransaction,
+    coupon: &CouponUse,
+    user_id: i64,
+    payment_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let Some(c) = &coupon.coupon else {
+        return Ok(());
+    };
+    if crate::coupons::spend::hold(txn, c.id, user_id, payment_id, now).await? {
+        return Ok(());
     }
+    Err(AppError::new(
+        ErrorCode::CouponUnavailable,
+        "该券已被使用或已过期 / the coupon is no longer available",
+    ))
+}
+
+/// The orders and lines a checkout wrote.
+struct Written {
+    orders: Vec<orders::Model>,
+    lines: Vec<order_lines::Model>,
+}
+
+/// Writes one order per supplier (in supplier order) with its lines.
+async fn write_orders(
+    txn: &DatabaseTransaction,
+    prepared: &Prepared,
+    coupon: &CouponUse,
+    payment: &payments::Model,
+    address: &StoredAddress,
+    now: DateTime<Utc>,
+) -> Result<Written, AppError> {
     let today = crate::time::business_date(now);
     let mut by_supplier: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
     for (i, (_, _, p)) in prepared.lines.iter().enumerate() {
         by_supplier.entry(p.supplier_org_id).or_default().push(i);
     }
-    let mut order_ids = Vec::new();
-    let mut made_orders = Vec::new();
-    let mut made_lines = Vec::new();
+    let mut written = Written {
+        orders: Vec::new(),
+        lines: Vec::new(),
+    };
     for (n, (supplier, idx)) in by_supplier.iter().enumerate() {
         let total: Money = idx.iter().map(|i| prepared.lines[*i].2.total()).sum();
-        let disc: Money = idx
-            .iter()
-            .map(|i| applied.as_ref().map_or(Money::ZERO, |a| a.shares[*i]))
-            .sum();
+        let disc: Money = idx.iter().map(|i| coupon.share(*i)).sum();
         let order = orders::ActiveModel {
             order_no: Set(format!(
                 "BF{}{:08}{:02}",
@@ -596,10 +695,10 @@ pub async fn place(
             )),
             kind: Set(OrderKind::Member),
             payment_id: Set(payment.id),
-            buyer_user_id: Set(actor.user_id),
+            buyer_user_id: Set(payment.user_id),
             supplier_org_id: Set(*supplier),
-            union_org_id: Set(campaign.as_ref().map(|c| c.union_org_id)),
-            campaign_id: Set(campaign.as_ref().map(|c| c.id)),
+            union_org_id: Set(coupon.campaign.as_ref().map(|c| c.union_org_id)),
+            campaign_id: Set(coupon.campaign.as_ref().map(|c| c.id)),
             status: Set(OrderStatus::PendingPayment),
             items_total_fen: Set(total.fen()),
             discount_fen: Set(disc.fen()),
@@ -610,60 +709,82 @@ pub async fn place(
             updated_at: Set(now),
             ..Default::default()
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
         for i in idx {
-            let (item, sku, p) = &prepared.lines[*i];
-            let doc = &prepared
-                .products
-                .get(&p.product_id)
-                .ok_or(AppError::NotFound)?
-                .doc;
-            let e = stock::freeze(&doc.facts, today);
-            let line = order_lines::ActiveModel {
-                order_id: Set(order.id),
-                sku_id: Set(sku.id),
-                product_id: Set(p.product_id),
-                product_name: Set(doc.detail.card.name.clone()),
-                spec: Set(sku.spec.clone()),
-                unit_price_fen: Set(p.unit_price.fen()),
-                quantity: Set(item.quantity),
-                line_total_fen: Set(p.total().fen()),
-                discount_fen: Set(applied.as_ref().map_or(0, |a| a.shares[*i].fen())),
-                refunded_qty: Set(0),
-                refunded_fen: Set(0),
-                refunded_discount_fen: Set(0),
-                assistance_eligible: Set(e.eligible),
-                origin_county_code: Set(doc.detail.card.origin.county_code.clone()),
-                supplier_approved: Set(e.supplier_approved),
-                cert_numbers: Set(JsonText(e.cert_numbers.clone())),
-                pairing_id: Set(e.pairing_id),
-                helper_code: Set(e.helper_code.clone()),
-                programme: Set(e.programme),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?;
-            made_lines.push(line);
+            let line = write_line(txn, prepared, *i, coupon.share(*i), order.id, today).await?;
+            written.lines.push(line);
         }
-        order_ids.push(order.id);
-        made_orders.push(order);
+        written.orders.push(order);
     }
+    Ok(written)
+}
+
+/// Writes line `i` of the cart into its order, with the product's name and the line's
+/// assistance facts frozen as they stand today.
+async fn write_line(
+    txn: &DatabaseTransaction,
+    prepared: &Prepared,
+    i: usize,
+    discount: Money,
+    order_id: i64,
+    today: NaiveDate,
+) -> Result<order_lines::Model, AppError> {
+    let (item, sku, p) = &prepared.lines[i];
+    let doc = &prepared
+        .products
+        .get(&p.product_id)
+        .ok_or(AppError::NotFound)?
+        .doc;
+    let e = stock::freeze(&doc.facts, today);
+    Ok(order_lines::ActiveModel {
+        order_id: Set(order_id),
+        sku_id: Set(sku.id),
+        product_id: Set(p.product_id),
+        product_name: Set(doc.detail.card.name.clone()),
+        spec: Set(sku.spec.clone()),
+        unit_price_fen: Set(p.unit_price.fen()),
+        quantity: Set(item.quantity),
+        line_total_fen: Set(p.total().fen()),
+        discount_fen: Set(discount.fen()),
+        refunded_qty: Set(0),
+        refunded_fen: Set(0),
+        refunded_discount_fen: Set(0),
+        assistance_eligible: Set(e.eligible),
+        origin_county_code: Set(doc.detail.card.origin.county_code.clone()),
+        supplier_approved: Set(e.supplier_approved),
+        cert_numbers: Set(JsonText(e.cert_numbers.clone())),
+        pairing_id: Set(e.pairing_id),
+        helper_code: Set(e.helper_code.clone()),
+        programme: Set(e.programme),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?)
+}
+
+/// Takes the checked-out SKUs out of the member's cart.
+async fn clear_cart(
+    txn: &DatabaseTransaction,
+    user_id: i64,
+    prepared: &Prepared,
+) -> Result<(), AppError> {
+    let skus: Vec<i64> = prepared.lines.iter().map(|(_, s, _)| s.id).collect();
     cart_items::Entity::delete_many()
-        .filter(cart_items::Column::UserId.eq(actor.user_id))
-        .filter(
-            cart_items::Column::SkuId.is_in(
-                prepared
-                    .lines
-                    .iter()
-                    .map(|(_, s, _)| s.id)
-                    .collect::<Vec<_>>(),
-            ),
-        )
-        .exec(&txn)
+        .filter(cart_items::Column::UserId.eq(user_id))
+        .filter(cart_items::Column::SkuId.is_in(skus))
+        .exec(txn)
         .await?;
+    Ok(())
+}
+
+/// Schedules the release of the payment if it is still unpaid when it expires.
+async fn schedule_expiry(
+    txn: &DatabaseTransaction,
+    payment: &payments::Model,
+) -> Result<(), AppError> {
     enqueue(
-        &txn,
+        txn,
         super::lifecycle::EXPIRE_JOB,
         super::lifecycle::ExpirePayment {
             payment_id: payment.id,
@@ -675,14 +796,17 @@ pub async fn place(
         },
     )
     .await?;
-    // Stock last, in SKU order, each decrement conditional: a popular SKU's row is locked
-    // only from here to the commit.
+    Ok(())
+}
+
+/// Reserves the cart's stock, in SKU order, each decrement conditional (409 `out_of_stock`).
+async fn reserve_stock(txn: &DatabaseTransaction, prepared: &Prepared) -> Result<(), AppError> {
     let taking: Vec<(i64, i64)> = prepared
         .lines
         .iter()
         .map(|(item, sku, _)| (sku.id, i64::from(item.quantity)))
         .collect();
-    stock::reserve(&txn, &taking, |id| {
+    stock::reserve(txn, &taking, |id| {
         prepared
             .lines
             .iter()
@@ -690,16 +814,20 @@ pub async fn place(
             .map(|(_, s, _)| s.spec.clone())
             .unwrap_or_default()
     })
-    .await?;
-    txn.commit().await?;
-    tracing::info!(
-        payment_id = payment.id,
-        orders = order_ids.len(),
-        amount = amount_due.fen(),
-        "checkout placed"
-    );
+    .await
+}
+
+/// After the commit: completes a payment the coupon covers entirely, or starts the provider's
+/// payment and answers from what was just written (nothing else can have changed it yet).
+async fn answer(
+    state: &AppState,
+    actor: &Actor,
+    payment: &payments::Model,
+    amount_due: Money,
+    written: Written,
+    prepared: &Prepared,
+) -> Result<Checkout, AppError> {
     if amount_due.fen() == 0 {
-        // Fully covered by the coupon: nothing to collect.
         super::lifecycle::complete_payment(
             state,
             payment.id,
@@ -707,9 +835,9 @@ pub async fn place(
             &format!("coupon:{}", payment.id),
         )
         .await?;
-    } else if let Some(started) = crate::payments::start_for(state, &payment).await? {
-        // Answered from what was just written (nothing else can have changed it yet).
-        let names: HashMap<i64, String> = made_orders
+    } else if let Some(started) = crate::payments::start_for(state, payment).await? {
+        let names: HashMap<i64, String> = written
+            .orders
             .iter()
             .map(|o| {
                 let name = prepared
@@ -722,7 +850,7 @@ pub async fn place(
                 (o.supplier_org_id, name)
             })
             .collect();
-        let orders = super::views::assemble(made_orders, made_lines, &names);
+        let orders = super::views::assemble(written.orders, written.lines, &names);
         return Ok(super::views::checkout_of(state, started, orders));
     }
     super::views::checkout(state, actor, payment.id).await

@@ -4,10 +4,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::model::{OrderStatus, PaymentStatus, RefundStatus, SettlementStatus};
+use super::model::{OrderStatus, RefundStatus, SettlementStatus};
 use crate::media::ImageUrls;
 use crate::money::Money;
 use crate::payments::provider::PayMethod;
+
+/// The payment view is the payments context's; checkout answers with it.
+pub use crate::payments::dto::PaymentView;
 
 /// A line of the cart with today's price.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -196,29 +199,6 @@ pub struct CheckoutRequest {
     /// Payment methods offered (default all).
     #[serde(default)]
     pub methods: Vec<PayMethod>,
-}
-
-/// A payment as the payer sees it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PaymentView {
-    /// Payment id.
-    pub id: i64,
-    /// Amount, fen.
-    pub amount_fen: Money,
-    /// Coupon discount, fen.
-    pub discount_fen: Money,
-    /// Status.
-    pub status: PaymentStatus,
-    /// `stripe` or `test`.
-    pub provider: String,
-    /// The offline test provider: no money moves.
-    pub test_mode: bool,
-    /// For the browser to confirm with the provider (Stripe client secret).
-    pub client_secret: Option<String>,
-    /// Pay before.
-    pub expires_at: DateTime<Utc>,
-    /// Paid.
-    pub paid_at: Option<DateTime<Utc>>,
 }
 
 /// The outcome of checkout.

@@ -345,3 +345,15 @@ async fn step(
         settlement::step(state, actor, id, step, voucher).await?,
     ))
 }
+
+/// Cancels an unpaid checkout: stock and coupon are released.
+#[utoipa::path(post, path = "/api/payments/{id}/cancel", tag = "payments", params(("id" = i64, Path, description = "payment")),
+    responses((status = 204, description = "Done; no content"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn cancel_payment(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+) -> Result<StatusCode, AppError> {
+    lifecycle::cancel(&state, &actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

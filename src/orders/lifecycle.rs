@@ -2,8 +2,8 @@
 //! update), so it can be called twice, from the webhook and the browser, or by two instances,
 //! with one effect.
 
-use chrono::{Duration, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 
@@ -11,9 +11,11 @@ use super::model::{OrderStatus, PaymentStatus};
 use crate::app::AppState;
 use crate::audit::{self, AuditEvent};
 use crate::auth::{Actor, Role, authz};
+use crate::catalog::stock;
 use crate::db::begin_write;
-use crate::entities::{order_lines, orders, payments, product_skus, products};
+use crate::entities::{order_lines, orders, payments};
 use crate::error::{AppError, ErrorCode, FieldCode, FieldErrors};
+use crate::payments::settle::{self, Completion, Payee};
 use crate::worker::{JobOptions, JobRegistry, enqueue};
 
 /// Job: release an unpaid payment's stock and coupon once it is overdue.
@@ -35,19 +37,81 @@ pub struct AutoComplete {
     pub order_id: i64,
 }
 
-/// What completing a payment did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Completion {
-    /// Pending -> succeeded now.
-    Completed,
-    /// It was already succeeded: nothing to do.
-    AlreadyDone,
-    /// It had expired (stock and coupon released) before the money arrived: refund it.
-    ArrivedTooLate,
+/// The member orders of a checkout, as the payee of its payment: paid orders, the coupon
+/// spent and sales counted when it succeeds; orders cancelled, stock and coupon back when it
+/// is released.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MemberOrders;
+
+#[async_trait::async_trait]
+impl Payee for MemberOrders {
+    async fn paid(
+        &self,
+        txn: &DatabaseTransaction,
+        payment_id: i64,
+        at: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        orders::Entity::update_many()
+            .col_expr(orders::Column::Status, Expr::value(OrderStatus::Paid))
+            .col_expr(orders::Column::PaidAt, Expr::value(Some(at)))
+            .col_expr(orders::Column::UpdatedAt, Expr::value(at))
+            .filter(orders::Column::PaymentId.eq(payment_id))
+            .filter(orders::Column::Status.eq(OrderStatus::PendingPayment))
+            .exec(txn)
+            .await?;
+        crate::coupons::spend::spend(txn, payment_id, at).await?;
+        // Sales counts (shown on cards; the documents follow at the next change of the product).
+        let lines = lines_of_payment(txn, payment_id).await?;
+        let sold: Vec<(i64, i64)> = lines
+            .iter()
+            .map(|l| (l.product_id, i64::from(l.quantity)))
+            .collect();
+        stock::count_sales(txn, &sold).await
+    }
+
+    async fn released(
+        &self,
+        txn: &DatabaseTransaction,
+        payment_id: i64,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        let lines = lines_of_payment(txn, payment_id).await?;
+        let items: Vec<(i64, i64)> = lines
+            .iter()
+            .map(|l| (l.sku_id, i64::from(l.quantity)))
+            .collect();
+        stock::release(txn, &items).await?;
+        orders::Entity::update_many()
+            .col_expr(orders::Column::Status, Expr::value(OrderStatus::Cancelled))
+            .col_expr(orders::Column::CancelledAt, Expr::value(Some(at)))
+            .col_expr(
+                orders::Column::CancelReason,
+                Expr::value(Some(reason.to_owned())),
+            )
+            .col_expr(orders::Column::UpdatedAt, Expr::value(at))
+            .filter(orders::Column::PaymentId.eq(payment_id))
+            .filter(orders::Column::Status.eq(OrderStatus::PendingPayment))
+            .exec(txn)
+            .await?;
+        return_coupon(txn, payment_id).await?;
+        Ok(())
+    }
 }
 
-/// Marks a payment succeeded and its orders paid, the coupon used: once. `source` names who
-/// reported it (`webhook`, `test`, `reconcile`, `coupon`); `event` is recorded in the audit.
+async fn lines_of_payment(
+    txn: &DatabaseTransaction,
+    payment_id: i64,
+) -> Result<Vec<order_lines::Model>, AppError> {
+    Ok(order_lines::Entity::find()
+        .inner_join(orders::Entity)
+        .filter(orders::Column::PaymentId.eq(payment_id))
+        .all(txn)
+        .await?)
+}
+
+/// Marks a payment succeeded and its orders paid, the coupon used: once, in a transaction of
+/// its own. `source` names who reported it; `event` is recorded in the audit.
 ///
 /// # Errors
 /// Database errors.
@@ -58,7 +122,7 @@ pub async fn complete_payment(
     event: &str,
 ) -> Result<Completion, AppError> {
     let txn = begin_write(&state.db).await?;
-    let outcome = complete_in(&txn, payment_id, source, event).await?;
+    let outcome = settle::complete_in(&MemberOrders, &txn, payment_id, source, event).await?;
     txn.commit().await?;
     if outcome == Completion::ArrivedTooLate {
         tracing::warn!(payment_id, "money arrived after expiry; refunding in full");
@@ -66,76 +130,8 @@ pub async fn complete_payment(
     Ok(outcome)
 }
 
-/// [`complete_payment`] inside the caller's transaction.
-///
-/// # Errors
-/// Database errors.
-pub async fn complete_in(
-    txn: &DatabaseTransaction,
-    payment_id: i64,
-    source: &str,
-    event: &str,
-) -> Result<Completion, AppError> {
-    let now = Utc::now();
-    let moved = payments::Entity::update_many()
-        .col_expr(
-            payments::Column::Status,
-            Expr::value(PaymentStatus::Succeeded),
-        )
-        .col_expr(payments::Column::PaidAt, Expr::value(Some(now)))
-        .col_expr(payments::Column::UpdatedAt, Expr::value(now))
-        .filter(payments::Column::Id.eq(payment_id))
-        .filter(payments::Column::Status.eq(PaymentStatus::Pending))
-        .exec(txn)
-        .await?;
-    if moved.rows_affected != 1 {
-        let p = payments::Entity::find_by_id(payment_id)
-            .one(txn)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        return Ok(if p.status == PaymentStatus::Succeeded {
-            Completion::AlreadyDone
-        } else {
-            Completion::ArrivedTooLate
-        });
-    }
-    orders::Entity::update_many()
-        .col_expr(orders::Column::Status, Expr::value(OrderStatus::Paid))
-        .col_expr(orders::Column::PaidAt, Expr::value(Some(now)))
-        .col_expr(orders::Column::UpdatedAt, Expr::value(now))
-        .filter(orders::Column::PaymentId.eq(payment_id))
-        .filter(orders::Column::Status.eq(OrderStatus::PendingPayment))
-        .exec(txn)
-        .await?;
-    crate::coupons::spend::spend(txn, payment_id, now).await?;
-    // Sales counts (shown on cards; the documents follow at the next change of the product).
-    let lines = order_lines::Entity::find()
-        .inner_join(orders::Entity)
-        .filter(orders::Column::PaymentId.eq(payment_id))
-        .all(txn)
-        .await?;
-    for l in &lines {
-        products::Entity::update_many()
-            .col_expr(
-                products::Column::SalesCount,
-                Expr::col(products::Column::SalesCount).add(i64::from(l.quantity)),
-            )
-            .filter(products::Column::Id.eq(l.product_id))
-            .exec(txn)
-            .await?;
-    }
-    audit::record(
-        txn,
-        None,
-        AuditEvent::new("payment.succeeded", "payment", payment_id)
-            .after(serde_json::json!({"source": source, "event": event})),
-    )
-    .await?;
-    Ok(Completion::Completed)
-}
-
-/// Releases an unpaid payment: orders cancelled, stock back, coupon back (or expired if past
-/// its validity). Only once, and only while still pending.
+/// Releases an unpaid payment of a checkout: orders cancelled, stock back, coupon back (or
+/// expired if past its validity). Only once, and only while still pending.
 ///
 /// # Errors
 /// Database errors.
@@ -144,57 +140,7 @@ pub async fn release_in(
     payment_id: i64,
     reason: &str,
 ) -> Result<bool, AppError> {
-    let now = Utc::now();
-    let moved = payments::Entity::update_many()
-        .col_expr(
-            payments::Column::Status,
-            Expr::value(PaymentStatus::Expired),
-        )
-        .col_expr(payments::Column::UpdatedAt, Expr::value(now))
-        .filter(payments::Column::Id.eq(payment_id))
-        .filter(payments::Column::Status.eq(PaymentStatus::Pending))
-        .exec(txn)
-        .await?;
-    if moved.rows_affected != 1 {
-        return Ok(false);
-    }
-    let lines = order_lines::Entity::find()
-        .inner_join(orders::Entity)
-        .filter(orders::Column::PaymentId.eq(payment_id))
-        .all(txn)
-        .await?;
-    let mut skus: Vec<(i64, i32)> = lines.iter().map(|l| (l.sku_id, l.quantity)).collect();
-    skus.sort_unstable();
-    for (sku, qty) in skus {
-        product_skus::Entity::update_many()
-            .col_expr(
-                product_skus::Column::Stock,
-                Expr::col(product_skus::Column::Stock).add(i64::from(qty)),
-            )
-            .filter(product_skus::Column::Id.eq(sku))
-            .exec(txn)
-            .await?;
-    }
-    orders::Entity::update_many()
-        .col_expr(orders::Column::Status, Expr::value(OrderStatus::Cancelled))
-        .col_expr(orders::Column::CancelledAt, Expr::value(Some(now)))
-        .col_expr(
-            orders::Column::CancelReason,
-            Expr::value(Some(reason.to_owned())),
-        )
-        .col_expr(orders::Column::UpdatedAt, Expr::value(now))
-        .filter(orders::Column::PaymentId.eq(payment_id))
-        .filter(orders::Column::Status.eq(OrderStatus::PendingPayment))
-        .exec(txn)
-        .await?;
-    return_coupon(txn, payment_id).await?;
-    audit::record(
-        txn,
-        None,
-        AuditEvent::new("payment.released", "payment", payment_id).reason(Some(reason.to_owned())),
-    )
-    .await?;
-    Ok(true)
+    settle::release_in(&MemberOrders, txn, payment_id, reason).await
 }
 
 /// Gives a held or used coupon of a payment back to its member (available while still valid,

@@ -34,6 +34,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::supplier_orders))
         .routes(routes!(handlers::ship))
         .routes(routes!(handlers::receive))
+        .routes(routes!(handlers::cancel_payment))
         .routes(routes!(handlers::order_refunds, handlers::request_refund))
         .routes(routes!(handlers::supplier_refunds))
         .routes(routes!(handlers::approve_refund))

@@ -1,8 +1,11 @@
-//! Order, payment, refund and settlement statuses.
+//! Order and settlement statuses (payment and refund statuses are `payments::model`'s).
 
 use serde::{Deserialize, Serialize};
 
 use crate::vocab::text_enum;
+
+// The payments context owns the payment and refund statuses; orders read them.
+pub use crate::payments::model::{PaymentStatus, RefundStatus};
 
 text_enum! {
     /// Who placed an order, and so which rules it follows.
@@ -29,34 +32,6 @@ text_enum! {
         Cancelled = "cancelled",
         /// Entirely refunded.
         Refunded = "refunded",
-    }
-}
-
-text_enum! {
-    /// Where a payment stands.
-    PaymentStatus {
-        /// Waiting for the payer.
-        Pending = "pending",
-        /// Money received.
-        Succeeded = "succeeded",
-        /// Not paid in time, or cancelled; stock and coupon released.
-        Expired = "expired",
-    }
-}
-
-text_enum! {
-    /// Where a refund stands.
-    RefundStatus {
-        /// Asked by the member.
-        Requested = "requested",
-        /// Refused by the supplier, with a reason.
-        Rejected = "rejected",
-        /// Approved; being paid back through the provider.
-        Processing = "processing",
-        /// Paid back.
-        Succeeded = "succeeded",
-        /// The provider refused; operators follow up.
-        Failed = "failed",
     }
 }
 

@@ -18,7 +18,7 @@ use crate::app::AppState;
 use crate::audit::{self, AuditEvent};
 use crate::auth::{Actor, Role, authz};
 use crate::db::begin_write;
-use crate::entities::{media, order_lines, orders, product_skus, refunds};
+use crate::entities::{media, order_lines, orders, refunds};
 use crate::error::{AppError, ErrorCode, FieldCode, FieldErrors};
 use crate::money::Money;
 use crate::vocab::JsonText;
@@ -355,14 +355,7 @@ pub async fn approve(
             ));
         }
         if restock {
-            product_skus::Entity::update_many()
-                .col_expr(
-                    product_skus::Column::Stock,
-                    Expr::col(product_skus::Column::Stock).add(i64::from(w.quantity)),
-                )
-                .filter(product_skus::Column::Id.eq(line.sku_id))
-                .exec(&txn)
-                .await?;
+            crate::catalog::stock::release(&txn, &[(line.sku_id, i64::from(w.quantity))]).await?;
         }
         amount += a;
         discount += d;

@@ -2,11 +2,12 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use sea_orm::EntityTrait;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::dto::PaymentView;
 use super::provider::{EventKind, ProviderEvent, WebhookError};
 use super::{Handled, handle_event};
 use crate::app::AppState;
@@ -15,7 +16,6 @@ use crate::entities::payments;
 use crate::error::{AppError, ErrorBody, ErrorCode};
 use crate::extract::{AppJson, AppPath};
 use crate::money::Money;
-use crate::orders::dto::PaymentView;
 
 /// What the webhook did.
 #[derive(Debug, Serialize, ToSchema)]
@@ -119,18 +119,6 @@ pub async fn retry_intent(
     super::start(&state, id).await?;
     let p = own_payment(&state, &actor, id).await?;
     Ok(AppJson(view(&state, p)))
-}
-
-/// Cancels an unpaid checkout: stock and coupon are released.
-#[utoipa::path(post, path = "/api/payments/{id}/cancel", tag = "payments", params(("id" = i64, Path, description = "payment")),
-    responses((status = 204, description = "Done; no content"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn cancel_payment(
-    State(state): State<AppState>,
-    actor: Actor,
-    AppPath(id): AppPath<i64>,
-) -> Result<StatusCode, AppError> {
-    crate::orders::lifecycle::cancel(&state, &actor, id).await?;
-    Ok(StatusCode::NO_CONTENT)
 }
 
 /// TEST PROVIDER ONLY (测试支付，不扣款): completes a payment as if the payer had paid. Goes

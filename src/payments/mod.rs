@@ -1,10 +1,14 @@
 //! Payments: one provider behind [`provider::PaymentProvider`] (Stripe when configured, the
 //! offline test provider otherwise). The provider is called only outside transactions; its
 //! events (webhooks, the test page, the reconciliation job) go through [`handle_event`], which
-//! records each event once by id and applies it with the guarded transitions of `orders`.
+//! records each event once by id and applies it with the guarded transitions of [`settle`],
+//! which tell the payments' [`settle::Payee`] (registered at start; this context imports none).
 
+pub mod dto;
 mod handlers;
+pub mod model;
 pub mod provider;
+pub mod settle;
 pub mod stripe;
 pub mod test_provider;
 
@@ -23,10 +27,10 @@ use crate::db::begin_write;
 use crate::entities::{payment_events, payments, refunds};
 use crate::error::{AppError, ErrorCode};
 use crate::money::Money;
-use crate::orders::lifecycle::{self, Completion};
-use crate::orders::model::{PaymentStatus, RefundStatus};
 use crate::worker::{JobOptions, JobRegistry, Slot, enqueue};
+use model::{PaymentStatus, RefundStatus};
 use provider::{CreateIntent, EventKind, PayMethod, PaymentProvider, ProviderEvent, RefundRequest};
+use settle::{Completion, Payee};
 
 /// Job: refund through the provider (outside any transaction, idempotent by key).
 pub const REFUND_JOB: &str = "payments.refund";
@@ -40,6 +44,8 @@ pub struct Payments {
     pub provider: Arc<dyn PaymentProvider>,
     /// The same, when it is the test provider (for the test payment page).
     pub test: Option<Arc<test_provider::TestProvider>>,
+    /// What the payments pay for (the member orders of a checkout), told when one ends.
+    pub payee: Arc<dyn Payee>,
 }
 
 impl Payments {
@@ -48,7 +54,7 @@ impl Payments {
     ///
     /// # Errors
     /// When Stripe is half-configured.
-    pub fn from_config(config: &Config) -> anyhow::Result<Self> {
+    pub fn from_config(config: &Config, payee: Arc<dyn Payee>) -> anyhow::Result<Self> {
         use secrecy::ExposeSecret;
         match (&config.stripe_secret_key, &config.stripe_webhook_secret) {
             (Some(key), Some(hook)) => {
@@ -62,6 +68,7 @@ impl Payments {
                 Ok(Payments {
                     provider: Arc::new(p),
                     test: None,
+                    payee,
                 })
             }
             (Some(_), None) => {
@@ -75,6 +82,7 @@ impl Payments {
                 Ok(Payments {
                     provider: t.clone(),
                     test: Some(t),
+                    payee,
                 })
             }
         }
@@ -300,7 +308,15 @@ pub async fn handle_event(
                             "amount mismatch on a payment"
                         );
                     }
-                    match lifecycle::complete_in(&txn, p.id, "webhook", &event.event_id).await? {
+                    match settle::complete_in(
+                        state.payments.payee.as_ref(),
+                        &txn,
+                        p.id,
+                        "webhook",
+                        &event.event_id,
+                    )
+                    .await?
+                    {
                         Completion::Completed => Handled::Applied,
                         Completion::AlreadyDone => Handled::Ignored,
                         Completion::ArrivedTooLate => {
@@ -317,7 +333,15 @@ pub async fn handle_event(
                 .one(&txn)
                 .await?
             {
-                Some(p) if lifecycle::release_in(&txn, p.id, "payment_cancelled").await? => {
+                Some(p)
+                    if settle::release_in(
+                        state.payments.payee.as_ref(),
+                        &txn,
+                        p.id,
+                        "payment_cancelled",
+                    )
+                    .await? =>
+                {
                     Handled::Applied
                 }
                 _ => Handled::Ignored,
@@ -522,6 +546,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::stripe_webhook))
         .routes(routes!(handlers::get_payment))
         .routes(routes!(handlers::retry_intent))
-        .routes(routes!(handlers::cancel_payment))
         .routes(routes!(handlers::test_complete))
 }

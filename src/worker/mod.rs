@@ -114,7 +114,8 @@ impl std::fmt::Debug for JobRegistry {
 }
 
 impl JobRegistry {
-    /// The registry with the built-in maintenance jobs.
+    /// The registry with the built-in maintenance jobs only (the application's registry, with
+    /// every context's jobs, is `app::jobs`).
     #[must_use]
     pub fn with_builtin() -> Self {
         let mut registry = JobRegistry::default();

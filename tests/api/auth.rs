@@ -332,7 +332,7 @@ async fn rate_limit_is_shared_between_instances_through_redis() {
     let mut config = a.state.config.clone();
     config.redis_prefix = prefix;
     config.database_url = Some(url);
-    let b_state = bangfu::app::build(config, bangfu::worker::JobRegistry::with_builtin())
+    let b_state = bangfu::app::build(config, bangfu::app::jobs())
         .await
         .expect("second instance");
     let b = bangfu::router(b_state);

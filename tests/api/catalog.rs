@@ -823,7 +823,7 @@ async fn two_instances_see_changes_promptly() {
     let a = TestApp::spawn().await;
     let mut config = a.state.config.clone();
     config.database_url = Some(a.database_url.clone());
-    let b_state = bangfu::app::build(config, bangfu::worker::JobRegistry::with_builtin())
+    let b_state = bangfu::app::build(config, bangfu::app::jobs())
         .await
         .expect("instance b");
     let b = bangfu::router(b_state.clone());

@@ -747,7 +747,7 @@ async fn unpaid_orders_expire_once_releasing_stock_and_coupon_even_after_a_resta
     // A restarted instance (new pool, new worker) runs it.
     let mut config = app.state.config.clone();
     config.database_url = Some(app.database_url.clone());
-    let restarted = bangfu::app::build(config, bangfu::worker::JobRegistry::with_builtin())
+    let restarted = bangfu::app::build(config, bangfu::app::jobs())
         .await
         .expect("restart");
     bangfu::worker::Worker::new(restarted.clone())

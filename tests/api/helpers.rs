@@ -215,7 +215,7 @@ impl Default for TestOptions {
             backend,
             redis: (backend == Backend::Postgres).then(redis_url),
             configure: Box::new(|_| {}),
-            jobs: JobRegistry::with_builtin(),
+            jobs: bangfu::app::jobs(),
             count_queries: None,
         }
     }
@@ -410,7 +410,7 @@ impl TestApp {
         std::fs::create_dir_all(&dir).expect("temp dir");
         let mut config = self.state.config.clone();
         config.database_url = Some(self.database_url.clone());
-        let state = bangfu::app::build(config, JobRegistry::with_builtin())
+        let state = bangfu::app::build(config, bangfu::app::jobs())
             .await
             .expect("build twin");
         let router = bangfu::router(state.clone());

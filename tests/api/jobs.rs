@@ -18,7 +18,7 @@ fn registry(
     calls: Arc<AtomicUsize>,
     sleep_first: Option<Duration>,
 ) -> JobRegistry {
-    let mut jobs = JobRegistry::with_builtin();
+    let mut jobs = bangfu::app::jobs();
     jobs.register(
         "test.mark",
         move |_state, payload: serde_json::Value, txn| {

@@ -941,6 +941,10 @@ async fn a_hundred_concurrent_bulk_orders_over_overlapping_skus_never_oversell_o
                     "refused for another reason: {text}"
                 );
             }
+            // Load shedding on a busy machine (every pool connection taken for longer than
+            // the acquire timeout) refuses a form whole; the stock check below shows it wrote
+            // nothing.
+            StatusCode::SERVICE_UNAVAILABLE => assert!(text.contains("unavailable"), "{text}"),
             other => panic!("{other}: {text}"),
         }
     }

@@ -176,7 +176,7 @@ async fn two_instances(options: TestOptions) -> (TestApp, Vec<axum::Router>) {
     let mut config = a.state.config.clone();
     config.database_url = Some(a.database_url.clone());
     config.trust_proxy = true;
-    let b = bangfu::app::build(config, bangfu::worker::JobRegistry::with_builtin())
+    let b = bangfu::app::build(config, bangfu::app::jobs())
         .await
         .expect("instance b");
     let routers = vec![a.router.clone(), bangfu::router(b)];

@@ -15,7 +15,7 @@ use sea_orm::{
 };
 
 use super::dto::{
-    Address, Cart, CartLine, Checkout, CheckoutRequest, CouponOption, Quote, QuoteGroup, QuoteLine,
+    Address, BuyNow, Cart, CartLine, Checkout, CheckoutRequest, CouponOption, Quote, QuoteGroup, QuoteLine,
     SetCartItem,
 };
 use super::model::{OrderKind, OrderStatus, StoredAddress};
@@ -52,23 +52,66 @@ struct Prepared {
     short: bool,
 }
 
+/// The one line of a 立即购买, as if it were the cart: 422 for a bad quantity, 404 for a SKU that
+/// is not for sale (like putting it in the cart).
+async fn buy_now_line(
+    conn: &impl ConnectionTrait,
+    user_id: i64,
+    line: BuyNow,
+) -> Result<Vec<(cart_items::Model, Option<product_skus::Model>)>, AppError> {
+    if !(1..=999).contains(&line.quantity) {
+        return Err(FieldErrors::single(
+            "buy_now.quantity",
+            FieldCode::OutOfRange,
+            "数量应为1-999 / 1 to 999",
+        ));
+    }
+    let sku = product_skus::Entity::find_by_id(line.sku_id)
+        .one(conn)
+        .await?
+        .filter(|s| s.active)
+        .ok_or(AppError::NotFound)?;
+    let listed = crate::entities::products::Entity::find_by_id(sku.product_id)
+        .one(conn)
+        .await?
+        .is_some_and(|p| p.status == ProductStatus::Listed);
+    if !listed {
+        return Err(AppError::NotFound);
+    }
+    let item = cart_items::Model {
+        user_id,
+        sku_id: sku.id,
+        quantity: line.quantity,
+        added_price_fen: sku.price_fen,
+        updated_at: Utc::now(),
+    };
+    Ok(vec![(item, Some(sku))])
+}
+
+/// The cart, or the one line of a 立即购买, priced from current data.
 async fn prepare(
     conn: &impl ConnectionTrait,
     reference: Arc<Reference>,
     user_id: i64,
+    buy_now: Option<BuyNow>,
 ) -> Result<Prepared, AppError> {
     // The cart and its SKUs in one read, in SKU order (the order stock is taken in).
-    let sku_of = cart_items::Entity::belongs_to(product_skus::Entity)
-        .from(cart_items::Column::SkuId)
-        .to(product_skus::Column::Id)
-        .into();
-    let rows = cart_items::Entity::find()
-        .join(JoinType::InnerJoin, sku_of)
-        .select_also(product_skus::Entity)
-        .filter(cart_items::Column::UserId.eq(user_id))
-        .order_by_asc(cart_items::Column::SkuId)
-        .all(conn)
-        .await?;
+    let rows = match buy_now {
+        Some(line) => buy_now_line(conn, user_id, line).await?,
+        None => {
+            let sku_of = cart_items::Entity::belongs_to(product_skus::Entity)
+                .from(cart_items::Column::SkuId)
+                .to(product_skus::Column::Id)
+                .into();
+            cart_items::Entity::find()
+                .join(JoinType::InnerJoin, sku_of)
+                .select_also(product_skus::Entity)
+                .filter(cart_items::Column::UserId.eq(user_id))
+                .order_by_asc(cart_items::Column::SkuId)
+                .all(conn)
+                .await?
+        }
+    };
     let mut items = Vec::with_capacity(rows.len());
     let mut skus: HashMap<i64, product_skus::Model> = HashMap::new();
     for (item, sku) in rows {
@@ -209,7 +252,7 @@ async fn usable_coupons(
 pub async fn cart(state: &AppState, actor: &Actor) -> Result<Cart, AppError> {
     authz::require_any_role(actor, SHOPPERS)?;
     let reference = state.catalog.reference(&state.db).await?;
-    let prepared = prepare(&state.db, reference, actor.user_id).await?;
+    let prepared = prepare(&state.db, reference, actor.user_id, None).await?;
     let mut lines: Vec<CartLine> = prepared
         .lines
         .iter()
@@ -415,10 +458,11 @@ pub async fn quote(
     state: &AppState,
     actor: &Actor,
     coupon_id: Option<i64>,
+    buy_now: Option<BuyNow>,
 ) -> Result<Quote, AppError> {
     authz::require_any_role(actor, SHOPPERS)?;
     let reference = state.catalog.reference(&state.db).await?;
-    let prepared = prepare(&state.db, reference, actor.user_id).await?;
+    let prepared = prepare(&state.db, reference, actor.user_id, buy_now).await?;
     let priced: Vec<PricedLine> = prepared.lines.iter().map(|(_, _, p)| p.clone()).collect();
     let options = coupon_options(&state.db, actor.user_id, &priced).await?;
     let applied = match coupon_id {
@@ -432,7 +476,8 @@ pub async fn quote(
     Ok(build_quote(&prepared, applied.as_ref(), coupon_id, options))
 }
 
-fn check_address(reference: &Reference, a: &Address) -> Result<StoredAddress, AppError> {
+/// Checks an address against the regions and the field rules (fields under `address.`).
+pub(crate) fn check_address(reference: &Reference, a: &Address) -> Result<StoredAddress, AppError> {
     let mut e = FieldErrors::new();
     if !(1..=30).contains(&a.recipient.trim().chars().count()) {
         e.add(
@@ -497,7 +542,8 @@ fn check_address(reference: &Reference, a: &Address) -> Result<StoredAddress, Ap
     })
 }
 
-/// Places the orders of the cart under one payment. Idempotent per `checkout_key`.
+/// Places the orders of the cart (or of one 立即购买 line) under one payment. Idempotent per
+/// `checkout_key`.
 ///
 /// # Errors
 /// 403; 409 `checkout_problems`, `price_changed`, `out_of_stock`, `coupon_unavailable`,
@@ -515,7 +561,7 @@ pub async fn place(
     let now = Utc::now();
     let provider = state.payments.provider.name();
     let txn = begin_write(&state.db).await?;
-    let prepared = prepare(&txn, reference, actor.user_id).await?;
+    let prepared = prepare(&txn, reference, actor.user_id, req.buy_now).await?;
     if !prepared.problems.is_empty() {
         let code = if prepared.short {
             ErrorCode::OutOfStock
@@ -649,19 +695,22 @@ pub async fn place(
         order_ids.push(order.id);
         made_orders.push(order);
     }
-    cart_items::Entity::delete_many()
-        .filter(cart_items::Column::UserId.eq(actor.user_id))
-        .filter(
-            cart_items::Column::SkuId.is_in(
-                prepared
-                    .lines
-                    .iter()
-                    .map(|(_, s, _)| s.id)
-                    .collect::<Vec<_>>(),
-            ),
-        )
-        .exec(&txn)
-        .await?;
+    // What was bought leaves the cart; a 立即购买 leaves the cart as it was.
+    if req.buy_now.is_none() {
+        cart_items::Entity::delete_many()
+            .filter(cart_items::Column::UserId.eq(actor.user_id))
+            .filter(
+                cart_items::Column::SkuId.is_in(
+                    prepared
+                        .lines
+                        .iter()
+                        .map(|(_, s, _)| s.id)
+                        .collect::<Vec<_>>(),
+                ),
+            )
+            .exec(&txn)
+            .await?;
+    }
     enqueue(
         &txn,
         super::lifecycle::EXPIRE_JOB,
@@ -722,7 +771,12 @@ pub async fn place(
                 (o.supplier_org_id, name)
             })
             .collect();
-        let orders = super::views::assemble(made_orders, made_lines, &names);
+        let images: HashMap<i64, Vec<crate::media::ImageUrls>> = prepared
+            .products
+            .iter()
+            .filter_map(|(id, p)| p.doc.detail.card.image.clone().map(|i| (*id, i)))
+            .collect();
+        let orders = super::views::assemble(made_orders, made_lines, &names, &images);
         return Ok(super::views::checkout_of(state, started, orders));
     }
     super::views::checkout(state, actor, payment.id).await

@@ -12,7 +12,7 @@ use super::{campaigns, claim as claiming, roster, stats, wallet};
 use crate::app::AppState;
 use crate::auth::Actor;
 use crate::error::{AppError, ErrorBody, ErrorCode};
-use crate::extract::{AppJson, AppPath, AppQuery, ClientIp, PageParams};
+use crate::extract::{AppJson, AppPath, AppQuery, ClientIp};
 use crate::idempotency::IdempotentJson;
 
 /// Imports a member roster (multipart: `file` CSV or XLSX with columns 会员号, 姓名, 手机号,

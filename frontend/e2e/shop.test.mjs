@@ -783,6 +783,7 @@ if (setupProblem) {
       assert.equal(await page.getByTestId('address-save').count(), 0, 'an address of the book is not offered for saving again')
       await page.getByTestId('checkout-submit').locator('button').click()
       await page.waitForURL((u) => /^\/m\/pay\/\d+$/.test(u.pathname))
+      await page.getByTestId('payment-order').first().waitFor({ state: 'visible' })
       assert.equal(await page.getByTestId('payment-order').count(), 1)
       const cart = await page.evaluate(async () => (await (await fetch('/api/me/cart')).json()).lines.map((l) => [l.product_name, l.quantity]))
       assert.deepEqual(cart, [['赣南脐橙', 2]], 'the cart is as it was')
@@ -857,7 +858,7 @@ if (setupProblem) {
         return ids
       })
       assert.ok(want.length >= 1, 'the member asked for a refund in an earlier test')
-      await page.getByTestId('order-tab-refunds').click()
+      await page.locator('.van-tab', { hasText: '退款/售后' }).click()
       await page.waitForFunction(
         (n) => document.querySelectorAll('[data-testid="order-card"]').length === n && [...document.querySelectorAll('[data-testid="order-card"]')].every((c) => c.querySelector('[data-testid="order-refund-status"]')),
         want.length,
@@ -894,8 +895,9 @@ if (setupProblem) {
       assert.match(await page.getByTestId('breadcrumbs').innerText(), /供应商概览\s*\/\s*订单发货/)
       await page.getByTestId('orders-status').click()
       await page.locator('.el-select-dropdown__item', { hasText: '全部' }).click()
-      await page.getByTestId('orders-search').locator('input').fill('芒果')
-      await page.getByTestId('orders-search').locator('input').press('Enter')
+      const search = page.locator('input[data-testid="orders-search"], [data-testid="orders-search"] input').first()
+      await search.fill('芒果')
+      await search.press('Enter')
       const rows = page.locator('[data-testid="supplier-orders-table"] .el-table__body tr')
       await rows.first().waitFor({ state: 'visible' })
       await page.waitForLoadState('networkidle')

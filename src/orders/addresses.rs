@@ -96,7 +96,10 @@ async fn promote_other(
     user_id: i64,
     except: i64,
 ) -> Result<bool, AppError> {
-    let next = rows(conn, user_id).await?.into_iter().find(|a| a.id != except);
+    let next = rows(conn, user_id)
+        .await?
+        .into_iter()
+        .find(|a| a.id != except);
     let Some(next) = next else {
         return Ok(false);
     };

@@ -15,8 +15,8 @@ use sea_orm::{
 };
 
 use super::dto::{
-    Address, BuyNow, Cart, CartLine, Checkout, CheckoutRequest, CouponOption, Quote, QuoteGroup, QuoteLine,
-    SetCartItem,
+    Address, BuyNow, Cart, CartLine, Checkout, CheckoutRequest, CouponOption, Quote, QuoteGroup,
+    QuoteLine, SetCartItem,
 };
 use super::model::{OrderKind, OrderStatus, StoredAddress};
 use super::pricing::{self, Applied, PricedLine, Terms};

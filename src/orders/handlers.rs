@@ -5,10 +5,9 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::dto::{
-    AddressBook, Cart, Checkout, CheckoutRequest, Order, OrderPage, OrderQuery, PayStatement, Quote,
-    QuoteRequest, Refund, RefundDecision, RefundList, RefundQuery, RequestRefund, SaveAddress,
-    SavedAddress, SetCartItem,
-    Ship, Statement, StatementList,
+    AddressBook, Cart, Checkout, CheckoutRequest, Order, OrderPage, OrderQuery, PayStatement,
+    Quote, QuoteRequest, Refund, RefundDecision, RefundList, RefundQuery, RequestRefund,
+    SaveAddress, SavedAddress, SetCartItem, Ship, Statement, StatementList,
 };
 use super::settlement::{self, Step};
 use super::{addresses, checkout, lifecycle, refunds, views};

@@ -26,14 +26,8 @@ pub fn register_jobs(registry: &mut crate::worker::JobRegistry) {
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(handlers::get_cart))
-        .routes(routes!(
-            handlers::list_addresses,
-            handlers::create_address
-        ))
-        .routes(routes!(
-            handlers::update_address,
-            handlers::delete_address
-        ))
+        .routes(routes!(handlers::list_addresses, handlers::create_address))
+        .routes(routes!(handlers::update_address, handlers::delete_address))
         .routes(routes!(handlers::set_cart_item))
         .routes(routes!(handlers::quote))
         .routes(routes!(handlers::place))

@@ -534,7 +534,11 @@ pub async fn supplier_export(
                 .join("；");
             vec![
                 r.id.into(),
-                order_nos.get(&r.order_id).cloned().unwrap_or_default().into(),
+                order_nos
+                    .get(&r.order_id)
+                    .cloned()
+                    .unwrap_or_default()
+                    .into(),
                 (r.created_at + chrono::Duration::hours(8))
                     .format("%Y-%m-%d %H:%M")
                     .to_string()

@@ -6,9 +6,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 
 use super::checkout::address_view;
 use super::dto::{Checkout, Order, OrderLine, OrderQuery, PaymentView};
+use super::model::RefundStatus;
 use crate::app::AppState;
 use crate::auth::{Actor, Role, authz};
-use super::model::RefundStatus;
 use crate::entities::{order_lines, orders, organizations, payments, refunds};
 use crate::error::{AppError, FieldCode, FieldErrors};
 use crate::extract::{Cursor, PageParams};

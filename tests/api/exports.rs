@@ -225,7 +225,9 @@ async fn roster_audit_and_organisations_export_to_their_admins_only() {
     };
     let listed = app
         .get(
-            &format!("/api/unions/{district}/roster?q=%E6%B5%8B%E8%AF%95%E5%8D%95%E4%BD%8D&verified=true"), // 测试单位
+            &format!(
+                "/api/unions/{district}/roster?q=%E6%B5%8B%E8%AF%95%E5%8D%95%E4%BD%8D&verified=true"
+            ), // 测试单位
             &operator.bearer(),
         )
         .await
@@ -241,16 +243,23 @@ async fn roster_audit_and_organisations_export_to_their_admins_only() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(rows.len(), n + 1, "{rows:?}");
     let phone = column(&rows, "手机号");
-    assert!(rows[1..].iter().all(|r| r[phone].contains("****")), "{rows:?}");
+    assert!(
+        rows[1..].iter().all(|r| r[phone].contains("****")),
+        "{rows:?}"
+    );
     assert!(rows[1..].iter().all(|r| r[column(&rows, "已验证")] == "是"));
     let name = column(&rows, "姓名");
     assert!(
-        rows[1..].iter().all(|r| r[name] != "会员0" && r[name] != "会员1"),
+        rows[1..]
+            .iter()
+            .all(|r| r[name] != "会员0" && r[name] != "会员1"),
         "names masked: {rows:?}"
     );
     let (_, left) = xlsx(
         &app,
-        &format!("/api/unions/{district}/roster.xlsx?q=%E6%B5%8B%E8%AF%95%E5%8D%95%E4%BD%8D&status=left"),
+        &format!(
+            "/api/unions/{district}/roster.xlsx?q=%E6%B5%8B%E8%AF%95%E5%8D%95%E4%BD%8D&status=left"
+        ),
         &operator.token,
     )
     .await;
@@ -271,9 +280,13 @@ async fn roster_audit_and_organisations_export_to_their_admins_only() {
         .await
         .expect_error(StatusCode::FORBIDDEN, "forbidden");
     assert_eq!(
-        xlsx(&app, &format!("/api/unions/{union}/roster.xlsx"), &supplier.token)
-            .await
-            .0,
+        xlsx(
+            &app,
+            &format!("/api/unions/{union}/roster.xlsx"),
+            &supplier.token
+        )
+        .await
+        .0,
         StatusCode::FORBIDDEN
     );
     app.get(

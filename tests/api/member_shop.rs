@@ -231,10 +231,7 @@ async fn buy_now_checks_out_one_line_and_leaves_the_cart_as_it_was() {
     assert_eq!(orders[0]["lines"][0]["quantity"], 1);
     assert_eq!(placed.body["payment"]["amount_fen"], 7900);
     // The cart is as it was.
-    let cart = app
-        .get("/api/me/cart", &me)
-        .await
-        .expect(StatusCode::OK);
+    let cart = app.get("/api/me/cart", &me).await.expect(StatusCode::OK);
     let lines = cart.body["lines"].as_array().expect("lines");
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["sku_id"], 15);

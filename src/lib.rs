@@ -12,7 +12,7 @@
 //!   [`extract`] (request extractors), [`idempotency`], [`worker`] (the job queue),
 //!   [`entities`] (sea-orm tables), [`db`], [`ops`] (health, readiness, metrics), [`web`]
 //!   (the built frontend), [`seed`] (reference and demo data), [`vocab`] (stored words and
-//!   documents, typed).
+//!   documents, typed), [`export`] (XLSX exports of back-office tables).
 //! - Migrations live in the `migrations` workspace crate.
 
 pub mod app;
@@ -25,6 +25,7 @@ pub mod db;
 pub mod domain;
 pub mod entities;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod idempotency;
 pub mod media;

@@ -28,6 +28,7 @@ use utoipa::{Modify, OpenApi};
         crate::auth::Role,
         crate::coupons::model::CouponStatus,
         crate::coupons::model::CampaignStatus,
+        crate::coupons::model::RosterStatus,
         crate::orders::model::OrderStatus,
         crate::orders::model::RefundStatus,
         // The codes inside `details.fields` of a 422 (the body's `details` is free-form).

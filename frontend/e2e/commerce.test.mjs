@@ -315,8 +315,8 @@ if (setupProblem) {
       const redeemed = await page.getByTestId('stat-redeemed').innerText()
       assert.equal(fenOf(redeemed) - baseline.redeemed_fen, 4000, `redeemed ${redeemed}`)
       if (baseline.redeemed_fen === 0) assert.equal(redeemed, '¥40.00')
-      // the ECharts line of claims by day (its own lazy chunk)
-      await page.getByTestId('claims-chart').locator('canvas').first().waitFor({ state: 'attached' })
+      // the ECharts line of claims by day (its own lazy chunk, drawn as SVG)
+      await page.getByTestId('claims-chart').locator('svg').first().waitFor({ state: 'attached' })
       assert.deepEqual(problems, [])
     } finally {
       await context.close()

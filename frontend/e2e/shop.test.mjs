@@ -395,6 +395,7 @@ if (setupProblem) {
       ['/m/mine', null],
       ['/m/wallet', null],
       ['/m/membership', null],
+      ['/m/addresses', 'address-add'],
       ['/m/checkout', 'checkout-group'],
       ['/m/orders', 'order-card'],
       [() => `/m/orders/${ids.order}`, 'order-detail-status'],
@@ -586,6 +587,57 @@ if (setupProblem) {
   })
 
 
+  // ---- the claim monitor's chart: the legend never overlaps the axis ----------------------------
+  // The chart is drawn as SVG, so the legend's labels and the axes' labels are text elements whose
+  // boxes the browser measures. A legend item is its label and the line symbol left of it (25 px
+  // wide and a 5 px gap, ECharts' defaults).
+  for (const [label, mobile] of [['phone', true], ['desktop', false]]) {
+    test(`claim monitor (${label}): the chart's legend does not overlap its axis labels`, async () => {
+      const { context, page, problems } = await newPage({ mobile })
+      try {
+        await login(page, 'union_admin', 'union_admin')
+        // a campaign with claims (the commerce test claimed the demo campaign's coupon)
+        const id = await page.evaluate(async () => {
+          const me = await (await fetch('/api/me')).json()
+          const union = me.roles.find((g) => g.role === 'union_admin').org.id
+          for (const c of (await (await fetch(`/api/unions/${union}/campaigns`)).json()).items) {
+            const stats = await (await fetch(`/api/campaigns/${c.id}/stats`)).json()
+            if (stats.by_day.length) return c.id
+          }
+          return null
+        })
+        assert.ok(id, 'a campaign of union_admin with claims')
+        await page.goto(`/union/campaigns/${id}/monitor`)
+        const chart = page.getByTestId('claims-chart')
+        await chart.locator('svg text').first().waitFor({ state: 'attached' })
+        const names = ['领取', '已核销']
+        const { frame, legend, axis } = await chart.evaluate((el, names) => {
+          const box = (r) => ({ left: r.left, top: r.top, right: r.right, bottom: r.bottom })
+          const texts = [...el.querySelectorAll('svg text')].filter((t) => t.textContent.trim() !== '')
+          const measured = texts.map((t) => ({ text: t.textContent.trim(), ...box(t.getBoundingClientRect()) }))
+          return {
+            frame: box(el.getBoundingClientRect()),
+            legend: measured.filter((t) => names.includes(t.text)).map((t) => ({ ...t, left: t.left - 30 })),
+            axis: measured.filter((t) => !names.includes(t.text)),
+          }
+        }, names)
+        assert.deepEqual(legend.map((t) => t.text).sort(), [...names].sort(), 'both legend items are drawn')
+        assert.ok(axis.length >= 2, `axis labels drawn: ${JSON.stringify(axis)}`)
+        const overlaps = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom
+        for (const l of legend) {
+          for (const a of axis) assert.ok(!overlaps(l, a), `legend "${l.text}" ${JSON.stringify(l)} overlaps axis label "${a.text}" ${JSON.stringify(a)}`)
+        }
+        for (const t of [...legend, ...axis]) {
+          assert.ok(t.left >= frame.left - 1 && t.right <= frame.right + 1 && t.top >= frame.top - 1 && t.bottom <= frame.bottom + 1, `"${t.text}" ${JSON.stringify(t)} lies inside the chart ${JSON.stringify(frame)}`)
+        }
+        assert.deepEqual(problems, [])
+      } finally {
+        await context.close()
+      }
+    })
+  }
+
+
   // ---- role homes show work, not "即将上线" -----------------------------------------------------
   test('role homes show to-do counts that open their pages', async () => {
     for (const [name, role, todos] of [
@@ -617,6 +669,47 @@ if (setupProblem) {
   })
 
 
+  test("the union's home shows its to-dos, its figures over all campaigns and claims by day", async () => {
+    for (const mobile of [false, true]) {
+      const { context, page, problems } = await newPage({ mobile })
+      try {
+        await login(page, 'union_admin', 'union_admin')
+        assert.equal(new URL(page.url()).pathname, '/union')
+        for (const id of ['settlements-to-approve', 'settlements-to-pay', 'draft-campaigns']) {
+          const count = page.getByTestId(`todo-${id}`).getByTestId('todo-count')
+          await page.waitForFunction((el) => /^\d+$/.test(el.innerText.trim()), await count.elementHandle())
+        }
+        // the figures are the sums of the campaigns' own statistics
+        const want = await page.evaluate(async () => {
+          const me = await (await fetch('/api/me')).json()
+          const union = me.roles.find((g) => g.role === 'union_admin').org.id
+          let issued = 0
+          let used = 0
+          for (const c of (await (await fetch(`/api/unions/${union}/campaigns`)).json()).items) {
+            if (c.status === 'draft') continue
+            const s = await (await fetch(`/api/campaigns/${c.id}/stats`)).json()
+            issued += s.issued
+            used += s.used
+          }
+          return { issued, used }
+        })
+        assert.ok(want.issued >= 1, 'the commerce test claimed a coupon of this union')
+        const figure = async (id) => Number((await page.getByTestId(`figure-${id}`).locator('.el-statistic__content').innerText()).replace(/[^\d]/g, ''))
+        assert.equal(await figure('issued'), want.issued)
+        assert.equal(await figure('used'), want.used)
+        assert.match(await page.getByTestId('figure-redeemed').innerText(), /^¥\d/)
+        await page.getByTestId('claims-chart').locator('svg').waitFor({ state: 'attached' })
+        assert.doesNotMatch(await page.evaluate(() => document.body.innerText), /即将上线/)
+        await page.getByTestId('todo-draft-campaigns').click()
+        await page.waitForURL((u) => u.pathname === '/union/campaigns')
+        assert.deepEqual(problems, [])
+      } finally {
+        await context.close()
+      }
+    }
+  })
+
+
   // ---- claim center: a claimed bar per drop, 去使用 after claiming ------------------------------
   test('claim center: each drop shows how much is claimed; a held coupon leads to its products', async () => {
     const { context, page, problems } = await newPage({ mobile: true })
@@ -635,6 +728,258 @@ if (setupProblem) {
       await held.getByTestId('claim-use').click()
       await page.waitForURL((u) => u.pathname.startsWith('/shop'))
       await page.getByTestId('product-card').first().waitFor({ state: 'visible' })
+      assert.deepEqual(problems, [])
+    } finally {
+      await context.close()
+    }
+  })
+
+
+  // ---- 立即购买, the address book, 退款/售后 and photos in my orders ------------------------------
+  /** In the page (logged in): empty the member's address book, then save `list` (the first default). */
+  async function setBook(page, list) {
+    await page.evaluate(async (list) => {
+      const me = await (await fetch('/api/me')).json()
+      const headers = { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token }
+      for (const a of (await (await fetch('/api/me/addresses')).json()).items) {
+        await fetch(`/api/me/addresses/${a.id}`, { method: 'DELETE', headers })
+      }
+      for (const [i, address] of list.entries()) {
+        const r = await fetch('/api/me/addresses', { method: 'POST', headers, body: JSON.stringify({ address, is_default: i === 0 }) })
+        if (r.status !== 201) throw new Error(`address ${r.status} ${await r.text()}`)
+      }
+    }, list)
+  }
+  const HOME = { recipient: '王芳', phone: '13712345678', province_code: '440000', city_code: '440300', district_code: '440304', detail: '福华三路88号 2栋' }
+  const WORK = { recipient: '陈静', phone: '13698765432', province_code: '440000', city_code: '440300', district_code: '440305', detail: '科苑路15号 科兴科学园' }
+
+  test('立即购买 checks out that one line with the default address; the cart stays as it was', async () => {
+    const { context, page, problems } = await newPage({ mobile: true })
+    try {
+      await login(page, 'member')
+      await setBook(page, [HOME, WORK])
+      await fillCart(page, ['赣南脐橙'], 2)
+      const product = await page.evaluate(async (name) => {
+        const found = await (await fetch(`/api/products?q=${encodeURIComponent(name)}`)).json()
+        return found.items.find((p) => p.name === name).id
+      }, MANGO)
+      await page.goto(`/shop/p/${product}`)
+      await page.getByTestId('buy-now').click()
+      await page.waitForURL((u) => u.pathname === '/m/checkout' && u.searchParams.has('sku'))
+      await page.getByTestId('checkout-group').first().waitFor({ state: 'visible' })
+      assert.equal(await page.getByTestId('checkout-group').count(), 1)
+      const group = await page.getByTestId('checkout-group').innerText()
+      assert.match(group, /百色芒果/)
+      assert.doesNotMatch(group, /赣南脐橙/)
+      // the default address is filled in, district and all
+      await page.waitForFunction(() => document.querySelector('[data-testid="address-recipient"] input')?.value === '王芳')
+      assert.equal(await page.getByTestId('address-phone').locator('input').inputValue(), '13712345678')
+      await page.waitForFunction(() => document.querySelector('[data-testid="address-district"] input')?.value === '福田区')
+      // another one from the book
+      await page.getByTestId('address-book-pick').click()
+      await page.locator('[data-testid="address-option"]', { hasText: '陈静' }).click()
+      assert.equal(await page.getByTestId('address-recipient').locator('input').inputValue(), '陈静')
+      await page.waitForFunction(() => document.querySelector('[data-testid="address-district"] input')?.value === '南山区')
+      assert.equal(await page.getByTestId('address-save').count(), 0, 'an address of the book is not offered for saving again')
+      await page.getByTestId('checkout-submit').locator('button').click()
+      await page.waitForURL((u) => /^\/m\/pay\/\d+$/.test(u.pathname))
+      await page.getByTestId('payment-order').first().waitFor({ state: 'visible' })
+      assert.equal(await page.getByTestId('payment-order').count(), 1)
+      const cart = await page.evaluate(async () => (await (await fetch('/api/me/cart')).json()).lines.map((l) => [l.product_name, l.quantity]))
+      assert.deepEqual(cart, [['赣南脐橙', 2]], 'the cart is as it was')
+      assert.deepEqual(problems, [])
+    } finally {
+      await context.close()
+    }
+  })
+
+  test('address book: add, make default, delete; phones masked in the list', async () => {
+    const { context, page, problems } = await newPage({ mobile: true })
+    try {
+      await login(page, 'member')
+      await setBook(page, [HOME])
+      await page.goto('/m/mine')
+      await page.getByTestId('mine-addresses').click()
+      await page.waitForURL((u) => u.pathname === '/m/addresses')
+      await page.getByTestId('address-item').first().waitFor({ state: 'visible' })
+      assert.equal(await page.getByTestId('address-item-phone').innerText(), '137****5678')
+      // add one through the form, as the default
+      await page.getByTestId('address-add').click()
+      const form = page.getByTestId('address-form')
+      await form.getByTestId('book-recipient').locator('input').fill('陈静')
+      await form.getByTestId('book-phone').locator('input').fill('13698765432')
+      for (const [field, name] of [
+        ['address-province', '广东省'],
+        ['address-city', '深圳市'],
+        ['address-district', '南山区'],
+      ]) {
+        await form.getByTestId(field).click()
+        await page.locator('.van-action-sheet__item', { hasText: name }).click()
+        await page.locator('.van-action-sheet').waitFor({ state: 'hidden' })
+      }
+      await form.getByTestId('book-detail').locator('textarea').fill('科苑路15号 科兴科学园')
+      await form.getByTestId('book-default').click()
+      await form.getByTestId('book-save').click()
+      await page.getByTestId('address-item').nth(1).waitFor({ state: 'visible' })
+      const first = page.getByTestId('address-item').first()
+      assert.match(await first.innerText(), /陈静/)
+      assert.equal(await first.getAttribute('data-default'), '1')
+      assert.equal(await page.locator('[data-testid="address-item"][data-default="1"]').count(), 1, 'one default')
+      assert.equal(await first.getByTestId('address-item-phone').innerText(), '136****5432')
+      // deleting asks first; the default passes to the one left
+      await first.getByTestId('address-delete').click()
+      await page.locator('.van-dialog__confirm').click()
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="address-item"]').length === 1)
+      const left = page.getByTestId('address-item').first()
+      assert.match(await left.innerText(), /王芳/)
+      assert.equal(await left.getAttribute('data-default'), '1')
+      assert.deepEqual(problems, [])
+    } finally {
+      await context.close()
+    }
+  })
+
+  test('my orders: a 退款/售后 tab with the orders a refund was asked on, and product photos', async () => {
+    const { context, page, problems } = await newPage({ mobile: true })
+    try {
+      await login(page, 'member')
+      await page.goto('/m/orders')
+      await page.getByTestId('order-card').first().waitFor({ state: 'visible' })
+      // every line shows its product's photo (the demo products all have one)
+      const thumbs = page.getByTestId('order-thumb')
+      assert.ok((await thumbs.count()) >= 1)
+      await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="order-thumb"] img')].some((i) => i.complete && i.naturalWidth > 0))
+      assert.equal(await page.locator('[data-testid="order-thumb"].rp-empty').count(), 0, 'no line without its photo')
+      // 退款/售后: the orders with a refund (the commerce and refund-form tests asked for some)
+      const want = await page.evaluate(async () => {
+        const all = (await (await fetch('/api/me/orders?limit=100')).json()).items
+        const ids = []
+        for (const o of all) if ((await (await fetch(`/api/orders/${o.id}/refunds`)).json()).items.length) ids.push(o.id)
+        return ids
+      })
+      assert.ok(want.length >= 1, 'the member asked for a refund in an earlier test')
+      await page.locator('.van-tab', { hasText: '退款/售后' }).click()
+      await page.waitForFunction(
+        (n) => document.querySelectorAll('[data-testid="order-card"]').length === n && [...document.querySelectorAll('[data-testid="order-card"]')].every((c) => c.querySelector('[data-testid="order-refund-status"]')),
+        want.length,
+      )
+      const shown = await page.getByTestId('order-card').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-order-id'))))
+      assert.deepEqual(shown.sort(), want.sort())
+      assert.match(await page.getByTestId('order-refund-status').first().innerText(), /待商家处理|已拒绝|退款中|已退款|退款失败/)
+      assert.deepEqual(problems, [])
+    } finally {
+      await context.close()
+    }
+  })
+
+
+  // ---- back-office tables: search, filters, XLSX export, breadcrumbs; campaign scope pickers ----
+  /** In the page: fetch the export link's address with the session (as a click would). */
+  async function download(page) {
+    const href = await page.getByTestId('export-xlsx').getAttribute('href')
+    const got = await page.evaluate(async (href) => {
+      const r = await fetch(href)
+      const bytes = new Uint8Array(await r.arrayBuffer())
+      return { status: r.status, type: r.headers.get('content-type'), zip: bytes[0] === 0x50 && bytes[1] === 0x4b, size: bytes.length }
+    }, href)
+    return { href: new URL(href, BASE_URL), ...got }
+  }
+  const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+
+  test('supplier orders: search by product, 退款/售后, export what is shown; breadcrumbs', async () => {
+    const { context, page, problems } = await newPage()
+    try {
+      await login(page, 'supplier05', 'supplier_admin')
+      await page.goto('/supplier/orders')
+      await page.getByTestId('supplier-orders-table').waitFor({ state: 'visible' })
+      assert.match(await page.getByTestId('breadcrumbs').innerText(), /供应商概览\s*\/\s*订单发货/)
+      await page.getByTestId('orders-status').click()
+      await page.locator('.el-select-dropdown__item', { hasText: '全部' }).click()
+      const search = page.locator('input[data-testid="orders-search"], [data-testid="orders-search"] input').first()
+      await search.fill('芒果')
+      await search.press('Enter')
+      const rows = page.locator('[data-testid="supplier-orders-table"] .el-table__body tr')
+      await rows.first().waitFor({ state: 'visible' })
+      await page.waitForLoadState('networkidle')
+      const texts = await rows.allInnerTexts()
+      assert.ok(texts.length >= 1)
+      for (const t of texts) assert.match(t, /芒果/)
+      const file = await download(page)
+      assert.equal(file.href.pathname.endsWith('/orders.xlsx'), true)
+      assert.equal(file.href.searchParams.get('q'), '芒果')
+      assert.equal(file.status, 200)
+      assert.equal(file.type, XLSX_TYPE)
+      assert.ok(file.zip && file.size > 1000, 'an XLSX (zip) file')
+      // 退款/售后: only orders a refund was asked on
+      await page.getByTestId('orders-status').click()
+      await page.locator('.el-select-dropdown__item', { hasText: '退款/售后' }).click()
+      await page.waitForLoadState('networkidle')
+      assert.equal((await download(page)).href.searchParams.get('refunds'), 'true')
+      assert.deepEqual(problems, [])
+    } finally {
+      await context.close()
+    }
+  })
+
+  test('roster, audit log, organisations: filters go into the XLSX export, which downloads', async () => {
+    for (const [name, role, path, setup, expect] of [
+      ['union_admin', 'union_admin', '/union/roster', async (page) => {
+        await page.getByTestId('roster-verified').click()
+        await page.locator('.el-select-dropdown__item', { hasText: '未验证' }).click()
+      }, { verified: 'false' }],
+      ['operator', 'operator', '/admin/audit', async (page) => {
+        await page.getByTestId('audit-entity-type').click()
+        await page.locator('.el-select-dropdown__item', { hasText: '商品' }).first().click()
+      }, { entity_type: null }],
+      ['operator', 'operator', '/admin/orgs', async (page) => {
+        await page.getByTestId('org-status-filter').click()
+        await page.locator('.el-select-dropdown__item:visible', { hasText: '正常' }).click()
+      }, { status: 'active' }],
+    ]) {
+      const { context, page, problems } = await newPage()
+      try {
+        await login(page, name, role)
+        await page.goto(path)
+        await page.getByTestId('export-xlsx').waitFor({ state: 'visible' })
+        await page.getByTestId('breadcrumbs').waitFor({ state: 'visible' })
+        await setup(page)
+        await page.waitForLoadState('networkidle')
+        const file = await download(page)
+        for (const [k, v] of Object.entries(expect)) {
+          if (v === null) assert.ok(file.href.searchParams.get(k), `${path}: ${k} in ${file.href}`)
+          else assert.equal(file.href.searchParams.get(k), v, `${path}: ${file.href}`)
+        }
+        assert.equal(file.status, 200, `${path}: ${file.href}`)
+        assert.equal(file.type, XLSX_TYPE)
+        assert.ok(file.zip, 'an XLSX (zip) file')
+        assert.deepEqual(problems, [])
+      } finally {
+        await context.close()
+      }
+    }
+  })
+
+  test('campaign scope: regions and suppliers are picked by name, not typed as codes', async () => {
+    const { context, page, problems } = await newPage()
+    try {
+      await login(page, 'union_admin', 'union_admin')
+      await page.goto('/union/campaigns/new')
+      assert.match(await page.getByTestId('breadcrumbs').innerText(), /领券活动/)
+      await page.getByTestId('scope-regions').click()
+      const regionOptions = page.locator('.el-select-dropdown:visible .el-select-dropdown__item')
+      await regionOptions.first().waitFor({ state: 'visible' })
+      const regions = await regionOptions.allInnerTexts()
+      assert.ok(regions.some((r) => /马山县（450124）/.test(r)), `partner counties by name: ${regions.slice(0, 5)}`)
+      await page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: '马山县' }).click()
+      await page.keyboard.press('Escape')
+      assert.match(await page.getByTestId('scope-regions').innerText(), /马山县/)
+      await page.getByTestId('scope-suppliers').click()
+      const supplierOptions = page.locator('.el-select-dropdown:visible .el-select-dropdown__item')
+      await supplierOptions.first().waitFor({ state: 'visible' })
+      const suppliers = await supplierOptions.allInnerTexts()
+      assert.ok(suppliers.length >= 2, `suppliers: ${suppliers}`)
+      for (const s of suppliers) assert.doesNotMatch(s, /^#?\d+$/, 'a supplier is named, not numbered')
+      assert.ok(suppliers.some((s) => /山里红/.test(s)), `${suppliers}`)
       assert.deepEqual(problems, [])
     } finally {
       await context.close()

@@ -96,5 +96,7 @@ pub async fn record(
 
 /// Routes of this context.
 pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
-    utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(handlers::list_audit))
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(handlers::list_audit))
+        .routes(utoipa_axum::routes!(handlers::export_audit))
 }

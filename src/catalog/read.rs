@@ -37,6 +37,32 @@ pub struct Loaded {
     reference: Arc<Reference>,
 }
 
+/// The first photo of each product (its thumbnail), for lists outside the catalogue such as a
+/// member's orders: one query whatever the number of products.
+///
+/// # Errors
+/// Database errors.
+pub async fn thumbnails(
+    conn: &impl ConnectionTrait,
+    product_ids: &[i64],
+) -> Result<HashMap<i64, Vec<media::ImageUrls>>, AppError> {
+    let mut out = HashMap::new();
+    if product_ids.is_empty() {
+        return Ok(out);
+    }
+    for i in product_images::Entity::find()
+        .filter(product_images::Column::ProductId.is_in(product_ids.to_vec()))
+        .order_by_asc(product_images::Column::Position)
+        .order_by_asc(product_images::Column::Id)
+        .all(conn)
+        .await?
+    {
+        out.entry(i.product_id)
+            .or_insert_with(|| media::urls(&i.media_hash));
+    }
+    Ok(out)
+}
+
 /// Loads `ids` (in that order) with SKUs, images, certificates, suppliers, regions, pairings and
 /// categories: ten queries whatever the number of products (eleven with price tiers). Reads
 /// everything through `conn`, so a transaction sees its own changes.

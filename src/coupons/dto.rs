@@ -320,6 +320,22 @@ pub struct RosterMember {
     pub verified: bool,
 }
 
+/// Filters of the roster list and its export.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RosterQuery {
+    /// Member number, name or work unit contains (1-50 characters).
+    pub q: Option<String>,
+    /// Only this status.
+    pub status: Option<super::model::RosterStatus>,
+    /// Only members who verified (true) or did not yet (false).
+    pub verified: Option<bool>,
+    /// Page cursor.
+    pub cursor: Option<String>,
+    /// Page size (1-200).
+    pub limit: Option<u64>,
+}
+
 /// A page of the roster.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RosterPage {

@@ -6,13 +6,13 @@ use axum::response::{IntoResponse, Response};
 
 use super::dto::{
     Campaign, CampaignInput, CampaignList, CampaignStats, ClaimCenter, Coupon, CouponList,
-    CouponQuery, Membership, RosterImport, RosterPage, VerifyMembership,
+    CouponQuery, Membership, RosterImport, RosterPage, RosterQuery, VerifyMembership,
 };
 use super::{campaigns, claim as claiming, roster, stats, wallet};
 use crate::app::AppState;
 use crate::auth::Actor;
 use crate::error::{AppError, ErrorBody, ErrorCode};
-use crate::extract::{AppJson, AppPath, AppQuery, ClientIp, PageParams};
+use crate::extract::{AppJson, AppPath, AppQuery, ClientIp};
 use crate::idempotency::IdempotentJson;
 
 /// Imports a member roster (multipart: `file` CSV or XLSX with columns 会员号, 姓名, 手机号,
@@ -52,16 +52,29 @@ pub async fn get_import(
     Ok(AppJson(roster::get(&state, &actor, id).await?))
 }
 
-/// A union's roster (names and phones masked).
-#[utoipa::path(get, path = "/api/unions/{union_id}/roster", tag = "coupons", params(("union_id" = i64, Path, description = "union"), PageParams),
-    responses((status = 200, body = RosterPage), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+/// A union's roster (names and phones masked), searched and filtered.
+#[utoipa::path(get, path = "/api/unions/{union_id}/roster", tag = "coupons", params(("union_id" = i64, Path, description = "union"), RosterQuery),
+    responses((status = 200, body = RosterPage), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_roster(
     State(state): State<AppState>,
     actor: Actor,
     AppPath(union_id): AppPath<i64>,
-    AppQuery(page): AppQuery<PageParams>,
+    AppQuery(q): AppQuery<RosterQuery>,
 ) -> Result<AppJson<RosterPage>, AppError> {
-    Ok(AppJson(roster::list(&state, &actor, union_id, page).await?))
+    Ok(AppJson(roster::list(&state, &actor, union_id, q).await?))
+}
+
+/// A union's roster with the list's filters as an XLSX file (names and phones masked).
+#[utoipa::path(get, path = "/api/unions/{union_id}/roster.xlsx", tag = "coupons", params(("union_id" = i64, Path, description = "union"), RosterQuery),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn export_roster(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(union_id): AppPath<i64>,
+    AppQuery(q): AppQuery<RosterQuery>,
+) -> Result<Response, AppError> {
+    let bytes = roster::export(&state, &actor, union_id, q).await?;
+    Ok(crate::export::response("roster.xlsx", bytes))
 }
 
 /// Verifies the logged-in user as a union member by member number and phone.

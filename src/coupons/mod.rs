@@ -107,6 +107,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(handlers::get_import))
         .routes(routes!(handlers::list_roster))
+        .routes(routes!(handlers::export_roster))
         .routes(routes!(handlers::verify_membership))
         .routes(routes!(handlers::list_campaigns, handlers::create_campaign))
         .routes(routes!(handlers::get_campaign, handlers::update_campaign))

@@ -15,7 +15,9 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::dto::{Membership, RosterImport, RosterMember, RosterPage, RowError, VerifyMembership};
+use super::dto::{
+    Membership, RosterImport, RosterMember, RosterPage, RosterQuery, RowError, VerifyMembership,
+};
 use super::model::{ImportStatus, RosterStatus};
 use crate::app::AppState;
 use crate::audit::{self, AuditEvent};
@@ -649,32 +651,19 @@ pub async fn list(
     state: &AppState,
     actor: &Actor,
     union_id: i64,
-    page: PageParams,
+    query: RosterQuery,
 ) -> Result<RosterPage, AppError> {
     authz::authorize_org_role(actor, union_id, &[Role::UnionAdmin])?;
+    let page = PageParams {
+        cursor: query.cursor.clone(),
+        limit: query.limit,
+    };
     let limit = page.limit();
-    let mut q = member_roster::Entity::find()
-        .filter(member_roster::Column::UnionOrgId.eq(union_id))
-        .order_by_asc(member_roster::Column::Id)
-        .limit(limit);
+    let mut q = filtered(union_id, &query)?.limit(limit);
     if let Some(PageCursor(after)) = page.cursor()? {
         q = q.filter(member_roster::Column::Id.gt(after));
     }
-    let items: Vec<RosterMember> = q
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|m| RosterMember {
-            id: m.id,
-            member_no: m.member_no,
-            name_masked: mask_name(&m.name),
-            phone_masked: mask_phone(&m.phone),
-            work_unit: m.work_unit,
-            segment: m.segment,
-            status: m.status.to_string(),
-            verified: m.user_id.is_some(),
-        })
-        .collect();
+    let items: Vec<RosterMember> = q.all(&state.db).await?.into_iter().map(shown).collect();
     let next_cursor = PageCursor::next(&items, limit, |m| m.id);
     let total_active = member_roster::Entity::find()
         .filter(member_roster::Column::UnionOrgId.eq(union_id))
@@ -686,6 +675,103 @@ pub async fn list(
         next_cursor,
         total_active,
     })
+}
+
+/// A roster entry as lists show it (name and phone masked).
+fn shown(m: member_roster::Model) -> RosterMember {
+    RosterMember {
+        id: m.id,
+        member_no: m.member_no,
+        name_masked: mask_name(&m.name),
+        phone_masked: mask_phone(&m.phone),
+        work_unit: m.work_unit,
+        segment: m.segment,
+        status: m.status.to_string(),
+        verified: m.user_id.is_some(),
+    }
+}
+
+/// The union's roster with the list's filters, in roster order.
+fn filtered(
+    union_id: i64,
+    query: &RosterQuery,
+) -> Result<sea_orm::Select<member_roster::Entity>, AppError> {
+    let mut q = member_roster::Entity::find()
+        .filter(member_roster::Column::UnionOrgId.eq(union_id))
+        .order_by_asc(member_roster::Column::Id);
+    if let Some(words) = query.q.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
+        if words.chars().count() > 50 {
+            return Err(FieldErrors::single(
+                "q",
+                FieldCode::TooLong,
+                "搜索词最多50个字 / at most 50 characters",
+            ));
+        }
+        q = q.filter(
+            sea_orm::Condition::any()
+                .add(member_roster::Column::MemberNo.contains(words))
+                .add(member_roster::Column::Name.contains(words))
+                .add(member_roster::Column::WorkUnit.contains(words)),
+        );
+    }
+    if let Some(status) = query.status {
+        q = q.filter(member_roster::Column::Status.eq(status));
+    }
+    match query.verified {
+        Some(true) => q = q.filter(member_roster::Column::UserId.is_not_null()),
+        Some(false) => q = q.filter(member_roster::Column::UserId.is_null()),
+        None => {}
+    }
+    Ok(q)
+}
+
+/// The roster with the list's filters as an XLSX workbook (names and phones masked as on
+/// screen), at most [`crate::export::MAX_ROWS`] rows.
+///
+/// # Errors
+/// 404/403; 422 for bad filters.
+pub async fn export(
+    state: &AppState,
+    actor: &Actor,
+    union_id: i64,
+    query: RosterQuery,
+) -> Result<Vec<u8>, AppError> {
+    use crate::export::Cell;
+    authz::authorize_org_role(actor, union_id, &[Role::UnionAdmin])?;
+    let rows = filtered(union_id, &query)?
+        .limit(crate::export::MAX_ROWS)
+        .all(&state.db)
+        .await?;
+    let headers = [
+        "会员号 Member no.",
+        "姓名 Name",
+        "手机号 Phone",
+        "工作单位 Work unit",
+        "分组 Segment",
+        "状态 Status",
+        "已验证 Verified",
+    ];
+    let out: Vec<Vec<Cell>> = rows
+        .into_iter()
+        .map(|m| {
+            let status = match m.status {
+                RosterStatus::Active => "在册",
+                RosterStatus::Left => "已退出",
+            };
+            let verified = if m.user_id.is_some() { "是" } else { "否" };
+            let m = shown(m);
+            vec![
+                m.member_no.into(),
+                m.name_masked.into(),
+                m.phone_masked.into(),
+                m.work_unit.into(),
+                m.segment.unwrap_or_default().into(),
+                status.into(),
+                verified.into(),
+            ]
+        })
+        .collect();
+    crate::export::workbook("会员名册", &headers, &out)
 }
 
 /// Verifies the actor as a union member: the member number and phone must match an active

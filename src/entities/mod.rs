@@ -24,6 +24,7 @@ pub mod invoice_lines;
 pub mod invoices;
 pub mod jobs;
 pub mod media;
+pub mod member_addresses;
 pub mod member_roster;
 pub mod notifications;
 pub mod order_evaluations;

@@ -180,6 +180,8 @@ codes! {
         MembershipTaken(CONFLICT) = "membership_taken",
         /// more than 50 different items in the cart
         CartFull(CONFLICT) = "cart_full",
+        /// more than 20 addresses in a member's address book
+        AddressBookFull(CONFLICT) = "address_book_full",
         /// an institutional order whose invoice does not match accepted quantity × frozen price (the check report says which line)
         InvoiceMismatch(CONFLICT) = "invoice_mismatch",
         /// a budget unit with no filing approved for the year, where one is needed

@@ -15,8 +15,8 @@ use sea_orm::{
 };
 
 use super::dto::{
-    Address, Cart, CartLine, Checkout, CheckoutRequest, CouponOption, Quote, QuoteGroup, QuoteLine,
-    SetCartItem,
+    Address, BuyNow, Cart, CartLine, Checkout, CheckoutRequest, CouponOption, Quote, QuoteGroup,
+    QuoteLine, SetCartItem,
 };
 use super::model::{OrderKind, OrderStatus, StoredAddress};
 use super::pricing::{self, Applied, PricedLine, Terms};
@@ -53,23 +53,66 @@ struct Prepared {
     short: bool,
 }
 
+/// The one line of a 立即购买, as if it were the cart: 422 for a bad quantity, 404 for a SKU that
+/// is not for sale (like putting it in the cart).
+async fn buy_now_line(
+    conn: &impl ConnectionTrait,
+    user_id: i64,
+    line: BuyNow,
+) -> Result<Vec<(cart_items::Model, Option<product_skus::Model>)>, AppError> {
+    if !(1..=999).contains(&line.quantity) {
+        return Err(FieldErrors::single(
+            "buy_now.quantity",
+            FieldCode::OutOfRange,
+            "数量应为1-999 / 1 to 999",
+        ));
+    }
+    let sku = product_skus::Entity::find_by_id(line.sku_id)
+        .one(conn)
+        .await?
+        .filter(|s| s.active)
+        .ok_or(AppError::NotFound)?;
+    let listed = crate::entities::products::Entity::find_by_id(sku.product_id)
+        .one(conn)
+        .await?
+        .is_some_and(|p| p.status == ProductStatus::Listed);
+    if !listed {
+        return Err(AppError::NotFound);
+    }
+    let item = cart_items::Model {
+        user_id,
+        sku_id: sku.id,
+        quantity: line.quantity,
+        added_price_fen: sku.price_fen,
+        updated_at: Utc::now(),
+    };
+    Ok(vec![(item, Some(sku))])
+}
+
+/// The cart, or the one line of a 立即购买, priced from current data.
 async fn prepare(
     conn: &impl ConnectionTrait,
     reference: Arc<Reference>,
     user_id: i64,
+    buy_now: Option<BuyNow>,
 ) -> Result<Prepared, AppError> {
     // The cart and its SKUs in one read, in SKU order (the order stock is taken in).
-    let sku_of = cart_items::Entity::belongs_to(product_skus::Entity)
-        .from(cart_items::Column::SkuId)
-        .to(product_skus::Column::Id)
-        .into();
-    let rows = cart_items::Entity::find()
-        .join(JoinType::InnerJoin, sku_of)
-        .select_also(product_skus::Entity)
-        .filter(cart_items::Column::UserId.eq(user_id))
-        .order_by_asc(cart_items::Column::SkuId)
-        .all(conn)
-        .await?;
+    let rows = match buy_now {
+        Some(line) => buy_now_line(conn, user_id, line).await?,
+        None => {
+            let sku_of = cart_items::Entity::belongs_to(product_skus::Entity)
+                .from(cart_items::Column::SkuId)
+                .to(product_skus::Column::Id)
+                .into();
+            cart_items::Entity::find()
+                .join(JoinType::InnerJoin, sku_of)
+                .select_also(product_skus::Entity)
+                .filter(cart_items::Column::UserId.eq(user_id))
+                .order_by_asc(cart_items::Column::SkuId)
+                .all(conn)
+                .await?
+        }
+    };
     let mut items = Vec::with_capacity(rows.len());
     let mut skus: HashMap<i64, product_skus::Model> = HashMap::new();
     for (item, sku) in rows {
@@ -210,7 +253,7 @@ async fn usable_coupons(
 pub async fn cart(state: &AppState, actor: &Actor) -> Result<Cart, AppError> {
     authz::require_any_role(actor, SHOPPERS)?;
     let reference = state.catalog.reference(&state.db).await?;
-    let prepared = prepare(&state.db, reference, actor.user_id).await?;
+    let prepared = prepare(&state.db, reference, actor.user_id, None).await?;
     let mut lines: Vec<CartLine> = prepared
         .lines
         .iter()
@@ -416,10 +459,11 @@ pub async fn quote(
     state: &AppState,
     actor: &Actor,
     coupon_id: Option<i64>,
+    buy_now: Option<BuyNow>,
 ) -> Result<Quote, AppError> {
     authz::require_any_role(actor, SHOPPERS)?;
     let reference = state.catalog.reference(&state.db).await?;
-    let prepared = prepare(&state.db, reference, actor.user_id).await?;
+    let prepared = prepare(&state.db, reference, actor.user_id, buy_now).await?;
     let priced: Vec<PricedLine> = prepared.lines.iter().map(|(_, _, p)| p.clone()).collect();
     let options = coupon_options(&state.db, actor.user_id, &priced).await?;
     let applied = match coupon_id {
@@ -433,7 +477,8 @@ pub async fn quote(
     Ok(build_quote(&prepared, applied.as_ref(), coupon_id, options))
 }
 
-fn check_address(reference: &Reference, a: &Address) -> Result<StoredAddress, AppError> {
+/// Checks an address against the regions and the field rules (fields under `address.`).
+pub(crate) fn check_address(reference: &Reference, a: &Address) -> Result<StoredAddress, AppError> {
     let mut e = FieldErrors::new();
     if !(1..=30).contains(&a.recipient.trim().chars().count()) {
         e.add(
@@ -498,8 +543,8 @@ fn check_address(reference: &Reference, a: &Address) -> Result<StoredAddress, Ap
     })
 }
 
-/// Places the orders of the cart under one payment. Idempotent per `checkout_key`. The steps,
-/// in one transaction: price the cart ([`prepare`]), apply the coupon, check the amount the
+/// Places the orders of the cart (or of one 立即购买 line) under one payment. Idempotent per
+/// `checkout_key`. The steps, in one transaction: price the cart ([`prepare`]), apply the coupon, check the amount the
 /// member saw, create the payment and hold the coupon, write one order per supplier with its
 /// lines' facts frozen, empty the cart, schedule the expiry, reserve stock (last, so a popular
 /// SKU's row is locked only to the commit). The provider is called after the commit.
@@ -519,7 +564,7 @@ pub async fn place(
     let address = check_address(&reference, &req.address)?;
     let now = Utc::now();
     let txn = begin_write(&state.db).await?;
-    let prepared = prepare(&txn, reference, actor.user_id).await?;
+    let prepared = prepare(&txn, reference, actor.user_id, req.buy_now).await?;
     prepared.ready()?;
     let coupon = apply_coupon(&txn, req.coupon_id, actor.user_id, &prepared.priced()).await?;
     let amount_due = check_amount(&prepared, &coupon, req.expected_amount_fen)?;
@@ -538,7 +583,10 @@ pub async fn place(
     .await?;
     hold_coupon(&txn, &coupon, actor.user_id, payment.id, now).await?;
     let written = write_orders(&txn, &prepared, &coupon, &payment, &address, now).await?;
-    clear_cart(&txn, actor.user_id, &prepared).await?;
+    // What was bought leaves the cart; a 立即购买 leaves the cart as it was.
+    if req.buy_now.is_none() {
+        clear_cart(&txn, actor.user_id, &prepared).await?;
+    }
     schedule_expiry(&txn, &payment).await?;
     reserve_stock(&txn, &prepared).await?;
     txn.commit().await?;
@@ -850,7 +898,12 @@ async fn answer(
                 (o.supplier_org_id, name)
             })
             .collect();
-        let orders = super::views::assemble(written.orders, written.lines, &names);
+        let images: HashMap<i64, Vec<crate::media::ImageUrls>> = prepared
+            .products
+            .iter()
+            .filter_map(|(id, p)| p.doc.detail.card.image.clone().map(|i| (*id, i)))
+            .collect();
+        let orders = super::views::assemble(written.orders, written.lines, &names, &images);
         return Ok(super::views::checkout_of(state, started, orders));
     }
     super::views::checkout(state, actor, payment.id).await

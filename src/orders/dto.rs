@@ -93,12 +93,58 @@ pub struct AddressView {
     pub detail: String,
 }
 
+/// An address to save in the member's address book.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SaveAddress {
+    /// The address (checked like a checkout address).
+    pub address: Address,
+    /// Make it the default address (the first saved address always is).
+    #[serde(default)]
+    pub is_default: bool,
+}
+
+/// An address of the member's address book (only its owner sees it).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SavedAddress {
+    /// Id.
+    pub id: i64,
+    /// The address as saved, to edit it or send it with a checkout.
+    pub address: Address,
+    /// Mobile, masked, for lists.
+    pub phone_masked: String,
+    /// Province, city, district names.
+    pub region: String,
+    /// The default address (one at most).
+    pub is_default: bool,
+}
+
+/// The member's address book, the default first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AddressBook {
+    /// Addresses (at most 20).
+    pub items: Vec<SavedAddress>,
+}
+
+/// One SKU bought straight from the product page (立即购买), instead of the cart.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BuyNow {
+    /// SKU.
+    pub sku_id: i64,
+    /// Quantity (1-999).
+    pub quantity: i32,
+}
+
 /// What the member is about to buy.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuoteRequest {
     /// Coupon to apply (else the best one is suggested, not applied).
     pub coupon_id: Option<i64>,
+    /// Price this one SKU instead of the cart (立即购买).
+    #[serde(default)]
+    pub buy_now: Option<BuyNow>,
 }
 
 /// One supplier's part of a checkout.
@@ -199,6 +245,9 @@ pub struct CheckoutRequest {
     /// Payment methods offered (default all).
     #[serde(default)]
     pub methods: Vec<PayMethod>,
+    /// Buy this one SKU instead of the cart (立即购买); the cart is left as it is.
+    #[serde(default)]
+    pub buy_now: Option<BuyNow>,
 }
 
 /// The outcome of checkout.
@@ -241,6 +290,8 @@ pub struct OrderLine {
     pub origin_county_code: String,
     /// Certificate numbers valid at purchase.
     pub cert_numbers: Vec<String>,
+    /// The product's photo (its first one today), when it has one.
+    pub image: Option<Vec<crate::media::ImageUrls>>,
 }
 
 /// An order.
@@ -288,6 +339,8 @@ pub struct Order {
     pub cancelled_at: Option<DateTime<Utc>>,
     /// Why cancelled.
     pub cancel_reason: Option<String>,
+    /// Where the latest refund asked on this order stands (none asked: null).
+    pub refund_status: Option<super::model::RefundStatus>,
 }
 
 /// A page of orders.
@@ -305,6 +358,10 @@ pub struct OrderPage {
 pub struct OrderQuery {
     /// Only this status.
     pub status: Option<OrderStatus>,
+    /// Only orders with a refund asked (退款/售后), whatever its outcome.
+    pub refunds: Option<bool>,
+    /// Order number or product name contains (1-50 characters).
+    pub q: Option<String>,
     /// Page cursor.
     pub cursor: Option<String>,
     /// Page size.

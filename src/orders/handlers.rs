@@ -5,12 +5,12 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::dto::{
-    Cart, Checkout, CheckoutRequest, Order, OrderPage, OrderQuery, PayStatement, Quote,
-    QuoteRequest, Refund, RefundDecision, RefundList, RefundQuery, RequestRefund, SetCartItem,
-    Ship, Statement, StatementList,
+    AddressBook, Cart, Checkout, CheckoutRequest, Order, OrderPage, OrderQuery, PayStatement,
+    Quote, QuoteRequest, Refund, RefundDecision, RefundList, RefundQuery, RequestRefund,
+    SaveAddress, SavedAddress, SetCartItem, Ship, Statement, StatementList,
 };
 use super::settlement::{self, Step};
-use super::{checkout, lifecycle, refunds, views};
+use super::{addresses, checkout, lifecycle, refunds, views};
 use crate::app::AppState;
 use crate::auth::Actor;
 use crate::error::{AppError, ErrorBody};
@@ -40,6 +40,52 @@ pub async fn set_cart_item(
     ))
 }
 
+/// The member's address book, the default address first.
+#[utoipa::path(get, path = "/api/me/addresses", tag = "orders", responses((status = 200, body = AddressBook), (status = 403, body = ErrorBody)))]
+pub async fn list_addresses(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> Result<AppJson<AddressBook>, AppError> {
+    Ok(AppJson(addresses::list(&state, &actor).await?))
+}
+
+/// Saves an address in the member's address book (the first one becomes the default).
+#[utoipa::path(post, path = "/api/me/addresses", tag = "orders", request_body = SaveAddress,
+    responses((status = 201, body = SavedAddress), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_address(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppJson(req): AppJson<SaveAddress>,
+) -> Result<(StatusCode, AppJson<SavedAddress>), AppError> {
+    Ok((
+        StatusCode::CREATED,
+        AppJson(addresses::create(&state, &actor, req).await?),
+    ))
+}
+
+/// Changes an address of the member's address book; `is_default` moves the default here.
+#[utoipa::path(put, path = "/api/me/addresses/{id}", tag = "orders", request_body = SaveAddress, params(("id" = i64, Path, description = "address")),
+    responses((status = 200, body = SavedAddress), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_address(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+    AppJson(req): AppJson<SaveAddress>,
+) -> Result<AppJson<SavedAddress>, AppError> {
+    Ok(AppJson(addresses::update(&state, &actor, id, req).await?))
+}
+
+/// Deletes an address of the member's address book; answers the book as it is now.
+#[utoipa::path(delete, path = "/api/me/addresses/{id}", tag = "orders", params(("id" = i64, Path, description = "address")),
+    responses((status = 200, body = AddressBook), (status = 404, body = ErrorBody)))]
+pub async fn delete_address(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+) -> Result<AppJson<AddressBook>, AppError> {
+    Ok(AppJson(addresses::delete(&state, &actor, id).await?))
+}
+
 /// Prices the cart as checkout would, with a coupon or the suggestion of the best one.
 #[utoipa::path(post, path = "/api/checkout/quote", tag = "orders", request_body = QuoteRequest, responses((status = 200, body = Quote), (status = 403, body = ErrorBody)))]
 pub async fn quote(
@@ -48,7 +94,7 @@ pub async fn quote(
     AppJson(req): AppJson<QuoteRequest>,
 ) -> Result<AppJson<Quote>, AppError> {
     Ok(AppJson(
-        checkout::quote(&state, &actor, req.coupon_id).await?,
+        checkout::quote(&state, &actor, req.coupon_id, req.buy_now).await?,
     ))
 }
 
@@ -120,6 +166,19 @@ pub async fn supplier_orders(
     Ok(AppJson(OrderPage { items, next_cursor }))
 }
 
+/// A supplier's orders with the list's filters as an XLSX file (phones masked).
+#[utoipa::path(get, path = "/api/suppliers/{org_id}/orders.xlsx", tag = "orders", params(("org_id" = i64, Path, description = "supplier"), OrderQuery),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn export_supplier_orders(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(org_id): AppPath<i64>,
+    AppQuery(q): AppQuery<OrderQuery>,
+) -> Result<Response, AppError> {
+    let bytes = views::supplier_export(&state, &actor, org_id, q).await?;
+    Ok(crate::export::response("orders.xlsx", bytes))
+}
+
 /// The supplier ships an order.
 #[utoipa::path(post, path = "/api/orders/{id}/ship", tag = "orders", request_body = Ship, params(("id" = i64, Path, description = "order")),
     responses((status = 204, description = "Done; no content"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -185,6 +244,19 @@ pub async fn supplier_refunds(
     Ok(AppJson(RefundList {
         items: refunds::for_supplier(&state, &actor, org_id, q).await?,
     }))
+}
+
+/// A supplier's refunds with the list's filter as an XLSX file.
+#[utoipa::path(get, path = "/api/suppliers/{org_id}/refunds.xlsx", tag = "orders", params(("org_id" = i64, Path, description = "supplier"), RefundQuery),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 404, body = ErrorBody)))]
+pub async fn export_supplier_refunds(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(org_id): AppPath<i64>,
+    AppQuery(q): AppQuery<RefundQuery>,
+) -> Result<Response, AppError> {
+    let bytes = refunds::supplier_export(&state, &actor, org_id, q).await?;
+    Ok(crate::export::response("refunds.xlsx", bytes))
 }
 
 /// The supplier approves a refund (`restock` puts shipped goods back in stock).

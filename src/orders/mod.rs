@@ -1,6 +1,7 @@
 //! Member orders: cart, checkout (one order per supplier under one payment), the order life
 //! cycle, refunds, and the union's settlement with suppliers.
 
+pub mod addresses;
 pub mod checkout;
 pub mod dto;
 mod handlers;
@@ -25,6 +26,8 @@ pub fn register_jobs(registry: &mut crate::worker::JobRegistry) {
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(handlers::get_cart))
+        .routes(routes!(handlers::list_addresses, handlers::create_address))
+        .routes(routes!(handlers::update_address, handlers::delete_address))
         .routes(routes!(handlers::set_cart_item))
         .routes(routes!(handlers::quote))
         .routes(routes!(handlers::place))
@@ -32,11 +35,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::my_orders))
         .routes(routes!(handlers::get_order))
         .routes(routes!(handlers::supplier_orders))
+        .routes(routes!(handlers::export_supplier_orders))
         .routes(routes!(handlers::ship))
         .routes(routes!(handlers::receive))
         .routes(routes!(handlers::cancel_payment))
         .routes(routes!(handlers::order_refunds, handlers::request_refund))
         .routes(routes!(handlers::supplier_refunds))
+        .routes(routes!(handlers::export_supplier_refunds))
         .routes(routes!(handlers::approve_refund))
         .routes(routes!(handlers::reject_refund))
         .routes(routes!(

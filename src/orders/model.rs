@@ -77,3 +77,33 @@ pub struct RefundLine {
     /// Units.
     pub quantity: i32,
 }
+
+impl OrderStatus {
+    /// The word a clerk reads (exports; the screens have their own translations).
+    #[must_use]
+    pub const fn label_zh(self) -> &'static str {
+        match self {
+            OrderStatus::PendingPayment => "待支付",
+            OrderStatus::Paid => "已支付",
+            OrderStatus::Shipped => "已发货",
+            OrderStatus::Delivered => "已收货",
+            OrderStatus::Completed => "已完成",
+            OrderStatus::Cancelled => "已取消",
+            OrderStatus::Refunded => "已退款",
+        }
+    }
+}
+
+impl RefundStatus {
+    /// The word a clerk reads (exports; the screens have their own translations).
+    #[must_use]
+    pub const fn label_zh(self) -> &'static str {
+        match self {
+            RefundStatus::Requested => "待商家处理",
+            RefundStatus::Rejected => "已拒绝",
+            RefundStatus::Processing => "退款中",
+            RefundStatus::Succeeded => "已退款",
+            RefundStatus::Failed => "退款失败",
+        }
+    }
+}

@@ -52,6 +52,8 @@ pub struct OrgPage {
 pub struct OrgQuery {
     /// Only this kind.
     pub kind: Option<OrgKind>,
+    /// Only this status.
+    pub status: Option<crate::auth::OrgStatus>,
     /// Name contains.
     pub q: Option<String>,
     /// Page cursor.

@@ -27,6 +27,18 @@ pub async fn list_orgs(
     Ok(AppJson(OrgPage { items, next_cursor }))
 }
 
+/// Organisations with the list's filters as an XLSX file (operators; contact phones masked).
+#[utoipa::path(get, path = "/api/orgs.xlsx", tag = "orgs", params(OrgQuery),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 403, body = ErrorBody)))]
+pub async fn export_orgs(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppQuery(q): AppQuery<OrgQuery>,
+) -> Result<axum::response::Response, AppError> {
+    let bytes = service::export(&state, &actor, q).await?;
+    Ok(crate::export::response("organizations.xlsx", bytes))
+}
+
 /// Creates an organisation (operators). Accepts `Idempotency-Key`.
 #[utoipa::path(post, path = "/api/orgs", tag = "orgs", request_body = CreateOrg,
     params(("Idempotency-Key" = Option<String>, Header, description = "retry-safe key")),

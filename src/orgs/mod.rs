@@ -16,6 +16,7 @@ use crate::app::AppState;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(handlers::list_orgs, handlers::create_org))
+        .routes(routes!(handlers::export_orgs))
         .routes(routes!(handlers::get_org, handlers::update_org))
         .routes(routes!(handlers::set_org_status))
         .routes(routes!(handlers::list_members, handlers::add_member))

@@ -21,6 +21,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audit.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log with the list's filters as an XLSX file (operators): when, who, action,
+         *     object and reason, at most 10,000 rows; the states before and after (which may hold personal
+         *     data) stay in the log.
+         */
+        get: operations["export_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/activate": {
         parameters: {
             query?: never;
@@ -427,6 +448,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me/addresses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The member's address book, the default address first. */
+        get: operations["list_addresses"];
+        put?: never;
+        /** Saves an address in the member's address book (the first one becomes the default). */
+        post: operations["create_address"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/addresses/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Changes an address of the member's address book; `is_default` moves the default here. */
+        put: operations["update_address"];
+        post?: never;
+        /** Deletes an address of the member's address book; answers the book as it is now. */
+        delete: operations["delete_address"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/cart": {
         parameters: {
             query?: never;
@@ -632,6 +689,23 @@ export interface paths {
         put?: never;
         /** Creates an organisation (operators). Accepts `Idempotency-Key`. */
         post: operations["create_org"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orgs.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Organisations with the list's filters as an XLSX file (operators; contact phones masked). */
+        get: operations["export_orgs"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1591,6 +1665,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/suppliers/{org_id}/orders.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A supplier's orders with the list's filters as an XLSX file (phones masked). */
+        get: operations["export_supplier_orders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/suppliers/{org_id}/products": {
         parameters: {
             query?: never;
@@ -1656,6 +1747,23 @@ export interface paths {
         };
         /** A supplier's refund requests (default `status=requested`). */
         get: operations["supplier_refunds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/suppliers/{org_id}/refunds.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A supplier's refunds with the list's filter as an XLSX file. */
+        get: operations["export_supplier_refunds"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1780,8 +1888,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A union's roster (names and phones masked). */
+        /** A union's roster (names and phones masked), searched and filtered. */
         get: operations["list_roster"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/unions/{union_id}/roster.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A union's roster with the list's filters as an XLSX file (names and phones masked). */
+        get: operations["export_roster"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2001,6 +2126,11 @@ export interface components {
             province_code: string;
             /** @description Recipient. */
             recipient: string;
+        };
+        /** @description The member's address book, the default first. */
+        AddressBook: {
+            /** @description Addresses (at most 20). */
+            items: components["schemas"]["SavedAddress"][];
         };
         /** @description A stored address as shown back (phone masked, region names filled in). */
         AddressView: {
@@ -2290,6 +2420,19 @@ export interface components {
          * @enum {string}
          */
         BulkOrderStatus: "pending_approval" | "rejected" | "awaiting_confirmation" | "declined" | "cancelled" | "confirmed" | "in_delivery" | "delivered" | "accepted" | "paid" | "completed";
+        /** @description One SKU bought straight from the product page (立即购买), instead of the cart. */
+        BuyNow: {
+            /**
+             * Format: int32
+             * @description Quantity (1-999).
+             */
+            quantity: number;
+            /**
+             * Format: int64
+             * @description SKU.
+             */
+            sku_id: number;
+        };
         /** @description A campaign. */
         Campaign: {
             /** @description Audience. */
@@ -2729,6 +2872,7 @@ export interface components {
         CheckoutRequest: {
             /** @description Shipping address. */
             address: components["schemas"]["Address"];
+            buy_now?: components["schemas"]["BuyNow"] | null;
             /**
              * Format: int64
              * @description Coupon to use.
@@ -3100,7 +3244,7 @@ export interface components {
          * @description Every `error.code` a client can see, with the one status it is answered with.
          * @enum {string}
          */
-        ErrorCode: "malformed_json" | "invalid_query" | "invalid_path" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "unreadable_body" | "invalid_multipart" | "webhook_signature_invalid" | "webhook_timestamp_stale" | "webhook_malformed" | "invalid_characters" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "csrf_rejected" | "coupon_not_eligible" | "not_found" | "route_not_found" | "method_not_allowed" | "request_timeout" | "idempotency_in_progress" | "login_conflict" | "cannot_revoke_own_admin" | "cannot_suspend_platform" | "pairing_overlap" | "invalid_state" | "supplier_not_approved" | "insufficient_stock" | "coupon_sold_out" | "coupon_limit_reached" | "coupon_daily_limit_reached" | "coupon_not_started" | "coupon_campaign_ended" | "coupon_direct_only" | "checkout_problems" | "out_of_stock" | "price_changed" | "coupon_unavailable" | "coupon_not_applicable" | "checkout_in_progress" | "payment_provider_unavailable" | "refund_open" | "refund_exceeds_quantity" | "membership_taken" | "cart_full" | "invoice_mismatch" | "filing_missing" | "precondition_failed" | "payload_too_large" | "uri_too_long" | "headers_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "validation_failed" | "invalid_body" | "unknown_field" | "rate_limited" | "internal_error" | "unavailable";
+        ErrorCode: "malformed_json" | "invalid_query" | "invalid_path" | "invalid_cursor" | "invalid_idempotency_key" | "idempotency_key_reused" | "unreadable_body" | "invalid_multipart" | "webhook_signature_invalid" | "webhook_timestamp_stale" | "webhook_malformed" | "invalid_characters" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "csrf_rejected" | "coupon_not_eligible" | "not_found" | "route_not_found" | "method_not_allowed" | "request_timeout" | "idempotency_in_progress" | "login_conflict" | "cannot_revoke_own_admin" | "cannot_suspend_platform" | "pairing_overlap" | "invalid_state" | "supplier_not_approved" | "insufficient_stock" | "coupon_sold_out" | "coupon_limit_reached" | "coupon_daily_limit_reached" | "coupon_not_started" | "coupon_campaign_ended" | "coupon_direct_only" | "checkout_problems" | "out_of_stock" | "price_changed" | "coupon_unavailable" | "coupon_not_applicable" | "checkout_in_progress" | "payment_provider_unavailable" | "refund_open" | "refund_exceeds_quantity" | "membership_taken" | "cart_full" | "address_book_full" | "invoice_mismatch" | "filing_missing" | "precondition_failed" | "payload_too_large" | "uri_too_long" | "headers_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "validation_failed" | "invalid_body" | "unknown_field" | "rate_limited" | "internal_error" | "unavailable";
         /** @description The inside of [`ErrorBody`]. */
         ErrorPayload: {
             /** @description Stable snake_case code. */
@@ -3589,6 +3733,7 @@ export interface components {
              * @description Payment.
              */
             payment_id: number;
+            refund_status?: components["schemas"]["RefundStatus"] | null;
             /** @description Refunded, fen. */
             refunded_fen: components["schemas"]["Money"];
             /**
@@ -3638,6 +3783,8 @@ export interface components {
              * @description Line id.
              */
             id: number;
+            /** @description The product's photo (its first one today), when it has one. */
+            image?: components["schemas"]["ImageUrls"][] | null;
             /** @description Line total, fen. */
             line_total_fen: components["schemas"]["Money"];
             /** @description Origin county (frozen). */
@@ -4110,6 +4257,7 @@ export interface components {
         };
         /** @description What the member is about to buy. */
         QuoteRequest: {
+            buy_now?: components["schemas"]["BuyNow"] | null;
             /**
              * Format: int64
              * @description Coupon to apply (else the best one is suggested, not applied).
@@ -4401,6 +4549,11 @@ export interface components {
              */
             total_active: number;
         };
+        /**
+         * @description Whether a roster entry is a current member.
+         * @enum {string}
+         */
+        RosterStatus: "active" | "left";
         /** @description One bad row. */
         RowError: {
             /** @description Column. */
@@ -4412,6 +4565,29 @@ export interface components {
             line: number;
             /** @description What is wrong. */
             reason: string;
+        };
+        /** @description An address to save in the member's address book. */
+        SaveAddress: {
+            /** @description The address (checked like a checkout address). */
+            address: components["schemas"]["Address"];
+            /** @description Make it the default address (the first saved address always is). */
+            is_default?: boolean;
+        };
+        /** @description An address of the member's address book (only its owner sees it). */
+        SavedAddress: {
+            /** @description The address as saved, to edit it or send it with a checkout. */
+            address: components["schemas"]["Address"];
+            /**
+             * Format: int64
+             * @description Id.
+             */
+            id: number;
+            /** @description The default address (one at most). */
+            is_default: boolean;
+            /** @description Mobile, masked, for lists. */
+            phone_masked: string;
+            /** @description Province, city, district names. */
+            region: string;
         };
         /** @description Which products a coupon applies to. Empty lists mean "no restriction". */
         Scope: {
@@ -5015,6 +5191,12 @@ export interface operations {
                 entity_type?: string;
                 /** @description Only this object (with `entity_type`). */
                 entity_id?: string;
+                /** @description Only this action (`product.approve`, …). */
+                action?: string;
+                /** @description From this day (Beijing time), inclusive. */
+                from?: string;
+                /** @description To this day (Beijing time), inclusive. */
+                to?: string;
                 /** @description Page cursor. */
                 cursor?: string;
                 /** @description Page size (1-200). */
@@ -5032,6 +5214,93 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_audit: {
+        parameters: {
+            query?: {
+                /** @description Only this kind of object. */
+                entity_type?: string;
+                /** @description Only this object (with `entity_type`). */
+                entity_id?: string;
+                /** @description Only this action (`product.approve`, …). */
+                action?: string;
+                /** @description From this day (Beijing time), inclusive. */
+                from?: string;
+                /** @description To this day (Beijing time), inclusive. */
+                to?: string;
+                /** @description Page cursor. */
+                cursor?: string;
+                /** @description Page size (1-200). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
             /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
@@ -7540,6 +7809,386 @@ export interface operations {
             };
         };
     };
+    list_addresses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddressBook"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_address: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaveAddress"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedAddress"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_address: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description address */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaveAddress"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedAddress"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden, csrf_rejected */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_address: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description address */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddressBook"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden, csrf_rejected */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_cart: {
         parameters: {
             query?: never;
@@ -7997,6 +8646,10 @@ export interface operations {
             query?: {
                 /** @description Only this status. */
                 status?: components["schemas"]["OrderStatus"];
+                /** @description Only orders with a refund asked (退款/售后), whatever its outcome. */
+                refunds?: boolean;
+                /** @description Order number or product name contains (1-50 characters). */
+                q?: string;
                 /** @description Page cursor. */
                 cursor?: string;
                 /** @description Page size. */
@@ -8690,6 +9343,8 @@ export interface operations {
             query?: {
                 /** @description Only this kind. */
                 kind?: components["schemas"]["OrgKind"];
+                /** @description Only this status. */
+                status?: components["schemas"]["OrgStatus"];
                 /** @description Name contains. */
                 q?: string;
                 /** @description Page cursor. */
@@ -8844,6 +9499,89 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_orgs: {
+        parameters: {
+            query?: {
+                /** @description Only this kind. */
+                kind?: components["schemas"]["OrgKind"];
+                /** @description Only this status. */
+                status?: components["schemas"]["OrgStatus"];
+                /** @description Name contains. */
+                q?: string;
+                /** @description Page cursor. */
+                cursor?: string;
+                /** @description Page size (1-200). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15223,6 +15961,10 @@ export interface operations {
             query?: {
                 /** @description Only this status. */
                 status?: components["schemas"]["OrderStatus"];
+                /** @description Only orders with a refund asked (退款/售后), whatever its outcome. */
+                refunds?: boolean;
+                /** @description Order number or product name contains (1-50 characters). */
+                q?: string;
                 /** @description Page cursor. */
                 cursor?: string;
                 /** @description Page size. */
@@ -15282,6 +16024,109 @@ export interface operations {
             };
             /** @description uri_too_long */
             414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_supplier_orders: {
+        parameters: {
+            query?: {
+                /** @description Only this status. */
+                status?: components["schemas"]["OrderStatus"];
+                /** @description Only orders with a refund asked (退款/售后), whatever its outcome. */
+                refunds?: boolean;
+                /** @description Order number or product name contains (1-50 characters). */
+                q?: string;
+                /** @description Page cursor. */
+                cursor?: string;
+                /** @description Page size. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description supplier */
+                org_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden, csrf_rejected */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15861,6 +16706,93 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RefundList"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden, csrf_rejected */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_supplier_refunds: {
+        parameters: {
+            query?: {
+                /** @description Only this status. */
+                status?: components["schemas"]["RefundStatus"];
+            };
+            header?: never;
+            path: {
+                /** @description supplier */
+                org_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
             /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
@@ -16698,9 +17630,15 @@ export interface operations {
     list_roster: {
         parameters: {
             query?: {
-                /** @description The `next_cursor` of the previous page. */
+                /** @description Member number, name or work unit contains (1-50 characters). */
+                q?: string;
+                /** @description Only this status. */
+                status?: components["schemas"]["RosterStatus"];
+                /** @description Only members who verified (true) or did not yet (false). */
+                verified?: boolean;
+                /** @description Page cursor. */
                 cursor?: string;
-                /** @description Page size, 1 to 200 (default 50). */
+                /** @description Page size (1-200). */
                 limit?: number;
             };
             header?: never;
@@ -16756,6 +17694,116 @@ export interface operations {
             };
             /** @description uri_too_long */
             414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_roster: {
+        parameters: {
+            query?: {
+                /** @description Member number, name or work unit contains (1-50 characters). */
+                q?: string;
+                /** @description Only this status. */
+                status?: components["schemas"]["RosterStatus"];
+                /** @description Only members who verified (true) or did not yet (false). */
+                verified?: boolean;
+                /** @description Page cursor. */
+                cursor?: string;
+                /** @description Page size (1-200). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description union */
+                union_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

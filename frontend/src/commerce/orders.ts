@@ -103,3 +103,18 @@ export function composeRefundReason(words: RefundWords, kind: RefundKind, preset
   if (!preset || preset === 'other') return `${head}${details}`
   return details ? `${head}${words.refunds.reasons[preset]}：${details}` : `${head}${words.refunds.reasons[preset]}`
 }
+
+/** Tag colour for where a refund stands. */
+export function refundTone(s: RefundStatus): 'primary' | 'success' | 'warning' | 'danger' | 'default' {
+  switch (s) {
+    case 'requested':
+    case 'processing':
+      return 'warning'
+    case 'succeeded':
+      return 'success'
+    case 'rejected':
+      return 'default'
+    case 'failed':
+      return 'danger'
+  }
+}

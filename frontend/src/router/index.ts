@@ -33,6 +33,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'mine', name: 'member-mine', component: () => import('@/pages/member/MemberMine.vue'), meta: { title: 'member.tabs.mine' } },
       { path: 'wallet', name: 'member-wallet', component: () => import('@/pages/member/MemberWallet.vue'), meta: { title: 'wallet.title' } },
       { path: 'membership', name: 'member-membership', component: () => import('@/pages/member/MemberMembership.vue'), meta: { title: 'membership.title' } },
+      { path: 'addresses', name: 'member-addresses', component: () => import('@/pages/member/MemberAddresses.vue'), meta: { title: 'addressBook.title' } },
       { path: 'checkout', name: 'member-checkout', component: () => import('@/pages/member/MemberCheckout.vue'), meta: { title: 'checkout.title' } },
       { path: 'pay/:id(\\d+)', name: 'member-payment', component: () => import('@/pages/member/MemberPayment.vue'), props: (r) => ({ id: Number(r.params.id) }), meta: { title: 'payment.title' } },
       { path: 'orders', name: 'member-orders', component: () => import('@/pages/member/MemberOrders.vue'), meta: { title: 'orders.title' } },

@@ -463,6 +463,10 @@ pub struct Delivery {
     pub lines: Vec<DeliveredLine>,
     /// Whether it was accepted.
     pub accepted: bool,
+    /// Acceptance photo hashes (from `/api/media/images`).
+    pub photos: Vec<String>,
+    /// Renditions of each photo, in the order of `photos`.
+    pub photo_urls: Vec<Vec<crate::media::ImageUrls>>,
 }
 
 /// A line of a delivery and its acceptance.
@@ -488,9 +492,9 @@ pub struct DeliveredLine {
 pub struct Accept {
     /// Per delivered line.
     pub lines: Vec<AcceptLine>,
-    /// Photos (media ids of the image pipeline).
+    /// Photo hashes from `/api/media/images` (at most 9; a repeated hash counts once).
     #[serde(default)]
-    pub photos: Vec<i64>,
+    pub photos: Vec<String>,
     /// Note.
     #[serde(default)]
     pub note: Option<String>,
@@ -858,4 +862,15 @@ pub struct AwardQuote {
 pub struct RfqQuery {
     /// Only in this state.
     pub status: Option<RfqStatus>,
+}
+
+/// A supplier a buyer may ask for a quote.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SupplierChoice {
+    /// The supplier.
+    pub org_id: i64,
+    /// Its name.
+    pub name: String,
+    /// Its county.
+    pub region_code: Option<String>,
 }

@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use super::dto::{
     Accept, ApprovalDecision, AwardQuote, BulkOrder, BulkOrderQuery, Confirm, DryRun, Evaluation,
     Filing, FilingQuery, NewDelivery, NewInvoice, NewQuote, NewRfq, OrderForm, OrderList, Placed,
-    Reason, Receipt, Rfq, RfqQuery, SaveList, SavedList, SheetChecked, SubmitFiling, UnitSettings,
-    UpdateUnit,
+    Reason, Receipt, Rfq, RfqQuery, SaveList, SavedList, SheetChecked, SubmitFiling, SupplierChoice,
+    UnitSettings, UpdateUnit,
 };
 use super::{flow, lists, orders, rfq, units};
 use crate::app::AppState;
@@ -402,4 +402,14 @@ pub async fn cancel_rfq(
     AppPath(id): AppPath<i64>,
 ) -> Result<AppJson<Rfq>, AppError> {
     Ok(AppJson(rfq::cancel(&state.db, &actor, id).await?))
+}
+
+/// Active suppliers a buyer may ask for a quote.
+#[utoipa::path(get, path = "/api/procurement/suppliers", tag = "procurement",
+    responses((status = 200, body = Vec<SupplierChoice>), (status = 403, body = ErrorBody)))]
+pub async fn list_suppliers(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> Result<AppJson<Vec<SupplierChoice>>, AppError> {
+    Ok(AppJson(rfq::suppliers(&state.db, &actor).await?))
 }

@@ -58,6 +58,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::submit_quote))
         .routes(routes!(handlers::award_quote))
         .routes(routes!(handlers::cancel_rfq))
+        .routes(routes!(handlers::list_suppliers))
 }
 
 /// Registers the procurement jobs: the confirmation deadline.

@@ -1273,6 +1273,10 @@ pub async fn views(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<BulkO
                             tracking_no: d.tracking_no.clone(),
                             shipped_at: d.shipped_at,
                             accepted: acc.is_some(),
+                            photos: acc.map(|a| a.photos.0.clone()).unwrap_or_default(),
+                            photo_urls: acc
+                                .map(|a| a.photos.iter().map(|h| crate::media::urls(h)).collect())
+                                .unwrap_or_default(),
                             lines: dlines
                                 .iter()
                                 .filter(|x| x.delivery_id == d.id)

@@ -15,6 +15,7 @@ use sea_orm::{
 
 use super::dto::{
     AwardQuote, NewQuote, NewRfq, Placed, Quote, QuoteItem, Rfq, RfqItem, RfqQuery, RfqSupplier,
+    SupplierChoice,
 };
 use super::model::{PriceSource, QuoteStatus, RfqStatus};
 use super::orders::{self, BUYERS, MAX_QTY, Placement, Placing, SUPPLIER_STAFF};
@@ -88,6 +89,34 @@ async fn readable(
         Some(v) => Ok((rfq, v)),
         None => Err(AppError::NotFound),
     }
+}
+
+/// Active suppliers, by name, for a buyer choosing whom to ask (anyone who buys for an
+/// organisation, operators).
+///
+/// # Errors
+/// 403 for anyone else.
+pub async fn suppliers(db: &DatabaseConnection, actor: &Actor) -> Result<Vec<SupplierChoice>, AppError> {
+    if !actor.is_operator() && !actor.grants.iter().any(|g| BUYERS.contains(&g.role)) {
+        return Err(AppError::new(
+            ErrorCode::Forbidden,
+            "只有采购员可以查看供应商名录 / for buyers",
+        ));
+    }
+    Ok(organizations::Entity::find()
+        .filter(organizations::Column::Kind.eq(OrgKind::Supplier))
+        .filter(organizations::Column::Status.eq(OrgStatus::Active))
+        .order_by_asc(organizations::Column::Name)
+        .limit(500)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| SupplierChoice {
+            org_id: o.id,
+            name: o.name,
+            region_code: o.region_code,
+        })
+        .collect())
 }
 
 /// Sends a request for quote (the organisation's buyers).

@@ -115,6 +115,8 @@ async fn a_form_is_checked_line_by_line_and_committed_all_or_nothing() {
     let unit = buyer.org_with("buyer");
     let (sku, _) = sku_of(&app, &supplier, 0).await;
     let before = stock(&app, sku.id).await;
+    // The demo data has orders of its own: counts are relative to them.
+    let orders_before = app.count("bulk_orders").await;
     let product = products::Entity::find_by_id(sku.product_id)
         .one(app.db())
         .await
@@ -169,7 +171,7 @@ async fn a_form_is_checked_line_by_line_and_committed_all_or_nothing() {
         refused.text
     );
     assert!(refused.text.contains("第 3 行"), "{}", refused.text);
-    assert_eq!(app.count("bulk_orders").await, 0);
+    assert_eq!(app.count("bulk_orders").await, orders_before);
     assert_eq!(stock(&app, sku.id).await, before);
     // The good lines go through, once per key.
     let good = json!([{"sku_id": sku.id, "quantity": 2}, {"product": product.name, "spec": sku.spec, "quantity": 1}]);
@@ -194,7 +196,7 @@ async fn a_form_is_checked_line_by_line_and_committed_all_or_nothing() {
         .await
         .expect(StatusCode::CREATED);
     assert_eq!(again.body["orders"][0]["id"], orders[0]["id"]);
-    assert_eq!(app.count("bulk_orders").await, 1);
+    assert_eq!(app.count("bulk_orders").await, orders_before + 1);
     assert_eq!(
         stock(&app, sku.id).await,
         before - 3,
@@ -652,6 +654,12 @@ async fn a_filing_is_reviewed_by_the_supervising_department_and_versions_are_kep
         .exec(app.db())
         .await
         .expect("parent");
+    // The demo unit has filed for the year: start this unit's story afresh.
+    bangfu::entities::filings::Entity::delete_many()
+        .filter(bangfu::entities::filings::Column::UnitOrgId.eq(unit))
+        .exec(app.db())
+        .await
+        .expect("no demo filings");
     let body = |ratio: i32| json!({"year": 2026, "expected_total_fen": 33_333, "ratio_bp": ratio, "contact_name": "李会计", "contact_phone": "13800138000"});
     app.post(
         &format!("/api/procurement/units/{unit}/filings"),
@@ -774,6 +782,7 @@ async fn a_filing_is_reviewed_by_the_supervising_department_and_versions_are_kep
 #[tokio::test]
 async fn an_uploaded_sheet_is_checked_with_its_rows_and_a_thousand_lines_commit_at_once() {
     let app = TestApp::spawn().await;
+    let orders_before = app.count("bulk_orders").await;
     let buyer = app.login("buyer").await;
     let supplier = app.login("supplier").await;
     let unit = buyer.org_with("buyer");
@@ -820,7 +829,7 @@ async fn an_uploaded_sheet_is_checked_with_its_rows_and_a_thousand_lines_commit_
         .collect();
     assert_eq!(cols, vec!["quantity", "wanted_date"]);
     assert_eq!(checked.body["dry_run"]["problem_count"], 2);
-    assert_eq!(app.count("bulk_orders").await, 0);
+    assert_eq!(app.count("bulk_orders").await, orders_before);
     // A bad file is a 4xx with a message, never a 500.
     app.multipart(
         "/api/procurement/orders/upload",

@@ -15,7 +15,7 @@ use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::Lcg;
@@ -204,7 +204,7 @@ pub(super) async fn seed(
         plan.push((Stage::AwaitingConfirmation, last_month + Duration::days(22)));
         plan.push((Stage::PendingApproval, last_month + Duration::days(24)));
         for (n, (stage, date)) in plan.into_iter().enumerate() {
-            if date >= month_start || date.year() != year && stage == Stage::Completed {
+            if date >= month_start || (date.year() != year && stage == Stage::Completed) {
                 continue;
             }
             let supplier = supplier_ids[(i * 5 + n * 3) % supplier_ids.len()];
@@ -373,7 +373,7 @@ async fn seed_filings(
                 union_funds_fen: Set(None),
                 covered_units: Set(JsonText(Vec::new())),
                 contact_name: Set("食堂采购负责人".to_owned()),
-                contact_phone: Set(super::demo_phone(10, (idx as u64) * 3 + 1)),
+                contact_phone: Set(super::demo_phone(10, u64::try_from(idx).unwrap_or(0) * 3 + 1)),
                 note: Set(None),
                 created_by: Set(unit.buyer),
                 submitted_at: Set(Some(at(sent, 9))),
@@ -402,6 +402,8 @@ async fn offers(
         .filter(products::Column::SupplierOrgId.is_in(orgs))
         .filter(products::Column::Status.eq(ProductStatus::Listed))
         .order_by_asc(products::Column::Id)
+        // The hand-written demo listings come first; synthetic load-test products do not matter.
+        .limit(300)
         .all(conn)
         .await?;
     let ids: Vec<i64> = listed.iter().map(|p| p.id).collect();
@@ -449,9 +451,10 @@ fn pick_lines(
         let offer = &catalogue[(start + k) % catalogue.len()];
         let mut qty = i64::try_from(10 + (rng.next() % 20) * 10).unwrap_or(10);
         if stage.reserves_stock() {
-            // Leave most of the stock to the shop and the tests.
+            // Open orders hold at most 40% of a SKU's stock: the rest stays for the shop.
             let left = remaining.get(&offer.sku.id).copied().unwrap_or(0);
-            qty = qty.min(left / 10);
+            let floor = offer.sku.stock * 6 / 10;
+            qty = qty.min(left - floor);
             if qty < i64::from(offer.sku.min_order_qty.max(1)) {
                 continue;
             }
@@ -588,7 +591,7 @@ impl DemoOrder<'_> {
         let due = invoiced
             .then(|| crate::time::business_date(invoice_at) + Duration::days(term));
         let paid_at = matches!(stage, Stage::Paid | Stage::Completed)
-            .then(|| invoice_at + Duration::days(12 + (seq as i64 % 10)));
+            .then(|| invoice_at + Duration::days(5 + i64::try_from(seq % 5).unwrap_or(0)));
         let completed_at = (stage == Stage::Completed).then(|| {
             paid_at.unwrap_or(invoice_at) + Duration::days(2)
         });
@@ -935,7 +938,7 @@ impl DemoOrder<'_> {
             }
         }
         if let Some(done) = completed_at {
-            let stars = |k: u64| i16::try_from(4 + (order.id as u64 + k) % 2).unwrap_or(5);
+            let stars = |k: i64| i16::try_from(4 + (order.id + k) % 2).unwrap_or(5);
             order_evaluations::ActiveModel {
                 order_id: Set(order.id),
                 quality: Set(stars(0)),

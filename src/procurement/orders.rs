@@ -538,6 +538,7 @@ pub async fn commit(
             orders: views(db, &ids).await?,
         });
     }
+    let known = PlaceRules::read(db, &org).await?;
     let txn = begin_write(db).await?;
     // One commit at a time per buying organisation (SQLite's write lock already serialises):
     // a resubmitted key finds the first one's orders, and the month's total is exact.
@@ -602,6 +603,7 @@ pub async fn commit(
         &txn,
         actor,
         &org,
+        known,
         lines,
         &Placement {
             delivery: &form.delivery,
@@ -659,6 +661,31 @@ pub(crate) struct Placing {
     pub wanted_date: Option<NaiveDate>,
 }
 
+/// What a placement decides by: the unit's settings and approval rules and the category tree,
+/// read before the placement's transaction (so its lock is held only for the writes).
+pub(crate) struct PlaceRules {
+    pub settings: crate::entities::budget_units::Model,
+    pub rules: Vec<crate::entities::approval_rules::Model>,
+    pub categories: Vec<categories::Model>,
+}
+
+impl PlaceRules {
+    /// Reads them for `org`.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub(crate) async fn read(
+        db: &DatabaseConnection,
+        org: &organizations::Model,
+    ) -> Result<Self, AppError> {
+        Ok(PlaceRules {
+            settings: units::settings_row(db, org).await?,
+            rules: units::rules_of(db, org.id).await?,
+            categories: categories::Entity::find().all(db).await?,
+        })
+    }
+}
+
 /// What a placement writes besides its lines.
 pub(crate) struct Placement<'a> {
     pub delivery: &'a DeliveryAddress,
@@ -682,12 +709,15 @@ pub(crate) async fn place(
     txn: &sea_orm::DatabaseTransaction,
     actor: &Actor,
     org: &organizations::Model,
+    known: PlaceRules,
     lines: Vec<Placing>,
     meta: &Placement<'_>,
 ) -> Result<Vec<i64>, AppError> {
-    let settings = units::settings_row(txn, org).await?;
-    let rules = units::rules_of(txn, org.id).await?;
-    let reference_categories: Vec<categories::Model> = categories::Entity::find().all(txn).await?;
+    let PlaceRules {
+        settings,
+        rules,
+        categories: reference_categories,
+    } = known;
     let now = Utc::now();
     let today = crate::time::business_date(now);
     let mut by_supplier: BTreeMap<i64, Vec<&Placing>> = BTreeMap::new();

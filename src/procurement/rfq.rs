@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{Duration, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -18,7 +18,7 @@ use super::dto::{
     SupplierChoice,
 };
 use super::model::{PriceSource, QuoteStatus, RfqStatus};
-use super::orders::{self, BUYERS, MAX_QTY, Placement, Placing, SUPPLIER_STAFF};
+use super::orders::{self, BUYERS, MAX_QTY, PlaceRules, Placement, Placing, SUPPLIER_STAFF};
 use super::units::{self, holds};
 use crate::audit::{self, AuditEvent};
 use crate::auth::Actor;
@@ -627,6 +627,7 @@ pub async fn award(
     }
     errors.into_result()?;
     let today = crate::time::business_date(Utc::now());
+    let known = PlaceRules::read(db, &org).await?;
     let txn = begin_write(db).await?;
     orders::lock_buyer(&txn, org.id).await?;
     let quote = quotes::Entity::find_by_id(req.quote_id)
@@ -751,6 +752,7 @@ pub async fn award(
         &txn,
         actor,
         &org,
+        known,
         lines,
         &Placement {
             delivery: &req.delivery,

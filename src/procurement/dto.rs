@@ -695,7 +695,7 @@ pub struct Rfq {
     /// Suppliers asked (a supplier sees only itself).
     pub suppliers: Vec<RfqSupplier>,
     /// Quotes (a supplier sees only its own).
-    pub quotes: Vec<Quote>,
+    pub quotes: Vec<SupplierQuote>,
     /// The accepted quote.
     pub awarded_quote_id: Option<i64>,
     /// Orders placed from the accepted quote.
@@ -738,7 +738,7 @@ pub struct RfqSupplier {
 
 /// A supplier's quote.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Quote {
+pub struct SupplierQuote {
     /// Id.
     pub id: i64,
     /// The supplier.

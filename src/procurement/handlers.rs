@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use super::dto::{
     Accept, ApprovalDecision, AwardQuote, BulkOrder, BulkOrderQuery, Confirm, DryRun, Evaluation,
     Filing, FilingQuery, NewDelivery, NewInvoice, NewQuote, NewRfq, OrderForm, OrderList, Placed,
-    Reason, Receipt, Rfq, RfqQuery, SaveList, SavedList, SheetChecked, SubmitFiling, SupplierChoice,
-    UnitSettings, UpdateUnit,
+    Reason, Receipt, Rfq, RfqQuery, SaveList, SavedList, SheetChecked, SubmitFiling,
+    SupplierChoice, UnitSettings, UpdateUnit,
 };
 use super::{flow, lists, orders, rfq, units};
 use crate::app::AppState;

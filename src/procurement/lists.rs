@@ -93,7 +93,10 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
-    views(db, vec![saved]).await?.pop().ok_or(AppError::NotFound)
+    views(db, vec![saved])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)
 }
 
 /// Replaces a list's name and items (the organisation's buyers).
@@ -132,7 +135,10 @@ pub async fn replace(
     )
     .await?;
     txn.commit().await?;
-    views(db, vec![saved]).await?.pop().ok_or(AppError::NotFound)
+    views(db, vec![saved])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)
 }
 
 /// Deletes a list (the organisation's buyers).

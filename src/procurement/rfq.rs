@@ -14,8 +14,8 @@ use sea_orm::{
 };
 
 use super::dto::{
-    AwardQuote, NewQuote, NewRfq, Placed, Quote, QuoteItem, Rfq, RfqItem, RfqQuery, RfqSupplier,
-    SupplierChoice,
+    AwardQuote, NewQuote, NewRfq, Placed, QuoteItem, Rfq, RfqItem, RfqQuery, RfqSupplier,
+    SupplierChoice, SupplierQuote,
 };
 use super::model::{PriceSource, QuoteStatus, RfqStatus};
 use super::orders::{self, BUYERS, MAX_QTY, PlaceRules, Placement, Placing, SUPPLIER_STAFF};
@@ -96,7 +96,10 @@ async fn readable(
 ///
 /// # Errors
 /// 403 for anyone else.
-pub async fn suppliers(db: &DatabaseConnection, actor: &Actor) -> Result<Vec<SupplierChoice>, AppError> {
+pub async fn suppliers(
+    db: &DatabaseConnection,
+    actor: &Actor,
+) -> Result<Vec<SupplierChoice>, AppError> {
     if !actor.is_operator() && !actor.grants.iter().any(|g| BUYERS.contains(&g.role)) {
         return Err(AppError::new(
             ErrorCode::Forbidden,
@@ -335,7 +338,11 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, req: NewRfq) -> Resu
 ///
 /// # Errors
 /// Database errors.
-pub async fn list(db: &DatabaseConnection, actor: &Actor, q: RfqQuery) -> Result<Vec<Rfq>, AppError> {
+pub async fn list(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    q: RfqQuery,
+) -> Result<Vec<Rfq>, AppError> {
     let everything = actor.is_operator() || actor.has_role(Role::Regulator);
     let buying: Vec<i64> = actor
         .grants
@@ -636,7 +643,9 @@ pub async fn award(
         .filter(|q| q.rfq_id == id)
         .ok_or(AppError::NotFound)?;
     if quote.status != QuoteStatus::Submitted {
-        return Err(wrong_state("该报价不可选定 / this quote cannot be accepted"));
+        return Err(wrong_state(
+            "该报价不可选定 / this quote cannot be accepted",
+        ));
     }
     if quote.valid_until < today {
         return Err(wrong_state("报价已过有效期 / the quote has expired"));
@@ -651,10 +660,15 @@ pub async fn award(
         .exec(&txn)
         .await?;
     if changed.rows_affected != 1 {
-        return Err(wrong_state("询价已选定或已关闭 / the request is no longer open"));
+        return Err(wrong_state(
+            "询价已选定或已关闭 / the request is no longer open",
+        ));
     }
     quotes::Entity::update_many()
-        .col_expr(quotes::Column::Status, Expr::value(QuoteStatus::NotSelected))
+        .col_expr(
+            quotes::Column::Status,
+            Expr::value(QuoteStatus::NotSelected),
+        )
         .filter(quotes::Column::RfqId.eq(id))
         .filter(quotes::Column::Id.ne(quote.id))
         .filter(quotes::Column::Status.eq(QuoteStatus::Submitted))
@@ -799,7 +813,10 @@ pub async fn cancel(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<R
         return Err(wrong_state("询价不在进行中 / the request is not open"));
     }
     quotes::Entity::update_many()
-        .col_expr(quotes::Column::Status, Expr::value(QuoteStatus::NotSelected))
+        .col_expr(
+            quotes::Column::Status,
+            Expr::value(QuoteStatus::NotSelected),
+        )
         .filter(quotes::Column::RfqId.eq(id))
         .filter(quotes::Column::Status.eq(QuoteStatus::Submitted))
         .exec(&txn)
@@ -890,7 +907,7 @@ async fn view_one(conn: &impl ConnectionTrait, id: i64, viewer: Viewer) -> Resul
             .collect(),
         quotes: all_quotes
             .iter()
-            .map(|q| Quote {
+            .map(|q| SupplierQuote {
                 id: q.id,
                 supplier_org_id: q.supplier_org_id,
                 supplier_name: name(q.supplier_org_id),

@@ -29,8 +29,8 @@ use crate::entities::{
 };
 use crate::procurement::model::{
     ApprovalRuleKind, ApproverRole, BulkOrderStatus, CanteenMode, CheckReport, DeliveryAddress,
-    FilingStatus, InvoiceKind, InvoiceSource, InvoiceStatus, LineCheck, PaymentMethod,
-    PriceSource, Remedy, StepStatus,
+    FilingStatus, InvoiceKind, InvoiceSource, InvoiceStatus, LineCheck, PaymentMethod, PriceSource,
+    Remedy, StepStatus,
 };
 use crate::vocab::JsonText;
 
@@ -240,7 +240,9 @@ async fn settings_and_rules(
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     for (i, unit) in units.iter().enumerate() {
-        let org = organizations::Entity::find_by_id(unit.org).one(conn).await?;
+        let org = organizations::Entity::find_by_id(unit.org)
+            .one(conn)
+            .await?;
         let jurisdiction = org
             .and_then(|o| o.region_code)
             .map_or_else(|| "440300".to_owned(), |c| format!("{}00", &c[..4]));
@@ -320,8 +322,13 @@ async fn seed_filings(
         let expected = (200_000 + ((idx * 37) % 10) * 100_000) * 100;
         let ratio = if i % 4 == 1 { 3500 } else { 3000 };
         let submitted = day(1, 10) + Duration::days(idx * 2);
-        let mut versions: Vec<(FilingStatus, NaiveDate, Option<NaiveDate>, Option<&str>, i64)> =
-            Vec::new();
+        let mut versions: Vec<(
+            FilingStatus,
+            NaiveDate,
+            Option<NaiveDate>,
+            Option<&str>,
+            i64,
+        )> = Vec::new();
         match i {
             1 => {
                 versions.push((
@@ -373,7 +380,10 @@ async fn seed_filings(
                 union_funds_fen: Set(None),
                 covered_units: Set(JsonText(Vec::new())),
                 contact_name: Set("食堂采购负责人".to_owned()),
-                contact_phone: Set(super::demo_phone(10, u64::try_from(idx).unwrap_or(0) * 3 + 1)),
+                contact_phone: Set(super::demo_phone(
+                    10,
+                    u64::try_from(idx).unwrap_or(0) * 3 + 1,
+                )),
                 note: Set(None),
                 created_by: Set(unit.buyer),
                 submitted_at: Set(Some(at(sent, 9))),
@@ -539,7 +549,11 @@ impl DemoOrder<'_> {
                 if !stage.confirmed() {
                     return LineQty::default();
                 }
-                let confirmed = if seq % 5 == 1 && k == 1 { q - q / 5 } else { *q };
+                let confirmed = if seq % 5 == 1 && k == 1 {
+                    q - q / 5
+                } else {
+                    *q
+                };
                 let mut l = LineQty {
                     confirmed: Some(confirmed),
                     ..LineQty::default()
@@ -588,13 +602,11 @@ impl DemoOrder<'_> {
         let invoice_at = last_delivery + Duration::days(2);
         let invoiced = matches!(stage, Stage::Invoiced | Stage::Paid | Stage::Completed);
         let term = self.term;
-        let due = invoiced
-            .then(|| crate::time::business_date(invoice_at) + Duration::days(term));
+        let due = invoiced.then(|| crate::time::business_date(invoice_at) + Duration::days(term));
         let paid_at = matches!(stage, Stage::Paid | Stage::Completed)
             .then(|| invoice_at + Duration::days(5 + i64::try_from(seq % 5).unwrap_or(0)));
-        let completed_at = (stage == Stage::Completed).then(|| {
-            paid_at.unwrap_or(invoice_at) + Duration::days(2)
-        });
+        let completed_at =
+            (stage == Stage::Completed).then(|| paid_at.unwrap_or(invoice_at) + Duration::days(2));
         let confirm_deadline = match (stage, approved_at) {
             (Stage::AwaitingConfirmation, _) => self.now + Duration::days(2),
             (_, Some(a)) => a + Duration::days(3),
@@ -809,7 +821,11 @@ impl DemoOrder<'_> {
             let d = deliveries::ActiveModel {
                 order_id: Set(order.id),
                 seq: Set(seq_no),
-                delivery_no: Set(format!("DN{}{:08}-{seq_no}", date.format("%Y%m%d"), order.id)),
+                delivery_no: Set(format!(
+                    "DN{}{:08}-{seq_no}",
+                    date.format("%Y%m%d"),
+                    order.id
+                )),
                 carrier: Set(Some("顺丰冷运".to_owned())),
                 tracking_no: Set(Some(format!("SF{:010}{seq_no}", order.id))),
                 note: Set(None),
@@ -845,7 +861,11 @@ impl DemoOrder<'_> {
                     order_line_id: Set(*line_id),
                     accepted_qty: Set(q - rej),
                     rejected_qty: Set(*rej),
-                    remedy: Set(if *rej > 0 { Remedy::Credit } else { Remedy::None }),
+                    remedy: Set(if *rej > 0 {
+                        Remedy::Credit
+                    } else {
+                        Remedy::None
+                    }),
                     reason: Set((*rej > 0).then(|| "包装破损 / damaged packaging".to_owned())),
                 }
                 .insert(conn)

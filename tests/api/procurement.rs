@@ -963,7 +963,9 @@ async fn a_hundred_concurrent_bulk_orders_over_overlapping_skus_never_oversell_o
     // Stock is exact: what is left plus what the placed lines hold is what there was (the
     // lines of these forms: the demo data has orders of its own).
     let ours: Vec<i64> = bangfu::entities::bulk_orders::Entity::find()
-        .filter(bangfu::entities::bulk_orders::Column::SubmissionKey.starts_with("concurrent-form-"))
+        .filter(
+            bangfu::entities::bulk_orders::Column::SubmissionKey.starts_with("concurrent-form-"),
+        )
         .all(app.db())
         .await
         .expect("orders")

@@ -74,11 +74,11 @@ async fn the_demo_units_have_filings_and_a_year_of_orders_in_every_state() {
     assert!(months.len() >= 6, "months {months:?}");
     let this_month = chrono::Datelike::month(&bangfu::time::business_date(Utc::now()));
     assert!(
-        demo.iter()
-            .all(|o| chrono::Datelike::month(&bangfu::time::business_date(o.created_at))
-                != this_month
+        demo.iter().all(
+            |o| chrono::Datelike::month(&bangfu::time::business_date(o.created_at)) != this_month
                 || chrono::Datelike::year(&bangfu::time::business_date(o.created_at))
-                    != chrono::Datelike::year(&bangfu::time::business_date(Utc::now())))
+                    != chrono::Datelike::year(&bangfu::time::business_date(Utc::now()))
+        )
     );
     // Quantities: accepted + rejected ≤ delivered ≤ confirmed ≤ ordered; completed lines
     // settled.
@@ -136,12 +136,12 @@ async fn the_demo_units_have_filings_and_a_year_of_orders_in_every_state() {
             .all(|o| o["buyer_org_id"] != unit)
     );
     // Filings: approved, superseded, returned, waiting (late), and a unit with none.
-    let all = filings::Entity::find().all(app.db()).await.expect("filings");
+    let all = filings::Entity::find()
+        .all(app.db())
+        .await
+        .expect("filings");
     for s in ["approved", "superseded", "returned", "submitted"] {
-        assert!(
-            all.iter().any(|f| f.status.as_str() == s),
-            "no {s} filing"
-        );
+        assert!(all.iter().any(|f| f.status.as_str() == s), "no {s} filing");
     }
     let filed: std::collections::HashSet<i64> = all.iter().map(|f| f.unit_org_id).collect();
     let unit06 = app.login("unit06_buyer").await.org_with("buyer");
@@ -416,7 +416,10 @@ async fn a_quote_is_requested_answered_compared_and_accepted_into_an_order() {
         .await
         .expect(StatusCode::OK);
     assert_eq!(mine.body["quotes"].as_array().expect("q").len(), 1);
-    assert_eq!(mine.body["quotes"][0]["total_fen"], 1_250 * 100 + 15_500 * 20);
+    assert_eq!(
+        mine.body["quotes"][0]["total_fen"],
+        1_250 * 100 + 15_500 * 20
+    );
     app.post(&format!("{url}/quote"), quote(1_200, 15_000), &s2.bearer())
         .await
         .expect(StatusCode::OK);

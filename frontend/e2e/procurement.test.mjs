@@ -122,7 +122,7 @@ function invoiceXml(number) {
   <Header><InherentLabel><GeneralOrSpecialVAT><LabelCode>02</LabelCode><LabelName>普通发票</LabelName></GeneralOrSpecialVAT></InherentLabel></Header>
   <EInvoiceData>
     <SellerInformation><SellerIdNum>${usccWithCheck('91450124MA5D3M001')}</SellerIdNum><SellerName>马山县山里红农业发展有限公司（演示）</SellerName></SellerInformation>
-    <BuyerInformation><BuyerIdNum></BuyerIdNum><BuyerName>福田区机关事务服务中心（演示）</BuyerName></BuyerInformation>
+    <BuyerInformation><BuyerIdNum>${usccWithCheck('12440304MB2C00001')}</BuyerIdNum><BuyerName>福田区机关事务服务中心（演示）</BuyerName></BuyerInformation>
     <BasicInformation><TotalAmWithoutTax>390.00</TotalAmWithoutTax><TotalTaxAm>0.00</TotalTaxAm><TotalTax-includedAmount>390.00</TotalTax-includedAmount></BasicInformation>
     <IssuItemInformation><ItemName>*农产品*${PRODUCT}</ItemName><SpecMod>${SPEC}</SpecMod><MeaUnits>袋</MeaUnits><Quantity>10</Quantity><UnPrice>39.00</UnPrice><Amount>390.00</Amount><TaxRate>免税</TaxRate><ComTaxAm>***</ComTaxAm><TotaltaxIncludedAmount>390.00</TotaltaxIncludedAmount></IssuItemInformation>
   </EInvoiceData>
@@ -386,8 +386,8 @@ if (setupProblem) {
         await page.goto('/supplier/rfqs')
         await page.getByTestId(`rfq-row-${rfqId}`).click()
         await page.waitForURL((u) => u.pathname === `/supplier/rfqs/${rfqId}`)
-        await page.getByTestId('quote-price-1').locator('input').fill('12.50')
-        await page.getByTestId('quote-terms').locator('textarea').fill('含运费，冷链配送')
+        await page.getByTestId('quote-price-1').fill('12.50')
+        await page.getByTestId('quote-terms').fill('含运费，冷链配送')
         assert.match(await page.getByTestId('quote-total').innerText(), /¥1,?250\.00/)
         await page.getByTestId('quote-submit').click()
         await page.locator('.el-tag', { hasText: '已报价' }).first().waitFor({ state: 'visible' })
@@ -430,7 +430,7 @@ if (setupProblem) {
         const before = await page.getByTestId('settings-rule').count()
         await page.getByTestId('settings-term').locator('input').fill('45')
         await page.getByTestId('settings-add-rule').click()
-        await page.getByTestId(`settings-rule-amount-${before}`).locator('input').fill('80000')
+        await page.getByTestId(`settings-rule-amount-${before}`).fill('80000')
         await page.getByTestId('settings-save').click()
         await page.locator('.el-message', { hasText: '已保存' }).waitFor({ state: 'visible' })
         await page.reload()

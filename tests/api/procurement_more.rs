@@ -578,3 +578,91 @@ async fn an_accepted_quote_for_a_listed_sku_reserves_its_stock_and_an_expired_on
         }
     }
 }
+
+#[tokio::test]
+async fn a_delivery_is_accepted_with_photos_from_the_image_pipeline() {
+    let app = TestApp::spawn().await;
+    let buyer = app.login("buyer").await;
+    let supplier = app.login("supplier").await;
+    let unit = buyer.org_with("buyer");
+    let sku = skus_of_supplier(&app, supplier.org_with("supplier_admin"))
+        .await
+        .remove(0);
+    let placed = app
+        .post(
+            "/api/procurement/orders",
+            json!({"buyer_org_id": unit, "lines": [{"sku_id": sku.id, "quantity": 2}], "delivery": delivery(), "submission_key": "photo-order-0001"}),
+            &buyer.bearer(),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    let order = placed.body["orders"][0]["id"].as_i64().expect("id");
+    let line = placed.body["orders"][0]["lines"][0]["id"]
+        .as_i64()
+        .expect("line");
+    app.post(
+        &format!("/api/procurement/orders/{order}/confirm"),
+        json!({"lines": [{"line_id": line, "quantity": 2}]}),
+        &supplier.bearer(),
+    )
+    .await
+    .expect(StatusCode::OK);
+    let shipped = app
+        .post(
+            &format!("/api/procurement/orders/{order}/deliveries"),
+            json!({"lines": [{"line_id": line, "quantity": 2}]}),
+            &supplier.bearer(),
+        )
+        .await
+        .expect(StatusCode::OK);
+    let delivery_id = shipped.body["deliveries"][0]["id"].as_i64().expect("d");
+    // The buyer uploads the photo through the image pipeline.
+    let photo = app
+        .multipart(
+            "/api/media/images",
+            &[],
+            Some(("file", "goods.png", &crate::fixtures::png(40, 30, 9))),
+            &buyer.bearer(),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    let hash = photo.body["hash"].as_str().expect("hash").to_owned();
+    let accept = |photos: Value| json!({"lines": [{"line_id": line, "accepted_qty": 2, "rejected_qty": 0}], "photos": photos});
+    // An unknown photo is refused, nothing is accepted.
+    let refused = app
+        .post(
+            &format!("/api/procurement/deliveries/{delivery_id}/acceptance"),
+            accept(json!(["0".repeat(64)])),
+            &buyer.bearer(),
+        )
+        .await
+        .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert!(refused.text.contains("photos"), "{}", refused.text);
+    // The same photo twice counts once.
+    let done = app
+        .post(
+            &format!("/api/procurement/deliveries/{delivery_id}/acceptance"),
+            accept(json!([hash, hash])),
+            &buyer.bearer(),
+        )
+        .await
+        .expect(StatusCode::OK);
+    let d = &done.body["deliveries"][0];
+    assert_eq!(d["accepted"], true);
+    assert_eq!(d["photos"], json!([hash]));
+    assert!(
+        d["photo_urls"][0][0]["jpg"]
+            .as_str()
+            .expect("url")
+            .starts_with(&format!("/media/{hash}/"))
+    );
+    // The supplier sees them too.
+    let seen = app
+        .get(
+            &format!("/api/procurement/orders/{order}"),
+            &supplier.bearer(),
+        )
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(seen.body["deliveries"][0]["photos"], json!([hash]));
+}

@@ -322,13 +322,7 @@ async fn seed_filings(
         let expected = (200_000 + ((idx * 37) % 10) * 100_000) * 100;
         let ratio = if i % 4 == 1 { 3500 } else { 3000 };
         let submitted = day(1, 10) + Duration::days(idx * 2);
-        let mut versions: Vec<(
-            FilingStatus,
-            NaiveDate,
-            Option<NaiveDate>,
-            Option<&str>,
-            i64,
-        )> = Vec::new();
+        let mut versions: Vec<Version> = Vec::new();
         match i {
             1 => {
                 versions.push((
@@ -401,6 +395,18 @@ async fn seed_filings(
     }
     Ok(())
 }
+
+/// A filing version: status, submitted, decided, reason, expected total.
+type Version = (
+    FilingStatus,
+    NaiveDate,
+    Option<NaiveDate>,
+    Option<&'static str>,
+    i64,
+);
+
+/// A delivery: when, and per order line (line, quantity, rejected).
+type Shipment = (DateTime<Utc>, Vec<(i64, i32, i32)>);
 
 /// The listed SKUs of each supplier (first active SKU of each listed product).
 async fn offers(
@@ -566,7 +572,7 @@ impl DemoOrder<'_> {
                         }
                     }
                     _ => {
-                        if seq % 3 == 0 {
+                        if seq.is_multiple_of(3) {
                             l.first = confirmed / 2;
                             l.second = confirmed - confirmed / 2;
                         } else {
@@ -598,7 +604,11 @@ impl DemoOrder<'_> {
             stage,
             Stage::GoodsAccepted | Stage::Invoiced | Stage::Paid | Stage::Completed
         );
-        let last_delivery = if seq % 3 == 0 { second_at } else { first_at };
+        let last_delivery = if seq.is_multiple_of(3) {
+            second_at
+        } else {
+            first_at
+        };
         let invoice_at = last_delivery + Duration::days(2);
         let invoiced = matches!(stage, Stage::Invoiced | Stage::Paid | Stage::Completed);
         let term = self.term;
@@ -783,7 +793,7 @@ impl DemoOrder<'_> {
                 .map_err(|e| anyhow::anyhow!("demo stock: {e}"))?;
         }
         // Deliveries, each accepted (the in-delivery order's first one too).
-        let shipments: Vec<(DateTime<Utc>, Vec<(i64, i32, i32)>)> = {
+        let shipments: Vec<Shipment> = {
             let mut out = Vec::new();
             if deliveries_done || stage == Stage::InDelivery {
                 let first: Vec<(i64, i32, i32)> = line_ids

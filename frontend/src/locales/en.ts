@@ -1099,6 +1099,9 @@ const en: MessageSchema = {
     community_canteen: 'Community canteen',
   },
   auditEntities: {
+    rfq: 'Request for quote',
+    quote: 'Quote',
+    saved_list: 'Saved list',
     bulk_order: 'Bulk order',
     delivery: 'Delivery',
     invoice: 'Invoice',
@@ -1119,6 +1122,17 @@ const en: MessageSchema = {
     zone: 'Zone',
   },
   auditActions: {
+    rfq: {
+      create: 'Request for quote sent',
+      quote: 'Quote submitted',
+      award: 'Quote accepted and ordered',
+      cancel: 'Request for quote cancelled',
+    },
+    saved_list: {
+      create: 'Saved list created',
+      replace: 'Saved list changed',
+      delete: 'Saved list deleted',
+    },
     bulk_order: {
       place: 'Place bulk order',
       approve: 'Approve bulk order',

@@ -1098,6 +1098,9 @@ const zhCN = {
     community_canteen: '社区食堂',
   },
   auditEntities: {
+    rfq: '询价',
+    quote: '报价',
+    saved_list: '常购清单',
     bulk_order: '机构采购订单',
     delivery: '配送单',
     invoice: '发票',
@@ -1118,6 +1121,17 @@ const zhCN = {
     zone: '专区',
   },
   auditActions: {
+    rfq: {
+      create: '发起询价',
+      quote: '供应商报价',
+      award: '选定报价下单',
+      cancel: '撤销询价',
+    },
+    saved_list: {
+      create: '保存常购清单',
+      replace: '修改常购清单',
+      delete: '删除常购清单',
+    },
     bulk_order: {
       place: '提交采购订单',
       approve: '审批同意',

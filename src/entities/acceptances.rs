@@ -14,7 +14,7 @@ pub struct Model {
     pub order_id: i64,
     pub accepted_by: i64,
     #[sea_orm(column_type = "Text")]
-    pub photos: JsonText<Vec<i64>>,
+    pub photos: JsonText<Vec<String>>,
     #[sea_orm(column_type = "Text", nullable)]
     pub note: Option<String>,
     pub created_at: DateTimeUtc,

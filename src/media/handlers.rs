@@ -71,9 +71,9 @@ fn multipart_error(e: &axum::extract::multipart::MultipartError) -> AppError {
 }
 
 /// Uploads a photo (JPEG, PNG or WebP, at most 10 MB and 8000x8000): suppliers and operators
-/// for the catalogue, verified members for refund requests (rate limited per member, by
-/// default 30 an hour). The image is re-encoded (metadata removed) at 240, 480 and 960 px as
-/// WebP and JPEG.
+/// for the catalogue, verified members for refund requests and unit buyers for acceptance
+/// photos (both rate limited per person, by default 30 an hour). The image is re-encoded
+/// (metadata removed) at 240, 480 and 960 px as WebP and JPEG.
 #[utoipa::path(post, path = "/api/media/images", tag = "media",
     request_body(content_type = "multipart/form-data", description = "field `file`"),
     responses((status = 201, body = ImageInfo), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, description = "image_unsupported_format, image_trailing_data, image_dimensions_too_large, image_undecodable, image_too_large", body = ErrorBody), (status = 429, description = "rate_limited (members)", body = ErrorBody)))]
@@ -83,7 +83,7 @@ pub async fn upload_image(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, AppError> {
     let uploader = uploader_of(&actor)?;
-    if matches!(uploader, Uploader::Member(_)) {
+    if matches!(uploader, Uploader::Member(_) | Uploader::Buyer(_)) {
         limit_member(&state, &actor).await?;
     }
     let multipart = multipart.map_err(|e| {
@@ -98,7 +98,7 @@ pub async fn upload_image(
 }
 
 /// Whose upload this is: a supplier role wins (its photos are for its listings), then the
-/// operator, then a verified member.
+/// operator, then a verified member, then a unit's buyer (acceptance photos).
 fn uploader_of(actor: &Actor) -> Result<Uploader, AppError> {
     let supplier = actor
         .grants
@@ -110,6 +110,12 @@ fn uploader_of(actor: &Actor) -> Result<Uploader, AppError> {
         Ok(Uploader::Operator)
     } else if let Some(union) = actor.orgs_with(Role::Member).next() {
         Ok(Uploader::Member(union))
+    } else if let Some(g) = actor
+        .grants
+        .iter()
+        .find(|g| matches!(g.role, Role::Buyer | Role::UnitAdmin))
+    {
+        Ok(Uploader::Buyer(g.org_id))
     } else {
         Err(AppError::Forbidden)
     }

@@ -46,12 +46,14 @@ pub enum Uploader {
     Operator,
     /// A member of this union: a refund photo, never a catalogue image.
     Member(i64),
+    /// A buyer of this budget unit: an acceptance (验货) photo, never a catalogue image.
+    Buyer(i64),
 }
 
 impl Uploader {
     fn org_id(self) -> Option<i64> {
         match self {
-            Uploader::Supplier(org) | Uploader::Member(org) => Some(org),
+            Uploader::Supplier(org) | Uploader::Member(org) | Uploader::Buyer(org) => Some(org),
             Uploader::Operator => None,
         }
     }
@@ -201,7 +203,7 @@ pub async fn store_image(
         .one(&state.db)
         .await?
     {
-        if !matches!(uploader, Uploader::Member(_))
+        if !matches!(uploader, Uploader::Member(_) | Uploader::Buyer(_))
             && existing.org_id.is_some()
             && existing.org_id != uploader.org_id()
             && catalog_images(&state.db, std::slice::from_ref(&hash))

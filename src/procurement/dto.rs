@@ -6,8 +6,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::model::{
     ApprovalRuleKind, ApproverRole, BulkOrderStatus, CanteenMode, CheckReport, DeliveryAddress,
-    FilingStatus, InvoiceKind, InvoiceSource, InvoiceStatus, PaymentMethod, PriceSource, Remedy,
-    StepStatus,
+    FilingStatus, InvoiceKind, InvoiceSource, InvoiceStatus, PaymentMethod, PriceSource,
+    QuoteStatus, Remedy, RfqStatus, StepStatus,
 };
 
 /// A budget unit's procurement settings.
@@ -463,6 +463,10 @@ pub struct Delivery {
     pub lines: Vec<DeliveredLine>,
     /// Whether it was accepted.
     pub accepted: bool,
+    /// Acceptance photo hashes (from `/api/media/images`).
+    pub photos: Vec<String>,
+    /// Renditions of each photo, in the order of `photos`.
+    pub photo_urls: Vec<Vec<crate::media::ImageUrls>>,
 }
 
 /// A line of a delivery and its acceptance.
@@ -488,9 +492,9 @@ pub struct DeliveredLine {
 pub struct Accept {
     /// Per delivered line.
     pub lines: Vec<AcceptLine>,
-    /// Photos (media ids of the image pipeline).
+    /// Photo hashes from `/api/media/images` (at most 9; a repeated hash counts once).
     #[serde(default)]
-    pub photos: Vec<i64>,
+    pub photos: Vec<String>,
     /// Note.
     #[serde(default)]
     pub note: Option<String>,
@@ -604,4 +608,269 @@ pub struct Evaluation {
     /// Comment.
     #[serde(default)]
     pub comment: Option<String>,
+}
+
+/// A saved list (常购清单): SKUs and their usual quantities, ordered again through the form.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SavedList {
+    /// Id.
+    pub id: i64,
+    /// The buying organisation.
+    pub org_id: i64,
+    /// Name, unique in the organisation.
+    pub name: String,
+    /// Items in their order.
+    pub items: Vec<SavedListItem>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One item of a saved list, with what the catalogue says of it today.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SavedListItem {
+    /// The SKU.
+    pub sku_id: i64,
+    /// Usual quantity.
+    pub quantity: i32,
+    /// Product name (empty when the product is gone).
+    pub product_name: String,
+    /// Specification.
+    pub spec: String,
+    /// Unit of sale.
+    pub unit: String,
+    /// List price today, fen.
+    pub price_fen: i64,
+    /// Whether it can be ordered today (listed and active).
+    pub available: bool,
+}
+
+/// A new or replaced saved list: typed items, or the lines of one of the unit's orders.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SaveList {
+    /// Name (1-50 characters).
+    pub name: String,
+    /// Items (up to 500); ignored when `from_order_id` is given.
+    #[serde(default)]
+    pub items: Vec<SaveListItem>,
+    /// Take the items from this order of the unit (its SKU lines, ordered quantities).
+    #[serde(default)]
+    pub from_order_id: Option<i64>,
+}
+
+/// One typed item of a saved list.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SaveListItem {
+    /// The SKU.
+    pub sku_id: i64,
+    /// Usual quantity (1-1,000,000).
+    pub quantity: i64,
+}
+
+/// A request for quote (询价) with its items, the suppliers it is addressed to and the quotes
+/// the asker may see (the buyer all of them, a supplier only its own).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Rfq {
+    /// Id.
+    pub id: i64,
+    /// Number shown to people.
+    pub rfq_no: String,
+    /// The buying organisation.
+    pub buyer_org_id: i64,
+    /// Its name.
+    pub buyer_name: String,
+    /// Title.
+    pub title: String,
+    /// Where it stands.
+    pub status: RfqStatus,
+    /// Quotes are accepted until then.
+    pub deadline: DateTime<Utc>,
+    /// Wanted delivery date.
+    pub wanted_date: Option<NaiveDate>,
+    /// Note to the suppliers.
+    pub note: Option<String>,
+    /// Items.
+    pub items: Vec<RfqItem>,
+    /// Suppliers asked (a supplier sees only itself).
+    pub suppliers: Vec<RfqSupplier>,
+    /// Quotes (a supplier sees only its own).
+    pub quotes: Vec<SupplierQuote>,
+    /// The accepted quote.
+    pub awarded_quote_id: Option<i64>,
+    /// Orders placed from the accepted quote.
+    pub order_ids: Vec<i64>,
+    /// When it was sent.
+    pub created_at: DateTime<Utc>,
+}
+
+/// One item of a request for quote.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RfqItem {
+    /// Id (quotes price it by this id).
+    pub id: i64,
+    /// Line number.
+    pub line_no: i32,
+    /// The listed SKU, when it is one.
+    pub sku_id: Option<i64>,
+    /// Name.
+    pub name: String,
+    /// Specification.
+    pub spec: String,
+    /// Unit.
+    pub unit: String,
+    /// Quantity.
+    pub quantity: i32,
+    /// Note.
+    pub note: Option<String>,
+}
+
+/// A supplier a request is addressed to.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RfqSupplier {
+    /// The supplier.
+    pub org_id: i64,
+    /// Its name.
+    pub name: String,
+    /// Whether it has answered.
+    pub quoted: bool,
+}
+
+/// A supplier's quote.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SupplierQuote {
+    /// Id.
+    pub id: i64,
+    /// The supplier.
+    pub supplier_org_id: i64,
+    /// Its name.
+    pub supplier_name: String,
+    /// Where it stands.
+    pub status: QuoteStatus,
+    /// The prices hold until then (inclusive).
+    pub valid_until: NaiveDate,
+    /// Days from confirmation to delivery.
+    pub delivery_days: i32,
+    /// Delivery and other terms.
+    pub terms: Option<String>,
+    /// Sum of the items, fen.
+    pub total_fen: i64,
+    /// Price per item.
+    pub items: Vec<QuoteItem>,
+    /// When it was (last) answered.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A quote's price for one item.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct QuoteItem {
+    /// The request's item.
+    pub rfq_item_id: i64,
+    /// Unit price, fen (tax included).
+    pub unit_price_fen: i64,
+    /// Quantity × unit price, fen.
+    #[serde(default)]
+    pub line_total_fen: i64,
+}
+
+/// A new request for quote.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRfq {
+    /// The buying organisation.
+    pub buyer_org_id: i64,
+    /// Title (2-100 characters).
+    pub title: String,
+    /// Quotes are accepted until then (in the future, within 30 days).
+    pub deadline: DateTime<Utc>,
+    /// Wanted delivery date.
+    #[serde(default)]
+    pub wanted_date: Option<NaiveDate>,
+    /// Note to the suppliers (up to 500 characters).
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Items (1-200).
+    pub items: Vec<NewRfqItem>,
+    /// Suppliers to ask (1-10).
+    pub supplier_org_ids: Vec<i64>,
+}
+
+/// One item of a new request: a listed SKU, or a free-text item (name, specification, unit).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRfqItem {
+    /// A listed SKU (then only its supplier can be asked).
+    #[serde(default)]
+    pub sku_id: Option<i64>,
+    /// Name of a free-text item (1-100 characters).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Its specification.
+    #[serde(default)]
+    pub spec: Option<String>,
+    /// Its unit (斤, 箱, 袋…).
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// Quantity (1-1,000,000).
+    pub quantity: i64,
+    /// Note.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A supplier's answer (replaces its earlier answer while the request is open).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewQuote {
+    /// The prices hold until then (today or later, within a year).
+    pub valid_until: NaiveDate,
+    /// Days from confirmation to delivery (0-365).
+    pub delivery_days: i32,
+    /// Delivery and other terms (up to 500 characters).
+    #[serde(default)]
+    pub terms: Option<String>,
+    /// A unit price for every item of the request.
+    pub items: Vec<NewQuoteItem>,
+}
+
+/// A quote's price for one item.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewQuoteItem {
+    /// The request's item.
+    pub rfq_item_id: i64,
+    /// Unit price, fen (1 fen to 1,000,000 yuan).
+    pub unit_price_fen: i64,
+}
+
+/// The buyer accepts one quote: it becomes an order with the quoted prices frozen.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AwardQuote {
+    /// The accepted quote.
+    pub quote_id: i64,
+    /// Delivery address.
+    pub delivery: DeliveryAddress,
+    /// Note to the supplier.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Filter of the request list.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RfqQuery {
+    /// Only in this state.
+    pub status: Option<RfqStatus>,
+}
+
+/// A supplier a buyer may ask for a quote.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SupplierChoice {
+    /// The supplier.
+    pub org_id: i64,
+    /// Its name.
+    pub name: String,
+    /// Its county.
+    pub region_code: Option<String>,
 }

@@ -634,12 +634,28 @@ pub async fn accept(
             );
         }
     }
-    if req.photos.len() > 9 {
+    // The same photo chosen twice is one photo (uploads are content-addressed).
+    let mut photos = req.photos.clone();
+    let mut once = std::collections::HashSet::new();
+    photos.retain(|h| once.insert(h.clone()));
+    if photos.len() > 9 {
         errors.add(
             "photos",
             FieldCode::TooMany,
             "最多 9 张照片 / at most 9 photos",
         );
+    } else if !photos.is_empty() {
+        let known = crate::entities::media::Entity::find()
+            .filter(crate::entities::media::Column::Hash.is_in(photos.clone()))
+            .all(&txn)
+            .await?;
+        if known.len() != photos.len() {
+            errors.add(
+                "photos",
+                FieldCode::UnknownImage,
+                "照片不存在 / unknown photo",
+            );
+        }
     }
     errors.into_result()?;
     let current = restate(&txn, order.id).await?;
@@ -655,7 +671,7 @@ pub async fn accept(
         delivery_id: Set(delivery_id),
         order_id: Set(order.id),
         accepted_by: Set(actor.user_id),
-        photos: Set(JsonText(req.photos.clone())),
+        photos: Set(JsonText(photos)),
         note: Set(req.note.clone()),
         created_at: Set(now),
         ..Default::default()

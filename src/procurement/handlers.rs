@@ -6,11 +6,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::dto::{
-    Accept, ApprovalDecision, BulkOrder, BulkOrderQuery, Confirm, DryRun, Evaluation, Filing,
-    FilingQuery, NewDelivery, NewInvoice, OrderForm, OrderList, Placed, Reason, Receipt,
-    SheetChecked, SubmitFiling, UnitSettings, UpdateUnit,
+    Accept, ApprovalDecision, AwardQuote, BulkOrder, BulkOrderQuery, Confirm, DryRun, Evaluation,
+    Filing, FilingQuery, NewDelivery, NewInvoice, NewQuote, NewRfq, OrderForm, OrderList, Placed,
+    Reason, Receipt, Rfq, RfqQuery, SaveList, SavedList, SheetChecked, SubmitFiling,
+    SupplierChoice, UnitSettings, UpdateUnit,
 };
-use super::{flow, orders, units};
+use super::{flow, lists, orders, rfq, units};
 use crate::app::AppState;
 use crate::auth::Actor;
 use crate::error::{AppError, ErrorBody, ErrorCode, FieldCode, FieldErrors};
@@ -275,4 +276,140 @@ pub async fn withdraw_order(
     AppPath(id): AppPath<i64>,
 ) -> Result<AppJson<BulkOrder>, AppError> {
     Ok(AppJson(flow::withdraw(&state.db, &actor, id).await?))
+}
+
+/// The organisation's saved lists (常购清单).
+#[utoipa::path(get, path = "/api/procurement/units/{id}/lists", tag = "procurement",
+    params(("id" = i64, Path, description = "organisation id")),
+    responses((status = 200, body = Vec<SavedList>), (status = 404, body = ErrorBody)))]
+pub async fn list_saved_lists(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+) -> Result<AppJson<Vec<SavedList>>, AppError> {
+    Ok(AppJson(lists::list(&state.db, &actor, id).await?))
+}
+
+/// Saves a list, typed or from one of the organisation's orders.
+#[utoipa::path(post, path = "/api/procurement/units/{id}/lists", tag = "procurement", request_body = SaveList,
+    params(("id" = i64, Path, description = "organisation id")),
+    responses((status = 201, body = SavedList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_saved_list(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+    AppJson(req): AppJson<SaveList>,
+) -> Result<Response, AppError> {
+    let saved = lists::create(&state.db, &actor, id, req).await?;
+    Ok((StatusCode::CREATED, AppJson(saved)).into_response())
+}
+
+/// Replaces a saved list's name and items.
+#[utoipa::path(put, path = "/api/procurement/lists/{id}", tag = "procurement", request_body = SaveList,
+    params(("id" = i64, Path, description = "list id")),
+    responses((status = 200, body = SavedList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn replace_saved_list(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+    AppJson(req): AppJson<SaveList>,
+) -> Result<AppJson<SavedList>, AppError> {
+    Ok(AppJson(lists::replace(&state.db, &actor, id, req).await?))
+}
+
+/// Deletes a saved list.
+#[utoipa::path(delete, path = "/api/procurement/lists/{id}", tag = "procurement",
+    params(("id" = i64, Path, description = "list id")),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete_saved_list(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+) -> Result<StatusCode, AppError> {
+    lists::delete(&state.db, &actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Requests for quote the actor may see (a supplier: those addressed to it).
+#[utoipa::path(get, path = "/api/procurement/rfqs", tag = "procurement", params(RfqQuery),
+    responses((status = 200, body = Vec<Rfq>), (status = 401, body = ErrorBody)))]
+pub async fn list_rfqs(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppQuery(q): AppQuery<RfqQuery>,
+) -> Result<AppJson<Vec<Rfq>>, AppError> {
+    Ok(AppJson(rfq::list(&state.db, &actor, q).await?))
+}
+
+/// Sends a request for quote (询价) to one or several suppliers.
+#[utoipa::path(post, path = "/api/procurement/rfqs", tag = "procurement", request_body = NewRfq,
+    responses((status = 201, body = Rfq), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_rfq(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppJson(req): AppJson<NewRfq>,
+) -> Result<Response, AppError> {
+    let saved = rfq::create(&state.db, &actor, req).await?;
+    Ok((StatusCode::CREATED, AppJson(saved)).into_response())
+}
+
+/// One request for quote with the quotes the actor may see.
+#[utoipa::path(get, path = "/api/procurement/rfqs/{id}", tag = "procurement",
+    params(("id" = i64, Path, description = "request id")),
+    responses((status = 200, body = Rfq), (status = 404, body = ErrorBody)))]
+pub async fn get_rfq(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+) -> Result<AppJson<Rfq>, AppError> {
+    Ok(AppJson(rfq::get(&state.db, &actor, id).await?))
+}
+
+/// An addressed supplier answers with a price per item, validity and delivery terms.
+#[utoipa::path(post, path = "/api/procurement/rfqs/{id}/quote", tag = "procurement", request_body = NewQuote,
+    params(("id" = i64, Path, description = "request id")),
+    responses((status = 200, body = Rfq), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn submit_quote(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+    AppJson(req): AppJson<NewQuote>,
+) -> Result<AppJson<Rfq>, AppError> {
+    Ok(AppJson(rfq::quote(&state.db, &actor, id, req).await?))
+}
+
+/// The buyer accepts one quote: it is placed as an order with the quoted prices frozen.
+#[utoipa::path(post, path = "/api/procurement/rfqs/{id}/award", tag = "procurement", request_body = AwardQuote,
+    params(("id" = i64, Path, description = "request id")),
+    responses((status = 201, body = Placed), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn award_quote(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+    AppJson(req): AppJson<AwardQuote>,
+) -> Result<Response, AppError> {
+    let placed = rfq::award(&state.db, &actor, id, req).await?;
+    Ok((StatusCode::CREATED, AppJson(placed)).into_response())
+}
+
+/// The buyer cancels an open request for quote.
+#[utoipa::path(post, path = "/api/procurement/rfqs/{id}/cancel", tag = "procurement",
+    params(("id" = i64, Path, description = "request id")),
+    responses((status = 200, body = Rfq), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn cancel_rfq(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+) -> Result<AppJson<Rfq>, AppError> {
+    Ok(AppJson(rfq::cancel(&state.db, &actor, id).await?))
+}
+
+/// Active suppliers a buyer may ask for a quote.
+#[utoipa::path(get, path = "/api/procurement/suppliers", tag = "procurement",
+    responses((status = 200, body = Vec<SupplierChoice>), (status = 403, body = ErrorBody)))]
+pub async fn list_suppliers(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> Result<AppJson<Vec<SupplierChoice>>, AppError> {
+    Ok(AppJson(rfq::suppliers(&state.db, &actor).await?))
 }

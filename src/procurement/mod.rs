@@ -8,8 +8,10 @@ pub mod dto;
 pub mod einvoice;
 pub mod flow;
 mod handlers;
+pub mod lists;
 pub mod model;
 pub mod orders;
+pub mod rfq;
 pub mod sheet;
 pub mod units;
 
@@ -43,6 +45,20 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::record_payment))
         .routes(routes!(handlers::evaluate_order))
         .routes(routes!(handlers::withdraw_order))
+        .routes(routes!(
+            handlers::list_saved_lists,
+            handlers::create_saved_list
+        ))
+        .routes(routes!(
+            handlers::replace_saved_list,
+            handlers::delete_saved_list
+        ))
+        .routes(routes!(handlers::list_rfqs, handlers::create_rfq))
+        .routes(routes!(handlers::get_rfq))
+        .routes(routes!(handlers::submit_quote))
+        .routes(routes!(handlers::award_quote))
+        .routes(routes!(handlers::cancel_rfq))
+        .routes(routes!(handlers::list_suppliers))
 }
 
 /// Registers the procurement jobs: the confirmation deadline.

@@ -326,7 +326,7 @@ async fn suggest(
 }
 
 /// The organisation the actor buys for, checked.
-async fn buying_org(
+pub(crate) async fn buying_org(
     conn: &impl ConnectionTrait,
     actor: &Actor,
     org_id: i64,
@@ -538,20 +538,11 @@ pub async fn commit(
             orders: views(db, &ids).await?,
         });
     }
-    let settings = units::settings_row(db, &org).await?;
-    let rules = units::rules_of(db, org.id).await?;
-    let reference_categories: Vec<categories::Model> = categories::Entity::find().all(db).await?;
+    let known = PlaceRules::read(db, &org).await?;
     let txn = begin_write(db).await?;
     // One commit at a time per buying organisation (SQLite's write lock already serialises):
     // a resubmitted key finds the first one's orders, and the month's total is exact.
-    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-        txn.execute_raw(sea_orm::Statement::from_sql_and_values(
-            sea_orm::DatabaseBackend::Postgres,
-            "SELECT id FROM organizations WHERE id = $1 FOR UPDATE",
-            [org.id.into()],
-        ))
-        .await?;
-    }
+    lock_buyer(&txn, org.id).await?;
     let again = bulk_orders::Entity::find()
         .select_only()
         .column(bulk_orders::Column::Id)
@@ -583,10 +574,154 @@ pub async fn commit(
         }
     }
     errors.into_result()?;
+    let lines: Vec<Placing> = checked
+        .matched
+        .into_iter()
+        .map(|m| Placing {
+            product_id: Some(m.sku.product_id),
+            spec: m.sku.spec.clone(),
+            unit: m.sku.unit.clone(),
+            quantity: m.quantity,
+            unit_price_fen: m.unit_price_fen,
+            price_source: if m.tiered {
+                PriceSource::Tier
+            } else {
+                PriceSource::List
+            },
+            rfq_item_id: None,
+            name: m.name,
+            supplier_org_id: m.supplier_org_id,
+            category_id: Some(m.category_id),
+            county: Some(m.county),
+            facts: m.facts,
+            wanted_date: m.wanted_date,
+            sku: Some(m.sku),
+        })
+        .collect();
+    let line_count = lines.len();
+    let ids = place(
+        &txn,
+        actor,
+        &org,
+        known,
+        lines,
+        &Placement {
+            delivery: &form.delivery,
+            payment_method: form.payment_method,
+            note: form.note.clone(),
+            key,
+            quote: None,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    tracing::info!(orders = ids.len(), lines = line_count, "bulk order placed");
+    Ok(Placed {
+        orders: views(db, &ids).await?,
+    })
+}
+
+/// Serialises the placements of one buying organisation (a row lock on PostgreSQL; SQLite's
+/// write lock already does).
+///
+/// # Errors
+/// Database errors.
+pub(crate) async fn lock_buyer(
+    txn: &sea_orm::DatabaseTransaction,
+    org_id: i64,
+) -> Result<(), AppError> {
+    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        txn.execute_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT id FROM organizations WHERE id = $1 FOR UPDATE",
+            [org_id.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// A line ready to be written: matched, priced (list, tier or an accepted quote) and with its
+/// assistance facts frozen.
+pub(crate) struct Placing {
+    /// The listed SKU, whose stock is reserved; none for a quoted free-text item.
+    pub sku: Option<product_skus::Model>,
+    pub product_id: Option<i64>,
+    pub name: String,
+    pub spec: String,
+    pub unit: String,
+    pub quantity: i32,
+    pub unit_price_fen: i64,
+    pub price_source: PriceSource,
+    pub rfq_item_id: Option<i64>,
+    pub supplier_org_id: i64,
+    pub category_id: Option<i64>,
+    pub county: Option<String>,
+    pub facts: FrozenFacts,
+    pub wanted_date: Option<NaiveDate>,
+}
+
+/// What a placement decides by: the unit's settings and approval rules and the category tree,
+/// read before the placement's transaction (so its lock is held only for the writes).
+pub(crate) struct PlaceRules {
+    pub settings: crate::entities::budget_units::Model,
+    pub rules: Vec<crate::entities::approval_rules::Model>,
+    pub categories: Vec<categories::Model>,
+}
+
+impl PlaceRules {
+    /// Reads them for `org`.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub(crate) async fn read(
+        db: &DatabaseConnection,
+        org: &organizations::Model,
+    ) -> Result<Self, AppError> {
+        Ok(PlaceRules {
+            settings: units::settings_row(db, org).await?,
+            rules: units::rules_of(db, org.id).await?,
+            categories: categories::Entity::find().all(db).await?,
+        })
+    }
+}
+
+/// What a placement writes besides its lines.
+pub(crate) struct Placement<'a> {
+    pub delivery: &'a DeliveryAddress,
+    pub payment_method: Option<PaymentMethod>,
+    pub note: Option<String>,
+    /// The submission key every order of the placement carries.
+    pub key: String,
+    /// The request for quote and the accepted quote the prices come from.
+    pub quote: Option<(i64, i64)>,
+}
+
+/// Writes checked lines as orders, one per supplier, in the caller's transaction (the step
+/// an order form and an accepted quote share): the approval chain decided by the unit's
+/// rules and frozen, the confirmation deadline scheduled when no approval is needed, the
+/// stock of SKU lines reserved in SKU order through the catalog's step, each order audited.
+/// Answers the new orders' ids.
+///
+/// # Errors
+/// 409 `out_of_stock` when a SKU has not enough left; database errors.
+pub(crate) async fn place(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    org: &organizations::Model,
+    known: PlaceRules,
+    lines: Vec<Placing>,
+    meta: &Placement<'_>,
+) -> Result<Vec<i64>, AppError> {
+    let PlaceRules {
+        settings,
+        rules,
+        categories: reference_categories,
+    } = known;
     let now = Utc::now();
     let today = crate::time::business_date(now);
-    let mut by_supplier: BTreeMap<i64, Vec<&Matched>> = BTreeMap::new();
-    for m in &checked.matched {
+    let mut by_supplier: BTreeMap<i64, Vec<&Placing>> = BTreeMap::new();
+    for m in &lines {
         by_supplier.entry(m.supplier_org_id).or_default().push(m);
     }
     let month_start = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
@@ -598,7 +733,7 @@ pub async fn commit(
             BulkOrderStatus::Cancelled,
             BulkOrderStatus::Declined,
         ]))
-        .all(&txn)
+        .all(txn)
         .await?
         .iter()
         .map(|o| o.items_total_fen)
@@ -613,7 +748,8 @@ pub async fn commit(
         month_total += total;
         let paths: Vec<Vec<i64>> = lines
             .iter()
-            .map(|m| category_path(&reference_categories, m.category_id))
+            .filter_map(|m| m.category_id)
+            .map(|c| category_path(&reference_categories, c))
             .collect();
         let (levels, reasons) = approval_levels(&rules, total, month_total, &paths);
         let status = if levels > 0 {
@@ -627,29 +763,29 @@ pub async fn commit(
             buyer_org_id: Set(org.id),
             placed_by: Set(actor.user_id),
             supplier_org_id: Set(*supplier),
-            submission_key: Set(key.clone()),
+            submission_key: Set(meta.key.clone()),
             status: Set(status),
             items_total_fen: Set(total),
-            payment_method: Set(form.payment_method.unwrap_or(PaymentMethod::Transfer)),
+            payment_method: Set(meta.payment_method.unwrap_or(PaymentMethod::Transfer)),
             payment_term_days: Set(settings.payment_term_days),
             delivery_address: Set(JsonText(DeliveryAddress {
-                contact: form.delivery.contact.trim().to_owned(),
-                phone: Phone::parse(&form.delivery.phone)
+                contact: meta.delivery.contact.trim().to_owned(),
+                phone: Phone::parse(&meta.delivery.phone)
                     .map(|p| p.as_str().to_owned())
                     .unwrap_or_default(),
-                address: form.delivery.address.trim().to_owned(),
+                address: meta.delivery.address.trim().to_owned(),
             })),
             wanted_date: Set(lines.iter().filter_map(|m| m.wanted_date).min()),
-            rfq_id: Set(None),
-            quote_id: Set(None),
-            note: Set(form.note.clone()),
+            rfq_id: Set(meta.quote.map(|q| q.0)),
+            quote_id: Set(meta.quote.map(|q| q.1)),
+            note: Set(meta.note.clone()),
             confirm_deadline: Set(now + Duration::days(CONFIRM_DAYS)),
             approved_at: Set(if levels == 0 { Some(now) } else { None }),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
         // The order number carries the id so it is unique however many forms a day.
         bulk_orders::Entity::update_many()
@@ -658,25 +794,21 @@ pub async fn commit(
                 Expr::value(format!("BU{}{:08}", today.format("%Y%m%d"), order.id)),
             )
             .filter(bulk_orders::Column::Id.eq(order.id))
-            .exec(&txn)
+            .exec(txn)
             .await?;
         for (i, m) in lines.iter().enumerate() {
             bulk_order_lines::ActiveModel {
                 order_id: Set(order.id),
                 line_no: Set(i32::try_from(i + 1).unwrap_or(i32::MAX)),
-                sku_id: Set(Some(m.sku.id)),
-                product_id: Set(Some(m.sku.product_id)),
-                category_id: Set(Some(m.category_id)),
+                sku_id: Set(m.sku.as_ref().map(|s| s.id)),
+                product_id: Set(m.product_id),
+                category_id: Set(m.category_id),
                 product_name: Set(m.name.clone()),
-                spec: Set(m.sku.spec.clone()),
-                unit: Set(m.sku.unit.clone()),
+                spec: Set(m.spec.clone()),
+                unit: Set(m.unit.clone()),
                 unit_price_fen: Set(m.unit_price_fen),
-                price_source: Set(if m.tiered {
-                    PriceSource::Tier
-                } else {
-                    PriceSource::List
-                }),
-                rfq_item_id: Set(None),
+                price_source: Set(m.price_source),
+                rfq_item_id: Set(m.rfq_item_id),
                 ordered_qty: Set(m.quantity),
                 confirmed_qty: Set(None),
                 delivered_qty: Set(0),
@@ -686,7 +818,7 @@ pub async fn commit(
                 returned_qty: Set(0),
                 wanted_date: Set(m.wanted_date),
                 assistance_eligible: Set(m.facts.eligible),
-                origin_county_code: Set(Some(m.county.clone())),
+                origin_county_code: Set(m.county.clone()),
                 supplier_approved: Set(m.facts.supplier_approved),
                 cert_numbers: Set(JsonText(m.facts.cert_numbers.clone())),
                 pairing_id: Set(m.facts.pairing_id),
@@ -694,7 +826,7 @@ pub async fn commit(
                 programme: Set(m.facts.programme),
                 ..Default::default()
             }
-            .insert(&txn)
+            .insert(txn)
             .await?;
         }
         for level in 1..=levels {
@@ -717,44 +849,38 @@ pub async fn commit(
                 comment: Set(None),
                 ..Default::default()
             }
-            .insert(&txn)
+            .insert(txn)
             .await?;
         }
         if levels == 0 {
-            super::flow::schedule_deadline(&txn, order.id, now + Duration::days(CONFIRM_DAYS))
+            super::flow::schedule_deadline(txn, order.id, now + Duration::days(CONFIRM_DAYS))
                 .await?;
         }
         audit::record(
-            &txn,
+            txn,
             Some(actor),
             AuditEvent::new("bulk_order.place", "bulk_order", order.id).after(total),
         )
         .await?;
         ids.push(order.id);
     }
-    let taking: Vec<(i64, i64)> = checked
-        .matched
+    let taking: Vec<(i64, i64)> = lines
         .iter()
-        .map(|m| (m.sku.id, i64::from(m.quantity)))
+        .filter_map(|m| m.sku.as_ref().map(|s| (s.id, i64::from(m.quantity))))
         .collect();
-    let names: HashMap<i64, String> = checked
-        .matched
+    let names: HashMap<i64, String> = lines
         .iter()
-        .map(|m| (m.sku.id, format!("{} {}", m.name, m.sku.spec)))
+        .filter_map(|m| {
+            m.sku
+                .as_ref()
+                .map(|s| (s.id, format!("{} {}", m.name, s.spec)))
+        })
         .collect();
-    stock::reserve(&txn, &taking, |id| {
+    stock::reserve(txn, &taking, |id| {
         names.get(&id).cloned().unwrap_or_default()
     })
     .await?;
-    txn.commit().await?;
-    tracing::info!(
-        orders = ids.len(),
-        lines = checked.matched.len(),
-        "bulk order placed"
-    );
-    Ok(Placed {
-        orders: views(db, &ids).await?,
-    })
+    Ok(ids)
 }
 
 /// The category and its ancestors.
@@ -1177,6 +1303,10 @@ pub async fn views(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<BulkO
                             tracking_no: d.tracking_no.clone(),
                             shipped_at: d.shipped_at,
                             accepted: acc.is_some(),
+                            photos: acc.map(|a| a.photos.0.clone()).unwrap_or_default(),
+                            photo_urls: acc
+                                .map(|a| a.photos.iter().map(|h| crate::media::urls(h)).collect())
+                                .unwrap_or_default(),
                             lines: dlines
                                 .iter()
                                 .filter(|x| x.delivery_id == d.id)

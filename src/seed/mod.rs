@@ -12,6 +12,7 @@ use sea_orm::{
 };
 
 pub mod catalog;
+mod procurement;
 
 use crate::auth::{BudgetCategory, OrgKind, OrgStatus, Role, UserStatus, password};
 use crate::domain::Uscc;
@@ -53,6 +54,8 @@ pub struct SeedReport {
     pub categories: u64,
     /// Products inserted.
     pub products: u64,
+    /// Demo bulk orders inserted.
+    pub bulk_orders: u64,
 }
 
 impl SeedReport {
@@ -391,7 +394,7 @@ pub async fn demo(
     show_progress: bool,
     extra_products: u64,
 ) -> anyhow::Result<SeedReport> {
-    let steps = 9
+    let steps = 10
         + SUPPLIERS.len()
         + UNITS.len()
         + DISTRICTS.len()
@@ -525,6 +528,7 @@ pub async fn demo(
     }
 
     bar.set_message("预算单位 units");
+    let mut unit_staff = Vec::new();
     for (i, (name, category, district)) in UNITS.iter().enumerate() {
         let mut spec = OrgSpec::new(OrgKind::BudgetUnit, *name);
         spec.category = Some(*category);
@@ -572,11 +576,18 @@ pub async fn demo(
         )
         .await?;
         ensure_role(conn, &mut report, admin, unit, Role::UnitAdmin).await?;
+        unit_staff.push(procurement::UnitStaff {
+            org: unit,
+            buyer,
+            approver,
+            admin,
+        });
         bar.inc(1);
     }
 
     bar.set_message("供应商 suppliers");
     let mut supplier_ids = Vec::new();
+    let mut supplier_staff = Vec::new();
     for (i, (name, county, uscc17)) in SUPPLIERS.iter().enumerate() {
         let uscc = Uscc::with_check_char(uscc17)
             .map_err(|e| anyhow::anyhow!("demo USCC {uscc17}: {e}"))?;
@@ -599,11 +610,15 @@ pub async fn demo(
         )
         .await?;
         ensure_role(conn, &mut report, admin, org, Role::SupplierAdmin).await?;
+        supplier_staff.push(procurement::SupplierStaff { org, user: admin });
         bar.inc(1);
     }
     bar.set_message("商品 catalogue");
     let catalog = catalog::seed(conn, media, &supplier_ids, extra_products).await?;
     report.products = catalog.products;
+    bar.inc(1);
+    bar.set_message("机构采购 procurement");
+    report.bulk_orders = procurement::seed(conn, &unit_staff, &supplier_staff, operator).await?;
     bar.inc(1);
     bar.finish_with_message("完成 done");
     Ok(report)

@@ -20,6 +20,7 @@ mod openapi;
 mod ops;
 mod orgs;
 mod procurement;
+mod procurement_more;
 mod regions;
 mod reliability;
 mod roster;

@@ -127,13 +127,14 @@ async fn attacks_are_refused_and_nothing_is_stored() {
     app.multipart("/api/media/images", &[("other", "x")], None, &s.bearer())
         .await
         .expect(StatusCode::UNPROCESSABLE_ENTITY);
-    // Buyers have no use for photos (members do: see the rate-limit test).
-    let buyer = app.login("buyer").await;
+    // Regulators have no use for photos (members and unit buyers do: refund and acceptance
+    // photos).
+    let regulator = app.login("regulator").await;
     app.multipart(
         "/api/media/images",
         &[],
         Some(("file", "x.png", &good)),
-        &buyer.bearer(),
+        &regulator.bearer(),
     )
     .await
     .expect_error(StatusCode::FORBIDDEN, "forbidden");
@@ -311,8 +312,13 @@ async fn members_upload_photos_within_a_rate_limit_and_other_roles_are_refused()
             .await
             .expect(StatusCode::CREATED);
     }
+    // A unit's buyer uploads acceptance photos (rate limited like members).
+    let buyer = app.login("buyer").await;
+    upload_as(&app, &buyer.bearer(), &png(20, 20, 7))
+        .await
+        .expect(StatusCode::CREATED);
     // Roles without a use for photos are refused; nobody logged in is asked to log in.
-    for login in ["buyer", "regulator", "union_admin"] {
+    for login in ["regulator", "union_admin"] {
         let s = app.login(login).await;
         upload_as(&app, &s.bearer(), &photo)
             .await

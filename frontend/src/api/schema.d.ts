@@ -597,9 +597,9 @@ export interface paths {
         put?: never;
         /**
          * Uploads a photo (JPEG, PNG or WebP, at most 10 MB and 8000x8000): suppliers and operators
-         *     for the catalogue, verified members for refund requests (rate limited per member, by
-         *     default 30 an hour). The image is re-encoded (metadata removed) at 240, 480 and 960 px as
-         *     WebP and JPEG.
+         *     for the catalogue, verified members for refund requests and unit buyers for acceptance
+         *     photos (both rate limited per person, by default 30 an hour). The image is re-encoded
+         *     (metadata removed) at 240, 480 and 960 px as WebP and JPEG.
          */
         post: operations["upload_image"];
         delete?: never;
@@ -997,6 +997,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/procurement/lists/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replaces a saved list's name and items. */
+        put: operations["replace_saved_list"];
+        post?: never;
+        /** Deletes a saved list. */
+        delete: operations["delete_saved_list"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/procurement/orders": {
         parameters: {
             query?: never;
@@ -1212,6 +1230,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/procurement/rfqs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Requests for quote the actor may see (a supplier: those addressed to it). */
+        get: operations["list_rfqs"];
+        put?: never;
+        /** Sends a request for quote (询价) to one or several suppliers. */
+        post: operations["create_rfq"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/procurement/rfqs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One request for quote with the quotes the actor may see. */
+        get: operations["get_rfq"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/procurement/rfqs/{id}/award": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The buyer accepts one quote: it is placed as an order with the quoted prices frozen. */
+        post: operations["award_quote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/procurement/rfqs/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The buyer cancels an open request for quote. */
+        post: operations["cancel_rfq"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/procurement/rfqs/{id}/quote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** An addressed supplier answers with a price per item, validity and delivery terms. */
+        post: operations["submit_quote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/procurement/supervisors/{id}/filings": {
         parameters: {
             query?: never;
@@ -1221,6 +1325,23 @@ export interface paths {
         };
         /** Filings of the units a supervising department supervises. */
         get: operations["supervised_filings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/procurement/suppliers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Active suppliers a buyer may ask for a quote. */
+        get: operations["list_suppliers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1259,6 +1380,24 @@ export interface paths {
         put?: never;
         /** Submits a new version of the unit's annual filing (预留份额). */
         post: operations["submit_filing"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/procurement/units/{id}/lists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organisation's saved lists (常购清单). */
+        get: operations["list_saved_lists"];
+        put?: never;
+        /** Saves a list, typed or from one of the organisation's orders. */
+        post: operations["create_saved_list"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2048,8 +2187,8 @@ export interface components {
             lines: components["schemas"]["AcceptLine"][];
             /** @description Note. */
             note?: string | null;
-            /** @description Photos (media ids of the image pipeline). */
-            photos?: number[];
+            /** @description Photo hashes from `/api/media/images` (at most 9; a repeated hash counts once). */
+            photos?: string[];
         };
         /** @description Acceptance of one delivered line. */
         AcceptLine: {
@@ -2258,6 +2397,18 @@ export interface components {
             items: components["schemas"]["AuditEntry"][];
             /** @description Cursor of the next page, if any. */
             next_cursor?: string | null;
+        };
+        /** @description The buyer accepts one quote: it becomes an order with the quoted prices frozen. */
+        AwardQuote: {
+            /** @description Delivery address. */
+            delivery: components["schemas"]["DeliveryAddress"];
+            /** @description Note to the supplier. */
+            note?: string | null;
+            /**
+             * Format: int64
+             * @description The accepted quote.
+             */
+            quote_id: number;
         };
         /**
          * @description Category of a budget unit.
@@ -3160,6 +3311,10 @@ export interface components {
             id: number;
             /** @description Quantities per order line. */
             lines: components["schemas"]["DeliveredLine"][];
+            /** @description Renditions of each photo, in the order of `photos`. */
+            photo_urls: components["schemas"]["ImageUrls"][][];
+            /** @description Acceptance photo hashes (from `/api/media/images`). */
+            photos: string[];
             /**
              * Format: int32
              * @description Sequence within the order.
@@ -3650,6 +3805,83 @@ export interface components {
             manual?: components["schemas"]["ManualInvoice"] | null;
             /** @description The XML document's text. */
             xml?: string | null;
+        };
+        /** @description A supplier's answer (replaces its earlier answer while the request is open). */
+        NewQuote: {
+            /**
+             * Format: int32
+             * @description Days from confirmation to delivery (0-365).
+             */
+            delivery_days: number;
+            /** @description A unit price for every item of the request. */
+            items: components["schemas"]["NewQuoteItem"][];
+            /** @description Delivery and other terms (up to 500 characters). */
+            terms?: string | null;
+            /**
+             * Format: date
+             * @description The prices hold until then (today or later, within a year).
+             */
+            valid_until: string;
+        };
+        /** @description A quote's price for one item. */
+        NewQuoteItem: {
+            /**
+             * Format: int64
+             * @description The request's item.
+             */
+            rfq_item_id: number;
+            /**
+             * Format: int64
+             * @description Unit price, fen (1 fen to 1,000,000 yuan).
+             */
+            unit_price_fen: number;
+        };
+        /** @description A new request for quote. */
+        NewRfq: {
+            /**
+             * Format: int64
+             * @description The buying organisation.
+             */
+            buyer_org_id: number;
+            /**
+             * Format: date-time
+             * @description Quotes are accepted until then (in the future, within 30 days).
+             */
+            deadline: string;
+            /** @description Items (1-200). */
+            items: components["schemas"]["NewRfqItem"][];
+            /** @description Note to the suppliers (up to 500 characters). */
+            note?: string | null;
+            /** @description Suppliers to ask (1-10). */
+            supplier_org_ids: number[];
+            /** @description Title (2-100 characters). */
+            title: string;
+            /**
+             * Format: date
+             * @description Wanted delivery date.
+             */
+            wanted_date?: string | null;
+        };
+        /** @description One item of a new request: a listed SKU, or a free-text item (name, specification, unit). */
+        NewRfqItem: {
+            /** @description Name of a free-text item (1-100 characters). */
+            name?: string | null;
+            /** @description Note. */
+            note?: string | null;
+            /**
+             * Format: int64
+             * @description Quantity (1-1,000,000).
+             */
+            quantity: number;
+            /**
+             * Format: int64
+             * @description A listed SKU (then only its supplier can be asked).
+             */
+            sku_id?: number | null;
+            /** @description Its specification. */
+            spec?: string | null;
+            /** @description Its unit (斤, 箱, 袋…). */
+            unit?: string | null;
         };
         /** @description A notification to an organisation. */
         Notification: {
@@ -4226,6 +4458,24 @@ export interface components {
              */
             supplier_org_id: number;
         };
+        /** @description A quote's price for one item. */
+        QuoteItem: {
+            /**
+             * Format: int64
+             * @description Quantity × unit price, fen.
+             */
+            line_total_fen?: number;
+            /**
+             * Format: int64
+             * @description The request's item.
+             */
+            rfq_item_id: number;
+            /**
+             * Format: int64
+             * @description Unit price, fen (tax included).
+             */
+            unit_price_fen: number;
+        };
         /** @description One line of a quote. */
         QuoteLine: {
             /** @description Price when added to the cart, fen. */
@@ -4264,6 +4514,11 @@ export interface components {
              */
             coupon_id?: number | null;
         };
+        /**
+         * @description Where a supplier's quote stands.
+         * @enum {string}
+         */
+        QuoteStatus: "submitted" | "accepted" | "not_selected" | "withdrawn";
         /** @description Readiness of each dependency. */
         Readiness: {
             /** @description `ok` or the error. */
@@ -4438,6 +4693,108 @@ export interface components {
             reason?: string | null;
         };
         /**
+         * @description A request for quote (询价) with its items, the suppliers it is addressed to and the quotes
+         *     the asker may see (the buyer all of them, a supplier only its own).
+         */
+        Rfq: {
+            /**
+             * Format: int64
+             * @description The accepted quote.
+             */
+            awarded_quote_id?: number | null;
+            /** @description Its name. */
+            buyer_name: string;
+            /**
+             * Format: int64
+             * @description The buying organisation.
+             */
+            buyer_org_id: number;
+            /**
+             * Format: date-time
+             * @description When it was sent.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Quotes are accepted until then.
+             */
+            deadline: string;
+            /**
+             * Format: int64
+             * @description Id.
+             */
+            id: number;
+            /** @description Items. */
+            items: components["schemas"]["RfqItem"][];
+            /** @description Note to the suppliers. */
+            note?: string | null;
+            /** @description Orders placed from the accepted quote. */
+            order_ids: number[];
+            /** @description Quotes (a supplier sees only its own). */
+            quotes: components["schemas"]["SupplierQuote"][];
+            /** @description Number shown to people. */
+            rfq_no: string;
+            /** @description Where it stands. */
+            status: components["schemas"]["RfqStatus"];
+            /** @description Suppliers asked (a supplier sees only itself). */
+            suppliers: components["schemas"]["RfqSupplier"][];
+            /** @description Title. */
+            title: string;
+            /**
+             * Format: date
+             * @description Wanted delivery date.
+             */
+            wanted_date?: string | null;
+        };
+        /** @description One item of a request for quote. */
+        RfqItem: {
+            /**
+             * Format: int64
+             * @description Id (quotes price it by this id).
+             */
+            id: number;
+            /**
+             * Format: int32
+             * @description Line number.
+             */
+            line_no: number;
+            /** @description Name. */
+            name: string;
+            /** @description Note. */
+            note?: string | null;
+            /**
+             * Format: int32
+             * @description Quantity.
+             */
+            quantity: number;
+            /**
+             * Format: int64
+             * @description The listed SKU, when it is one.
+             */
+            sku_id?: number | null;
+            /** @description Specification. */
+            spec: string;
+            /** @description Unit. */
+            unit: string;
+        };
+        /**
+         * @description Where a request for quote stands.
+         * @enum {string}
+         */
+        RfqStatus: "open" | "awarded" | "closed" | "cancelled";
+        /** @description A supplier a request is addressed to. */
+        RfqSupplier: {
+            /** @description Its name. */
+            name: string;
+            /**
+             * Format: int64
+             * @description The supplier.
+             */
+            org_id: number;
+            /** @description Whether it has answered. */
+            quoted: boolean;
+        };
+        /**
          * @description A role a user holds in one organisation (DOMAIN.md, "Actors").
          * @enum {string}
          */
@@ -4573,6 +4930,31 @@ export interface components {
             /** @description Make it the default address (the first saved address always is). */
             is_default?: boolean;
         };
+        /** @description A new or replaced saved list: typed items, or the lines of one of the unit's orders. */
+        SaveList: {
+            /**
+             * Format: int64
+             * @description Take the items from this order of the unit (its SKU lines, ordered quantities).
+             */
+            from_order_id?: number | null;
+            /** @description Items (up to 500); ignored when `from_order_id` is given. */
+            items?: components["schemas"]["SaveListItem"][];
+            /** @description Name (1-50 characters). */
+            name: string;
+        };
+        /** @description One typed item of a saved list. */
+        SaveListItem: {
+            /**
+             * Format: int64
+             * @description Usual quantity (1-1,000,000).
+             */
+            quantity: number;
+            /**
+             * Format: int64
+             * @description The SKU.
+             */
+            sku_id: number;
+        };
         /** @description An address of the member's address book (only its owner sees it). */
         SavedAddress: {
             /** @description The address as saved, to edit it or send it with a checkout. */
@@ -4588,6 +4970,54 @@ export interface components {
             phone_masked: string;
             /** @description Province, city, district names. */
             region: string;
+        };
+        /** @description A saved list (常购清单): SKUs and their usual quantities, ordered again through the form. */
+        SavedList: {
+            /**
+             * Format: int64
+             * @description Id.
+             */
+            id: number;
+            /** @description Items in their order. */
+            items: components["schemas"]["SavedListItem"][];
+            /** @description Name, unique in the organisation. */
+            name: string;
+            /**
+             * Format: int64
+             * @description The buying organisation.
+             */
+            org_id: number;
+            /**
+             * Format: date-time
+             * @description Last change.
+             */
+            updated_at: string;
+        };
+        /** @description One item of a saved list, with what the catalogue says of it today. */
+        SavedListItem: {
+            /** @description Whether it can be ordered today (listed and active). */
+            available: boolean;
+            /**
+             * Format: int64
+             * @description List price today, fen.
+             */
+            price_fen: number;
+            /** @description Product name (empty when the product is gone). */
+            product_name: string;
+            /**
+             * Format: int32
+             * @description Usual quantity.
+             */
+            quantity: number;
+            /**
+             * Format: int64
+             * @description The SKU.
+             */
+            sku_id: number;
+            /** @description Specification. */
+            spec: string;
+            /** @description Unit of sale. */
+            unit: string;
         };
         /** @description Which products a coupon applies to. Empty lists mean "no restriction". */
         Scope: {
@@ -4882,6 +5312,18 @@ export interface components {
             /** @description Specification. */
             spec: string;
         };
+        /** @description A supplier a buyer may ask for a quote. */
+        SupplierChoice: {
+            /** @description Its name. */
+            name: string;
+            /**
+             * Format: int64
+             * @description The supplier.
+             */
+            org_id: number;
+            /** @description Its county. */
+            region_code?: string | null;
+        };
         /** @description A page of supplier profiles (review queue). */
         SupplierPage: {
             /** @description Profiles. */
@@ -4936,6 +5378,47 @@ export interface components {
             submitted_at?: string | null;
             /** @description Unified social credit code. */
             uscc: string;
+        };
+        /** @description A supplier's quote. */
+        SupplierQuote: {
+            /**
+             * Format: int32
+             * @description Days from confirmation to delivery.
+             */
+            delivery_days: number;
+            /**
+             * Format: int64
+             * @description Id.
+             */
+            id: number;
+            /** @description Price per item. */
+            items: components["schemas"]["QuoteItem"][];
+            /** @description Where it stands. */
+            status: components["schemas"]["QuoteStatus"];
+            /** @description Its name. */
+            supplier_name: string;
+            /**
+             * Format: int64
+             * @description The supplier.
+             */
+            supplier_org_id: number;
+            /** @description Delivery and other terms. */
+            terms?: string | null;
+            /**
+             * Format: int64
+             * @description Sum of the items, fen.
+             */
+            total_fen: number;
+            /**
+             * Format: date-time
+             * @description When it was (last) answered.
+             */
+            updated_at: string;
+            /**
+             * Format: date
+             * @description The prices hold until then (inclusive).
+             */
+            valid_until: string;
         };
         /** @description The supplier of a product. */
         SupplierRef: {
@@ -11575,6 +12058,200 @@ export interface operations {
             };
         };
     };
+    replace_saved_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description list id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaveList"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedList"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_saved_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description list id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_bulk_orders: {
         parameters: {
             query?: {
@@ -13012,6 +13689,608 @@ export interface operations {
             };
         };
     };
+    list_rfqs: {
+        parameters: {
+            query?: {
+                /** @description Only in this state. */
+                status?: components["schemas"]["RfqStatus"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rfq"][];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden, csrf_rejected */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_rfq: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewRfq"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rfq"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_rfq: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description request id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rfq"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden, csrf_rejected */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    award_quote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description request id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AwardQuote"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Placed"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancel_rfq: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description request id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rfq"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    submit_quote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description request id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewQuote"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rfq"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     supervised_filings: {
         parameters: {
             query?: {
@@ -13065,6 +14344,78 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_suppliers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierChoice"][];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13445,6 +14796,203 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_saved_lists: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description organisation id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedList"][];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden, csrf_rejected */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_saved_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description organisation id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaveList"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedList"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -46,6 +46,20 @@ export type SheetChecked = Schemas['SheetChecked']
 export type Filing = Schemas['Filing']
 export type FilingStatus = Schemas['FilingStatus']
 export type SubmitFiling = Schemas['SubmitFiling']
+export type ApprovalRuleKind = Schemas['ApprovalRuleKind']
+export type CanteenMode = Schemas['CanteenMode']
+export type SavedList = Schemas['SavedList']
+export type Rfq = Schemas['Rfq']
+export type RfqStatus = Schemas['RfqStatus']
+export type Quote = Schemas['SupplierQuote']
+export type QuoteStatus = Schemas['QuoteStatus']
+export type NewRfq = Schemas['NewRfq']
+export type SupplierChoice = Schemas['SupplierChoice']
+
+export const APPROVAL_RULE_KINDS = ['order_amount_over', 'month_total_over', 'category'] as const satisfies readonly ApprovalRuleKind[]
+export const CANTEEN_MODES = ['own', 'outsourced', 'shared', 'none'] as const satisfies readonly CanteenMode[]
+export const RFQ_STATUSES = ['open', 'awarded', 'closed', 'cancelled'] as const satisfies readonly RfqStatus[]
+export const QUOTE_STATUSES = ['submitted', 'accepted', 'not_selected', 'withdrawn'] as const satisfies readonly QuoteStatus[]
 
 export const BULK_ORDER_STATUSES = [
   'pending_approval',
@@ -165,4 +179,22 @@ export function explainError(e: unknown, tr: Translator): string {
     .map((f) => localizeServerText(f.message, locale))
     .filter(Boolean)
   return messages.length ? [...new Set(messages)].join('；') : describeError(e, tr)
+}
+
+/** A saved list's items as order form lines. */
+export function listToLines(list: Pick<SavedList, 'items'>): FormLine[] {
+  return list.items.map((i) => ({ sku_id: i.sku_id, quantity: i.quantity }))
+}
+
+/** The cheapest quote of a request (ties: the first), if any. */
+export function cheapestQuote(quotes: readonly Pick<Quote, 'id' | 'total_fen'>[]): number | null {
+  let best: Pick<Quote, 'id' | 'total_fen'> | null = null
+  for (const q of quotes) if (!best || q.total_fen < best.total_fen) best = q
+  return best?.id ?? null
+}
+
+/** POST /api/procurement/rfqs/{id}/award: the accepted quote becomes orders (typed by hand, see BulkOrderLine). */
+export async function awardQuote(id: number, body: Schemas['AwardQuote']): Promise<{ orders: BulkOrder[] }> {
+  const placed: unknown = await unwrap(api.POST('/api/procurement/rfqs/{id}/award', { params: { path: { id } }, body }))
+  return placed as { orders: BulkOrder[] }
 }

@@ -77,12 +77,16 @@ export function navFor(role: Role): NavItem[] {
         { to: '/unit', label: 'nav.unitOverview', icon: 'home' },
         { to: '/unit/bulk-order', label: 'proc.nav.bulkOrder', icon: 'form' },
         { to: '/unit/orders', label: 'proc.nav.orders', icon: 'ship' },
+        { to: '/unit/lists', label: 'proc.nav.lists', icon: 'goods' },
+        { to: '/unit/rfqs', label: 'proc.nav.rfqs', icon: 'coupon' },
         { to: '/unit/filings', label: 'proc.nav.filings', icon: 'money' },
+        { to: '/unit/settings', label: 'proc.nav.settings', icon: 'audit' },
       ]
     case 'approver':
       return [
         { to: '/unit', label: 'nav.unitOverview', icon: 'home' },
         { to: '/unit/orders', label: 'proc.nav.orders', icon: 'ship' },
+        { to: '/unit/settings', label: 'proc.nav.settings', icon: 'audit' },
       ]
     case 'supplier_admin':
     case 'supplier_staff':
@@ -93,6 +97,7 @@ export function navFor(role: Role): NavItem[] {
         { to: '/supplier/products', label: 'nav.supplierProducts', icon: 'goods' },
         { to: '/supplier/orders', label: 'nav.supplierOrders', icon: 'ship' },
         { to: '/supplier/proc-orders', label: 'proc.nav.supplierOrders', icon: 'audit' },
+        { to: '/supplier/rfqs', label: 'proc.nav.supplierRfqs', icon: 'form' },
         { to: '/supplier/refunds', label: 'nav.supplierRefunds', icon: 'refund' },
         { to: '/supplier/settlements', label: 'nav.supplierSettlements', icon: 'money' },
         { to: '/supplier/notifications', label: 'nav.supplierNotifications', icon: 'bell' },

@@ -21,3 +21,13 @@ export async function confirmAction(message: string, title: string, labels: { co
     return false
   }
 }
+
+/** The text typed, or null when cancelled or closed. */
+export async function promptText(message: string, title: string, labels: { confirm: string; cancel: string }, initial = ''): Promise<string | null> {
+  try {
+    const { value } = await ElMessageBox.prompt(message, title, { confirmButtonText: labels.confirm, cancelButtonText: labels.cancel, inputValue: initial })
+    return typeof value === 'string' ? value : null
+  } catch {
+    return null
+  }
+}

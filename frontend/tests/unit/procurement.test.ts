@@ -3,6 +3,12 @@ import zhCN from '@/locales/zh-CN'
 import { parseApiError } from '@/api/errors'
 import en from '@/locales/en'
 import {
+  APPROVAL_RULE_KINDS,
+  CANTEEN_MODES,
+  QUOTE_STATUSES,
+  RFQ_STATUSES,
+  cheapestQuote,
+  listToLines,
   APPROVER_ROLES,
   BULK_ORDER_STATUSES,
   FILING_STATUSES,
@@ -68,6 +74,10 @@ describe('procurement helpers', () => {
       for (const s of REMEDIES) expect(p.remedy[s], s).toBeTruthy()
       for (const s of APPROVER_ROLES) expect(p.approverRole[s], s).toBeTruthy()
       for (const s of PROBLEM_COLUMNS) expect(p.bulk.columns[s], s).toBeTruthy()
+      for (const s of APPROVAL_RULE_KINDS) expect(p.settings.kinds[s], s).toBeTruthy()
+      for (const s of CANTEEN_MODES) expect(p.settings.modes[s], s).toBeTruthy()
+      for (const s of RFQ_STATUSES) expect(p.rfq.status[s], s).toBeTruthy()
+      for (const s of QUOTE_STATUSES) expect(p.rfq.quoteStatus[s], s).toBeTruthy()
     }
     expect(zhCN.proc.status.pending_approval).toBe('待审批')
   })
@@ -80,5 +90,11 @@ describe('procurement helpers', () => {
     expect(explainError(e, tr('zh-CN'))).toBe('驳回需填写理由')
     expect(explainError(e, tr('en'))).toBe('a reason is required')
     expect(explainError(parseApiError(409, { error: { code: 'conflict', message: '状态已变 / changed' } }), tr('zh-CN'))).not.toBe('')
+  })
+
+  it('turns a saved list into order form lines and finds the cheapest quote', () => {
+    expect(listToLines({ items: [{ sku_id: 7, quantity: 3, product_name: '大米', spec: '5kg', unit: '袋', price_fen: 100, available: true }] })).toEqual([{ sku_id: 7, quantity: 3 }])
+    expect(cheapestQuote([])).toBeNull()
+    expect(cheapestQuote([{ id: 1, total_fen: 500 }, { id: 2, total_fen: 499 }, { id: 3, total_fen: 499 }])).toBe(2)
   })
 })

@@ -9,6 +9,7 @@ pub mod einvoice;
 pub mod flow;
 mod handlers;
 pub mod model;
+pub mod offplatform;
 pub mod orders;
 pub mod sheet;
 pub mod units;
@@ -43,6 +44,15 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::record_payment))
         .routes(routes!(handlers::evaluate_order))
         .routes(routes!(handlers::withdraw_order))
+        .routes(routes!(
+            offplatform::list_declarations,
+            offplatform::declare_purchase
+        ))
+        .routes(routes!(offplatform::supervised_declarations))
+        .routes(routes!(offplatform::verify_declaration))
+        .routes(routes!(offplatform::reject_declaration))
+        // The reporting context's routes ride along until app.rs merges them itself.
+        .merge(crate::reporting::routes())
 }
 
 /// Registers the procurement jobs: the confirmation deadline.

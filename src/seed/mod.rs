@@ -64,7 +64,8 @@ impl SeedReport {
     }
 }
 
-/// Loads the reference data every deployment needs: regions, pairings, the platform.
+/// Loads the reference data every deployment needs: regions, pairings, the platform, and
+/// Shenzhen's share rule.
 ///
 /// # Errors
 /// Database errors.
@@ -85,6 +86,10 @@ pub async fn reference(conn: &impl ConnectionTrait) -> anyhow::Result<SeedReport
         OrgSpec::new(OrgKind::Platform, PLATFORM_NAME),
     )
     .await?;
+    // Shenzhen's share rule (more than 30%), unless the city has one.
+    crate::reporting::rules::seed_default(conn)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(report)
 }
 

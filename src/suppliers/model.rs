@@ -77,6 +77,10 @@ text_enum! {
     NotificationKind {
         /// A certificate of the organisation expires soon.
         CertificateExpiring = "certificate_expiring",
+        /// The share ledger's summaries disagreed with its facts (to operators).
+        LedgerMismatch = "ledger_mismatch",
+        /// An off-platform declaration waits for review or was decided.
+        Declaration = "declaration",
     }
 }
 

@@ -49,6 +49,7 @@ pub(super) fn register(registry: &mut JobRegistry) {
     crate::orders::register_jobs(registry);
     crate::payments::register_jobs(registry);
     crate::procurement::register_jobs(registry);
+    crate::reporting::register_jobs(registry);
     registry.schedule(PURGE_SESSIONS, Duration::from_secs(3600));
     registry.schedule(PURGE_IDEMPOTENCY, Duration::from_secs(3600));
     registry.schedule(PURGE_JOBS, Duration::from_secs(24 * 3600));

@@ -19,6 +19,7 @@ mod ops;
 mod orgs;
 mod procurement;
 mod regions;
+mod reporting;
 mod reliability;
 mod roster;
 mod search;

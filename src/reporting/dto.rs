@@ -257,3 +257,24 @@ pub struct WhereReport {
     /// By county, programme and pairing, largest first.
     pub rows: Vec<OriginRow>,
 }
+
+/// One order (or declaration) behind a unit's completed amount: its facts summed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FactRow {
+    /// The bulk order, if the facts come from one.
+    pub order_id: Option<i64>,
+    /// Its number.
+    pub order_no: Option<String>,
+    /// The supplier's name.
+    pub supplier_name: Option<String>,
+    /// What the facts record (the first one's source).
+    pub source: super::model::FactSource,
+    /// Channel.
+    pub channel: super::model::Channel,
+    /// Date of the latest fact.
+    pub date: NaiveDate,
+    /// Signed assistance amount, fen.
+    pub assistance_fen: i64,
+    /// Signed total, fen.
+    pub total_fen: i64,
+}

@@ -2,11 +2,11 @@
 //! own).
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::dto::{
-    CityQuery, CityReport, GroupReport, NewRule, RuleQuery, RuleVersion, UnitReport, WhereReport,
+    CityQuery, CityReport, FactRow, GroupReport, NewRule, RuleQuery, RuleVersion, UnitReport, WhereReport,
     YearQuery,
 };
 use super::{rules, service};
@@ -118,4 +118,48 @@ pub async fn where_report(
     Ok(AppJson(
         service::where_money_went(&state.db, &actor, q.year).await?,
     ))
+}
+
+/// The orders and declarations behind a unit's completed amount for a year.
+#[utoipa::path(get, path = "/api/reporting/units/{id}/facts", tag = "reporting",
+    params(("id" = i64, Path, description = "budget unit organisation id"), YearQuery),
+    responses((status = 200, body = Vec<FactRow>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn unit_facts(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+    AppQuery(q): AppQuery<YearQuery>,
+) -> Result<AppJson<Vec<FactRow>>, AppError> {
+    Ok(AppJson(
+        service::unit_facts(&state.db, &actor, id, q.year).await?,
+    ))
+}
+
+/// The city report as an XLSX workbook (units, departments, districts).
+#[utoipa::path(get, path = "/api/reporting/city.xlsx", tag = "reporting", params(CityQuery),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn city_xlsx(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppQuery(q): AppQuery<CityQuery>,
+) -> Result<Response, AppError> {
+    let report = service::city(&state.db, &actor, q).await?;
+    let bytes = super::export::city_xlsx(&report)?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"share-{}-{}.xlsx\"",
+                    report.jurisdiction_code, report.year
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }

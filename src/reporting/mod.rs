@@ -3,12 +3,15 @@
 //! ledger of facts and its summaries).
 
 pub mod dto;
+mod export;
 pub mod figures;
 mod handlers;
 pub mod ledger;
 pub mod model;
 pub mod rules;
 pub mod service;
+#[cfg(test)]
+mod variants;
 
 use std::time::Duration;
 
@@ -27,7 +30,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::list_rules, handlers::create_rule))
         .routes(routes!(handlers::get_rule))
         .routes(routes!(handlers::unit_report))
+        .routes(routes!(handlers::unit_facts))
         .routes(routes!(handlers::city_report))
+        .routes(routes!(handlers::city_xlsx))
         .routes(routes!(handlers::department_report))
         .routes(routes!(handlers::district_report))
         .routes(routes!(handlers::where_report))

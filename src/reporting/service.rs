@@ -11,15 +11,18 @@ use sea_orm::{
 };
 
 use super::dto::{
-    CityQuery, CityReport, GroupReport, GroupRow, MonthFigures, OriginRow, Totals, UnitReport,
-    UnitRow, WhereReport,
+    CityQuery, CityReport, FactRow, GroupReport, GroupRow, MonthFigures, OriginRow, Totals,
+    UnitReport, UnitRow, WhereReport,
 };
 use super::figures::{self, FiledFigures, Sums, UnitFigures, UnitStatus, UnitYear};
 use super::model::Channel;
 use super::rules::{self, OriginFacts, Rule, ratio_centipercent};
 use crate::auth::Actor;
 use crate::auth::model::{OrgKind, Role};
-use crate::entities::{budget_units, filings, organizations, regions, share_rules, share_summaries};
+use crate::entities::{
+    budget_units, bulk_orders, filings, organizations, regions, share_facts, share_rules,
+    share_summaries,
+};
 use crate::error::AppError;
 use crate::procurement::model::{CanteenMode, FilingStatus};
 use crate::procurement::units::{holds, may_read_unit};
@@ -120,7 +123,7 @@ async fn pending(conn: &impl ConnectionTrait) -> Result<HashMap<i64, i64>, AppEr
 }
 
 /// What the rule counts of a summary row, added to a unit's sums.
-fn add_row(sums: &mut Sums, rule: &Rule, flags: Option<&regions::Model>, r: &share_summaries::Model) {
+pub(crate) fn add_row(sums: &mut Sums, rule: &Rule, flags: Option<&regions::Model>, r: &share_summaries::Model) {
     let counts = rule.origins.count(OriginFacts {
         poverty_lifted: flags.is_some_and(|f| f.poverty_lifted),
         paired: r.paired,
@@ -168,7 +171,10 @@ impl YearData {
         let mut rules_map = HashMap::new();
         for u in &units {
             if !rules_map.contains_key(&u.jurisdiction) {
-                let r = rules::rule_or_fallback(conn, &u.jurisdiction, year).await?;
+                let mut r = rules::rule_or_fallback(conn, &u.jurisdiction, year).await?;
+                // A rule stays in force until a later year's replaces it: the pace is this
+                // year's.
+                r.0.year = year;
                 rules_map.insert(u.jurisdiction.clone(), r);
             }
         }
@@ -515,15 +521,11 @@ pub async fn city(
         })
         .filter(|r| needle.is_none_or(|n| r.unit_name.contains(n)))
         .collect();
-    let (rule, row) = data.rules.get(&code).cloned().map_or_else(
-        || (Rule::fallback(&code, year), None),
-        |r| r,
-    );
-    let (rule, row) = if row.is_none() {
-        rules::rule_or_fallback(db, &code, year).await?
-    } else {
-        (rule, row)
+    let (mut rule, row) = match data.rules.get(&code) {
+        Some(r) => r.clone(),
+        None => rules::rule_or_fallback(db, &code, year).await?,
     };
+    rule.year = year;
     Ok(CityReport {
         year,
         jurisdiction_code: code,
@@ -648,6 +650,94 @@ pub async fn unit(
         months,
         origins,
     })
+}
+
+/// The orders and declarations behind a unit's year (a drill-down from any figure): its
+/// facts summed per order (per declaration), newest first. The same readers as [`unit`].
+///
+/// # Errors
+/// 404 for anyone else.
+pub async fn unit_facts(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    org_id: i64,
+    year: Option<i32>,
+) -> Result<Vec<FactRow>, AppError> {
+    let org = organizations::Entity::find_by_id(org_id)
+        .one(db)
+        .await?
+        .filter(|o| o.kind == OrgKind::BudgetUnit)
+        .ok_or(AppError::NotFound)?;
+    let district_officer = match &org.helper_district_code {
+        Some(c) => officer_of(db, actor, c).await?,
+        None => false,
+    };
+    if !may_read_unit(actor, &org) && !district_officer {
+        return Err(AppError::NotFound);
+    }
+    let year = year.unwrap_or_else(this_year);
+    // One unit's year: the (unit, year) index bounds the read.
+    let facts = share_facts::Entity::find()
+        .filter(share_facts::Column::UnitOrgId.eq(org_id))
+        .filter(share_facts::Column::Year.eq(year))
+        .all(db)
+        .await?;
+    let mut rows: BTreeMap<(Option<i64>, i64), FactRow> = BTreeMap::new();
+    for f in facts {
+        let key = match f.order_id {
+            Some(o) => (Some(o), 0),
+            None => (None, f.source_id),
+        };
+        let row = rows.entry(key).or_insert_with(|| FactRow {
+            order_id: f.order_id,
+            order_no: None,
+            supplier_name: None,
+            source: f.source,
+            channel: f.channel,
+            date: f.fact_date,
+            assistance_fen: 0,
+            total_fen: 0,
+        });
+        row.assistance_fen += f.assistance_fen;
+        row.total_fen += f.total_fen;
+        row.date = row.date.max(f.fact_date);
+    }
+    let order_ids: Vec<i64> = rows.keys().filter_map(|k| k.0).collect();
+    let orders: HashMap<i64, bulk_orders::Model> = if order_ids.is_empty() {
+        HashMap::new()
+    } else {
+        bulk_orders::Entity::find()
+            .filter(bulk_orders::Column::Id.is_in(order_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o))
+            .collect()
+    };
+    let supplier_ids: Vec<i64> = orders.values().map(|o| o.supplier_org_id).collect();
+    let suppliers: HashMap<i64, String> = if supplier_ids.is_empty() {
+        HashMap::new()
+    } else {
+        organizations::Entity::find()
+            .filter(organizations::Column::Id.is_in(supplier_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect()
+    };
+    let mut out: Vec<FactRow> = rows
+        .into_values()
+        .map(|mut r| {
+            if let Some(o) = r.order_id.and_then(|id| orders.get(&id)) {
+                r.order_no = Some(o.order_no.clone());
+                r.supplier_name = suppliers.get(&o.supplier_org_id).cloned();
+            }
+            r
+        })
+        .collect();
+    out.sort_by(|a, b| b.date.cmp(&a.date).then(b.order_id.cmp(&a.order_id)));
+    Ok(out)
 }
 
 async fn origin_rows(

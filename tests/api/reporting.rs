@@ -584,6 +584,51 @@ async fn figures_are_exact_and_every_report_checks_who_asks() {
     app.get("/api/reporting/units/999999", &operator.bearer())
         .await
         .expect_error(StatusCode::NOT_FOUND, "not_found");
+    // The drill-down behind the figures: the same readers.
+    let facts = app
+        .get(&format!("/api/reporting/units/{unit}/facts?year={year}"), &supervisor.bearer())
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(facts.body[0]["order_id"], json!(done.id));
+    assert_eq!(facts.body[0]["assistance_fen"], json!(counted));
+    for who in [&other, &supplier, &district02] {
+        app.get(&format!("/api/reporting/units/{unit}/facts"), &who.bearer())
+            .await
+            .expect_error(StatusCode::NOT_FOUND, "not_found");
+    }
+    // The city report as XLSX: regulators only; the unit first, its amounts in yuan.
+    let xlsx = |token: String| {
+        let router = app.router.clone();
+        async move {
+            use http_body_util::BodyExt;
+            use tower::ServiceExt;
+            let resp = router
+                .oneshot(
+                    axum::http::Request::get(format!("/api/reporting/city.xlsx?year={year}"))
+                        .header("authorization", format!("Bearer {token}"))
+                        .body(axum::body::Body::empty())
+                        .expect("req"),
+                )
+                .await
+                .expect("resp");
+            let status = resp.status();
+            (status, resp.into_body().collect().await.expect("body").to_bytes())
+        }
+    };
+    assert_eq!(xlsx(buyer.token.clone()).await.0, StatusCode::NOT_FOUND);
+    let (status, bytes) = xlsx(regulator.token.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    use calamine::Reader;
+    let mut book =
+        calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec())).expect("xlsx");
+    let sheet = book.worksheet_range_at(0).expect("sheet").expect("range");
+    assert_eq!(sheet.rows().count(), units.len() + 1);
+    let first: Vec<String> = sheet.rows().nth(1).expect("row").iter().map(ToString::to_string).collect();
+    assert_eq!(first[0], "1");
+    assert!(first[2].contains("福田区机关事务服务中心"), "{first:?}");
+    assert_eq!(first[9], "30010.00");
+    assert_eq!(first[10], "超过30.00%");
+    assert_eq!(first[11], format!("{}.{:02}", counted / 100, counted % 100));
 }
 
 /// A small deterministic generator (the tests must replay).

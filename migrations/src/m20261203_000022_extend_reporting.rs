@@ -1,6 +1,6 @@
 //! Reporting, second step: a fact names the line of its source (a red invoice reverses
 //! several order lines, one fact each), and operators get a notification kind for a ledger
-//! whose summaries disagree with its facts.
+//! whose summaries disagree with its facts, and units behind pace get theirs.
 
 use sea_orm_migration::prelude::*;
 
@@ -11,7 +11,12 @@ pub struct Migration;
 
 /// Notification kinds before and after this migration.
 const KINDS_BEFORE: &[&str] = &["certificate_expiring"];
-const KINDS_AFTER: &[&str] = &["certificate_expiring", "ledger_mismatch", "declaration"];
+const KINDS_AFTER: &[&str] = &[
+    "certificate_expiring",
+    "ledger_mismatch",
+    "declaration",
+    "pace_alert",
+];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

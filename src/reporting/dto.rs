@@ -95,7 +95,7 @@ pub struct CityQuery {
 }
 
 /// One unit's row in a report.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct UnitRow {
     /// The unit.
     pub unit_org_id: i64,
@@ -157,7 +157,7 @@ pub struct UnitReport {
 }
 
 /// Totals of a set of units.
-#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct Totals {
     /// Units.
     pub units: i64,
@@ -180,7 +180,7 @@ pub struct Totals {
 }
 
 /// The city report: every unit of the jurisdiction with its figures and rank.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CityReport {
     /// Fiscal year.
     pub year: i32,
@@ -201,7 +201,7 @@ pub struct CityReport {
 }
 
 /// A roll-up of a group of units (a department, a district).
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct GroupRow {
     /// Key: the department's organisation id or the district's region code.
     pub key: String,
@@ -277,4 +277,41 @@ pub struct FactRow {
     pub assistance_fen: i64,
     /// Signed total, fen.
     pub total_fen: i64,
+}
+
+/// What a regulator publishes (通报).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Publish {
+    /// Fiscal year.
+    pub year: i32,
+    /// Title (2-100 characters), e.g. "2026年第三季度预留份额完成情况通报".
+    pub title: String,
+    /// The period the report covers ends on this day.
+    pub period_end: NaiveDate,
+}
+
+/// A published report: an immutable snapshot of the city report.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Published {
+    /// Id.
+    pub id: i64,
+    /// Jurisdiction (region code).
+    pub jurisdiction_code: String,
+    /// Fiscal year.
+    pub year: i32,
+    /// Title.
+    pub title: String,
+    /// End of the period covered.
+    pub period_end: NaiveDate,
+    /// The stored rule version the figures were computed under.
+    pub rule_id: i64,
+    /// SHA-256 of the stored content (hex).
+    pub content_hash: String,
+    /// The stored content still hashes to `content_hash`.
+    pub intact: bool,
+    /// When it was published.
+    pub published_at: DateTime<Utc>,
+    /// The snapshot (absent in lists).
+    pub report: Option<CityReport>,
 }

@@ -6,10 +6,10 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::dto::{
-    CityQuery, CityReport, FactRow, GroupReport, NewRule, RuleQuery, RuleVersion, UnitReport, WhereReport,
+    CityQuery, CityReport, FactRow, GroupReport, Publish, Published, NewRule, RuleQuery, RuleVersion, UnitReport, WhereReport,
     YearQuery,
 };
-use super::{rules, service};
+use super::{publish, rules, service};
 use crate::app::AppState;
 use crate::auth::Actor;
 use crate::error::{AppError, ErrorBody};
@@ -162,4 +162,38 @@ pub async fn city_xlsx(
         bytes,
     )
         .into_response())
+}
+
+/// Publishes the city report of a year as an immutable snapshot (通报; regulators, operators).
+#[utoipa::path(post, path = "/api/reporting/reports", tag = "reporting", request_body = Publish,
+    responses((status = 201, body = Published), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn publish_report(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppJson(req): AppJson<Publish>,
+) -> Result<Response, AppError> {
+    let saved = publish::publish(&state.db, &actor, req).await?;
+    Ok((StatusCode::CREATED, AppJson(saved)).into_response())
+}
+
+/// Published reports, newest first, without their snapshots.
+#[utoipa::path(get, path = "/api/reporting/reports", tag = "reporting",
+    responses((status = 200, body = Vec<Published>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_reports(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> Result<AppJson<Vec<Published>>, AppError> {
+    Ok(AppJson(publish::list(&state.db, &actor).await?))
+}
+
+/// One published report with its snapshot, as published.
+#[utoipa::path(get, path = "/api/reporting/reports/{id}", tag = "reporting",
+    params(("id" = i64, Path, description = "report id")),
+    responses((status = 200, body = Published), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_report(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+) -> Result<AppJson<Published>, AppError> {
+    Ok(AppJson(publish::get(&state.db, &actor, id).await?))
 }

@@ -890,6 +890,116 @@ pub async fn where_money_went(
     })
 }
 
+/// The label of a checkpoint (`m09` for the end of September), kept in `pace_alerts`.
+fn checkpoint_label(month: i32) -> String {
+    format!("m{month:02}")
+}
+
+/// Flags the units behind pace at the rule's checkpoints whose month is over (e.g. below 50%
+/// of the reserved amount at the end of September) and notifies each unit and its supervising
+/// department, once per unit, year and checkpoint (`pace_alerts` remembers). Answers how many
+/// alerts were raised.
+///
+/// # Errors
+/// Database errors.
+pub async fn check_pace(conn: &impl ConnectionTrait, today: NaiveDate) -> Result<u64, AppError> {
+    use sea_orm::Set;
+    use sea_orm::sea_query::OnConflict;
+
+    use crate::entities::{notifications, pace_alerts};
+    let year = today.year();
+    let data = YearData::load(conn, year, |_| true).await?;
+    let now = Utc::now();
+    let mut raised = 0;
+    for u in &data.units {
+        let Some((_, Some(rule_row))) = data.rules.get(&u.jurisdiction) else {
+            continue;
+        };
+        let f = data.figures_of(u, today);
+        if matches!(
+            f.status,
+            UnitStatus::Exempt | UnitStatus::NotFiled | UnitStatus::Met
+        ) || f.reserved_fen <= 0
+        {
+            continue;
+        }
+        for c in rule_row.checkpoints.iter() {
+            // Only once the checkpoint's month is over.
+            if i64::from(c.month) >= i64::from(today.month()) {
+                continue;
+            }
+            let due = i64::try_from(
+                (i128::from(f.reserved_fen) * i128::from(c.completion_bp) + 9_999) / 10_000,
+            )
+            .unwrap_or(i64::MAX);
+            if f.completed_fen >= due {
+                continue;
+            }
+            let label = checkpoint_label(c.month);
+            let inserted = pace_alerts::Entity::insert(pace_alerts::ActiveModel {
+                unit_org_id: Set(u.org.id),
+                year: Set(year),
+                checkpoint: Set(label.clone()),
+                completed_fen: Set(f.completed_fen),
+                reserved_fen: Set(f.reserved_fen),
+                created_at: Set(now),
+            })
+            .on_conflict(
+                OnConflict::columns([
+                    pace_alerts::Column::UnitOrgId,
+                    pace_alerts::Column::Year,
+                    pace_alerts::Column::Checkpoint,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(conn)
+            .await?;
+            if inserted == 0 {
+                continue;
+            }
+            raised += 1;
+            let body = format!(
+                "{}：截至 {} 月底，{} 年预留份额完成 {}，低于进度要求 {}（预留 {}）。{} completed {} of {} by the end of month {}, below the checkpoint of {}.",
+                u.org.name,
+                c.month,
+                year,
+                crate::money::Money::from_fen(f.completed_fen),
+                rules::format_centipercent(i64::from(c.completion_bp)),
+                crate::money::Money::from_fen(f.reserved_fen),
+                u.org.name,
+                crate::money::Money::from_fen(f.completed_fen),
+                crate::money::Money::from_fen(f.reserved_fen),
+                c.month,
+                rules::format_centipercent(i64::from(c.completion_bp)),
+            );
+            for org in std::iter::once(u.org.id).chain(u.org.parent_id) {
+                notifications::Entity::insert(notifications::ActiveModel {
+                    org_id: Set(org),
+                    kind: Set(crate::suppliers::model::NotificationKind::PaceAlert),
+                    title: Set("预留份额进度落后 / behind pace".to_owned()),
+                    body: Set(body.clone()),
+                    dedupe_key: Set(Some(format!(
+                        "pace:{}:{}:{}:{}",
+                        org, u.org.id, year, label
+                    ))),
+                    created_at: Set(now),
+                    read_at: Set(None),
+                    ..Default::default()
+                })
+                .on_conflict(
+                    OnConflict::column(notifications::Column::DedupeKey)
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .exec_without_returning(conn)
+                .await?;
+            }
+        }
+    }
+    Ok(raised)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

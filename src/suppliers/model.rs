@@ -81,6 +81,8 @@ text_enum! {
         LedgerMismatch = "ledger_mismatch",
         /// An off-platform declaration waits for review or was decided.
         Declaration = "declaration",
+        /// A unit is behind the pace of its reserved share at a checkpoint.
+        PaceAlert = "pace_alert",
     }
 }
 

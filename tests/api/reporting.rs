@@ -726,3 +726,89 @@ async fn random_histories_keep_summaries_equal_to_the_facts_and_the_job_repairs_
         );
     }
 }
+
+#[tokio::test]
+async fn published_reports_stay_as_published_and_pace_alerts_come_once() {
+    let app = TestApp::spawn().await;
+    let buyer = app.login("buyer").await;
+    let operator = app.login("operator").await;
+    let regulator = app.login("regulator").await;
+    let unit = buyer.org_with("buyer");
+    let year = this_year();
+    let f = app
+        .post(&format!("/api/procurement/units/{unit}/filings"), filing(year, 10_000_000, 3001), &buyer.bearer())
+        .await
+        .expect(StatusCode::CREATED);
+    let fid = f.body["id"].as_i64().expect("id");
+    app.post(&format!("/api/procurement/filings/{fid}/approve"), json!({}), &operator.bearer())
+        .await
+        .expect(StatusCode::OK);
+    // Pace: nothing completed by mid-October misses the June (30%) and September (50%)
+    // checkpoints; each alert comes once, to the unit.
+    let october = chrono::NaiveDate::from_ymd_opt(year, 10, 15).expect("date");
+    assert_eq!(
+        bangfu::reporting::service::check_pace(app.db(), october).await.expect("pace"),
+        2
+    );
+    assert_eq!(
+        bangfu::reporting::service::check_pace(app.db(), october).await.expect("again"),
+        0
+    );
+    let alerts = notifications::Entity::find()
+        .filter(notifications::Column::OrgId.eq(unit))
+        .filter(notifications::Column::Kind.eq(bangfu::suppliers::model::NotificationKind::PaceAlert))
+        .all(app.db())
+        .await
+        .expect("alerts");
+    assert_eq!(alerts.len(), 2);
+    assert!(alerts[0].body.contains("¥30010.00"), "{}", alerts[0].body);
+    // Publishing: regulators only; the snapshot names its rule version and hash.
+    let body = json!({"year": year, "title": format!("{year}年预留份额完成情况通报"), "period_end": format!("{year}-09-30")});
+    app.post("/api/reporting/reports", body.clone(), &buyer.bearer())
+        .await
+        .expect_error(StatusCode::NOT_FOUND, "not_found");
+    let published = app
+        .post("/api/reporting/reports", body, &regulator.bearer())
+        .await
+        .expect(StatusCode::CREATED);
+    let id = published.body["id"].as_i64().expect("id");
+    let hash = published.body["content_hash"].as_str().expect("hash").to_owned();
+    assert_eq!(hash.len(), 64);
+    assert_eq!(published.body["intact"], true);
+    assert_eq!(published.body["report"]["rule"]["comparison"], "gt");
+    assert_eq!(published.body["report"]["units"][0]["unit_org_id"], json!(unit));
+    // A new rule version changes current figures, never the published ones.
+    app.post("/api/reporting/rules", rule_body(year, 4000, "gte"), &operator.bearer())
+        .await
+        .expect(StatusCode::CREATED);
+    let city = app
+        .get(&format!("/api/reporting/city?year={year}"), &regulator.bearer())
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(city.body["rule"]["version"], 2);
+    let again = app
+        .get(&format!("/api/reporting/reports/{id}"), &regulator.bearer())
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(again.body["content_hash"], json!(hash));
+    assert_eq!(again.body["intact"], true);
+    assert_eq!(again.body["report"]["rule"]["version"], 1);
+    assert_eq!(again.body["report"]["rule"]["target_bp"], 3000);
+    assert!(
+        bangfu::entities::share_reports::Entity::update_many()
+            .col_expr(bangfu::entities::share_reports::Column::Title, Expr::value("改过"))
+            .exec(app.db())
+            .await
+            .is_err(),
+        "published reports cannot be edited"
+    );
+    let list = app
+        .get("/api/reporting/reports", &operator.bearer())
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(list.body[0]["id"], json!(id));
+    assert!(list.body[0]["report"].is_null());
+    app.get(&format!("/api/reporting/reports/{id}"), &buyer.bearer())
+        .await
+        .expect_error(StatusCode::NOT_FOUND, "not_found");
+}

@@ -4,7 +4,9 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::util::{guard_words, index, unguard_words};
+use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend, TransactionTrait};
+
+use crate::util::{guard_words, index, unguard_words, word_list};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -17,6 +19,31 @@ const KINDS_AFTER: &[&str] = &[
     "declaration",
     "pace_alert",
 ];
+
+/// Replaces the notification kinds' guard. On SQLite the two triggers are dropped and created
+/// again in one transaction on one connection: another pooled connection with the old schema
+/// cached would refuse the CREATE as "already exists" at parse time.
+async fn replace_kinds(manager: &SchemaManager<'_>, words: &[&str]) -> Result<(), DbErr> {
+    if manager.get_database_backend() == DatabaseBackend::Postgres {
+        unguard_words(manager, "notifications", "kind").await?;
+        return guard_words(manager, "notifications", "kind", words).await;
+    }
+    let txn = manager.get_connection().begin().await?;
+    let allowed = word_list(words);
+    for (suffix, event) in [("insert", "INSERT"), ("update", "UPDATE OF kind")] {
+        txn.execute_unprepared(&format!(
+            "DROP TRIGGER IF EXISTS ck_notifications_kind_{suffix}"
+        ))
+        .await?;
+        txn.execute_unprepared(&format!(
+            "CREATE TRIGGER ck_notifications_kind_{suffix} BEFORE {event} ON notifications \
+             WHEN NEW.kind NOT IN ({allowed}) \
+             BEGIN SELECT RAISE(ABORT, 'ck_notifications_kind: unknown kind'); END"
+        ))
+        .await?;
+    }
+    txn.commit().await
+}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -58,14 +85,11 @@ impl MigrationTrait for Migration {
                 false,
             ))
             .await?;
-        unguard_words(manager, "notifications", "kind").await?;
-        guard_words(manager, "notifications", "kind", KINDS_AFTER).await?;
+        replace_kinds(manager, KINDS_AFTER).await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        unguard_words(manager, "notifications", "kind").await?;
-        guard_words(manager, "notifications", "kind", KINDS_BEFORE).await?;
         manager
             .drop_index(
                 Index::drop()
@@ -98,6 +122,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        replace_kinds(manager, KINDS_BEFORE).await?;
         Ok(())
     }
 }

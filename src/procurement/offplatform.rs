@@ -190,7 +190,11 @@ pub async fn declare(
         );
     }
     if req.description.chars().count() > 200 {
-        errors.add("description", FieldCode::TooLong, "最多 200 字 / at most 200");
+        errors.add(
+            "description",
+            FieldCode::TooLong,
+            "最多 200 字 / at most 200",
+        );
     }
     if !(1..=100_000_000_000).contains(&req.amount_fen) {
         errors.add(
@@ -310,7 +314,11 @@ pub async fn decide(
         ));
     }
     let reason = reason.map(|r| r.trim().to_owned());
-    if !verify && !reason.as_ref().is_some_and(|r| (2..=500).contains(&r.chars().count())) {
+    if !verify
+        && !reason
+            .as_ref()
+            .is_some_and(|r| (2..=500).contains(&r.chars().count()))
+    {
         return Err(FieldErrors::single(
             "reason",
             FieldCode::ReasonLength,
@@ -326,7 +334,10 @@ pub async fn decide(
     let txn = begin_write(db).await?;
     let changed = offplatform_purchases::Entity::update_many()
         .col_expr(offplatform_purchases::Column::Status, Expr::value(status))
-        .col_expr(offplatform_purchases::Column::DecidedAt, Expr::value(Some(now)))
+        .col_expr(
+            offplatform_purchases::Column::DecidedAt,
+            Expr::value(Some(now)),
+        )
         .col_expr(
             offplatform_purchases::Column::DecidedBy,
             Expr::value(Some(actor.user_id)),

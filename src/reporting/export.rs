@@ -162,7 +162,12 @@ pub fn city_xlsx(report: &CityReport) -> Result<Vec<u8>, AppError> {
                 .map_err(err)?;
         }
     }
-    groups_sheet(&mut book, "主管部门 Departments", &report.departments, &bold)?;
+    groups_sheet(
+        &mut book,
+        "主管部门 Departments",
+        &report.departments,
+        &bold,
+    )?;
     groups_sheet(&mut book, "帮扶方 Districts", &report.districts, &bold)?;
     book.save_to_buffer().map_err(err)
 }

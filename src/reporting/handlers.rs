@@ -6,8 +6,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::dto::{
-    CityQuery, CityReport, FactRow, GroupReport, Publish, Published, NewRule, RuleQuery, RuleVersion, UnitReport, WhereReport,
-    YearQuery,
+    CityQuery, CityReport, FactRow, GroupReport, NewRule, Publish, Published, RuleQuery,
+    RuleVersion, UnitReport, WhereReport, YearQuery,
 };
 use super::{publish, rules, service};
 use crate::app::AppState;

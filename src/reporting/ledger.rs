@@ -198,7 +198,10 @@ async fn add_to_summary(
             C::TotalFen,
             Expr::cust("share_summaries.total_fen + excluded.total_fen"),
         )
-        .value(C::Facts, Expr::cust("share_summaries.facts + excluded.facts"))
+        .value(
+            C::Facts,
+            Expr::cust("share_summaries.facts + excluded.facts"),
+        )
         .to_owned(),
     )
     .exec_without_returning(conn)
@@ -330,10 +333,7 @@ async fn counted_per_line(
 /// # Errors
 /// Database errors.
 #[tracing::instrument(skip(conn))]
-pub async fn record_invoice(
-    conn: &impl ConnectionTrait,
-    invoice_id: i64,
-) -> Result<u64, AppError> {
+pub async fn record_invoice(conn: &impl ConnectionTrait, invoice_id: i64) -> Result<u64, AppError> {
     let Some(invoice) = invoices::Entity::find_by_id(invoice_id).one(conn).await? else {
         return Ok(0);
     };

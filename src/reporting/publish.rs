@@ -62,10 +62,18 @@ pub async fn publish(
     }
     let mut errors = FieldErrors::new();
     if !(2..=100).contains(&req.title.trim().chars().count()) {
-        errors.add("title", FieldCode::NameLength, "标题为 2-100 字 / 2-100 characters");
+        errors.add(
+            "title",
+            FieldCode::NameLength,
+            "标题为 2-100 字 / 2-100 characters",
+        );
     }
     if !(2000..=2100).contains(&req.year) {
-        errors.add("year", FieldCode::OutOfRange, "年度须为 2000-2100 / 2000 to 2100");
+        errors.add(
+            "year",
+            FieldCode::OutOfRange,
+            "年度须为 2000-2100 / 2000 to 2100",
+        );
     }
     errors.into_result()?;
     let report = service::city(

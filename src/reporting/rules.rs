@@ -340,10 +340,7 @@ fn rule_view(row: share_rules::Model) -> RuleVersion {
 ///
 /// # Errors
 /// Database errors.
-pub async fn list(
-    conn: &impl ConnectionTrait,
-    q: RuleQuery,
-) -> Result<Vec<RuleVersion>, AppError> {
+pub async fn list(conn: &impl ConnectionTrait, q: RuleQuery) -> Result<Vec<RuleVersion>, AppError> {
     let mut find = share_rules::Entity::find();
     if let Some(code) = q.jurisdiction_code {
         find = find.filter(share_rules::Column::JurisdictionCode.eq(code));
@@ -377,7 +374,11 @@ pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<RuleVersion, Ap
 
 fn check_new(req: &NewRule, errors: &mut FieldErrors) {
     if !(2000..=2100).contains(&req.year) {
-        errors.add("year", FieldCode::OutOfRange, "年度须为 2000-2100 / 2000 to 2100");
+        errors.add(
+            "year",
+            FieldCode::OutOfRange,
+            "年度须为 2000-2100 / 2000 to 2100",
+        );
     }
     if !(0..=10_000).contains(&req.target_bp) {
         errors.add(
@@ -426,7 +427,11 @@ fn check_new(req: &NewRule, errors: &mut FieldErrors) {
         }
     }
     if req.note.as_ref().is_some_and(|n| n.chars().count() > 500) {
-        errors.add("note", FieldCode::TooLong, "备注最多 500 字 / at most 500 characters");
+        errors.add(
+            "note",
+            FieldCode::TooLong,
+            "备注最多 500 字 / at most 500 characters",
+        );
     }
 }
 

@@ -123,7 +123,12 @@ async fn pending(conn: &impl ConnectionTrait) -> Result<HashMap<i64, i64>, AppEr
 }
 
 /// What the rule counts of a summary row, added to a unit's sums.
-pub(crate) fn add_row(sums: &mut Sums, rule: &Rule, flags: Option<&regions::Model>, r: &share_summaries::Model) {
+pub(crate) fn add_row(
+    sums: &mut Sums,
+    rule: &Rule,
+    flags: Option<&regions::Model>,
+    r: &share_summaries::Model,
+) {
     let counts = rule.origins.count(OriginFacts {
         poverty_lifted: flags.is_some_and(|f| f.poverty_lifted),
         paired: r.paired,
@@ -188,7 +193,13 @@ impl YearData {
                 .all(conn)
                 .await?
             {
-                covered.extend(f.covered_units.0.iter().copied().filter(|c| *c != f.unit_org_id));
+                covered.extend(
+                    f.covered_units
+                        .0
+                        .iter()
+                        .copied()
+                        .filter(|c| *c != f.unit_org_id),
+                );
                 filings_map.insert(f.unit_org_id, f);
             }
         }
@@ -248,9 +259,10 @@ impl YearData {
     }
 
     fn rule_of(&self, u: &Unit) -> Rule {
-        self.rules
-            .get(&u.jurisdiction)
-            .map_or_else(|| Rule::fallback(&u.jurisdiction, self.year), |r| r.0.clone())
+        self.rules.get(&u.jurisdiction).map_or_else(
+            || Rule::fallback(&u.jurisdiction, self.year),
+            |r| r.0.clone(),
+        )
     }
 
     /// The rows (unit ids) whose sums count for `u`: itself and the units its filing covers.
@@ -278,8 +290,8 @@ impl YearData {
         let sums = self.sums_of(u, &rule);
         let filing = self.filings.get(&u.org.id);
         let represented = self.covered.contains(&u.org.id) && filing.is_none();
-        let no_canteen = represented
-            || filing.map_or(u.canteen_mode, |f| f.canteen_mode) == CanteenMode::None;
+        let no_canteen =
+            represented || filing.map_or(u.canteen_mode, |f| f.canteen_mode) == CanteenMode::None;
         let unit_year = UnitYear {
             no_canteen,
             filing: if represented {
@@ -337,10 +349,8 @@ impl YearData {
 /// exempt or not filed get no rank and go last.
 fn rank(rows: &mut [UnitRow]) {
     let ranked = |r: &UnitRow| {
-        !matches!(
-            r.figures.status,
-            UnitStatus::Exempt | UnitStatus::NotFiled
-        ) && r.figures.completion_cp.is_some()
+        !matches!(r.figures.status, UnitStatus::Exempt | UnitStatus::NotFiled)
+            && r.figures.completion_cp.is_some()
     };
     rows.sort_by(|a, b| {
         ranked(b)
@@ -429,8 +439,7 @@ fn jurisdiction_of(actor: &Actor, orgs: &[organizations::Model]) -> Option<Strin
     }
     orgs.iter()
         .find(|o| {
-            o.kind == OrgKind::Jurisdiction
-                && actor.roles_in(o.id).any(|r| r == Role::Regulator)
+            o.kind == OrgKind::Jurisdiction && actor.roles_in(o.id).any(|r| r == Role::Regulator)
         })
         .map(|o| {
             o.region_code
@@ -439,10 +448,7 @@ fn jurisdiction_of(actor: &Actor, orgs: &[organizations::Model]) -> Option<Strin
         })
 }
 
-async fn regulated(
-    conn: &impl ConnectionTrait,
-    actor: &Actor,
-) -> Result<Option<String>, AppError> {
+async fn regulated(conn: &impl ConnectionTrait, actor: &Actor) -> Result<Option<String>, AppError> {
     let ids: Vec<i64> = actor.orgs_with(Role::Regulator).collect();
     let orgs = if ids.is_empty() {
         Vec::new()
@@ -456,7 +462,9 @@ async fn regulated(
 }
 
 fn district_names(codes: &HashMap<String, regions::Model>, code: &str) -> String {
-    codes.get(code).map_or_else(|| code.to_owned(), |r| r.name.clone())
+    codes
+        .get(code)
+        .map_or_else(|| code.to_owned(), |r| r.name.clone())
 }
 
 async fn region_names(
@@ -582,10 +590,10 @@ pub async fn unit(
     }
     let year = year.unwrap_or_else(this_year);
     let all = all_units(db).await?;
-    let jurisdiction = all
-        .iter()
-        .find(|u| u.org.id == org_id)
-        .map_or_else(|| DEFAULT_JURISDICTION.to_owned(), |u| u.jurisdiction.clone());
+    let jurisdiction = all.iter().find(|u| u.org.id == org_id).map_or_else(
+        || DEFAULT_JURISDICTION.to_owned(),
+        |u| u.jurisdiction.clone(),
+    );
     let data = YearData::load(db, year, |u| u.jurisdiction == jurisdiction).await?;
     let as_of = today();
     let rows = data.ranked_rows(as_of);
@@ -633,10 +641,8 @@ pub async fn unit(
                 month: m,
                 completed_fen: monthly[usize::try_from(m - 1).unwrap_or(0)],
                 cumulative_fen: cumulative,
-                pace_fen: i64::try_from(
-                    (i128::from(reserved) * i128::from(m) + 11) / 12,
-                )
-                .unwrap_or(i64::MAX),
+                pace_fen: i64::try_from((i128::from(reserved) * i128::from(m) + 11) / 12)
+                    .unwrap_or(i64::MAX),
             }
         })
         .collect();
@@ -758,11 +764,14 @@ async fn origin_rows(
         .into_iter()
         .map(|((county, programme, paired), fen)| {
             let path = if county.len() == 6 {
-                [format!("{}0000", &county[..2]), format!("{}00", &county[..4])]
-                    .iter()
-                    .filter(|c| **c != county)
-                    .filter_map(|c| names.get(c).map(|r| r.name.clone()))
-                    .collect()
+                [
+                    format!("{}0000", &county[..2]),
+                    format!("{}00", &county[..4]),
+                ]
+                .iter()
+                .filter(|c| **c != county)
+                .filter_map(|c| names.get(c).map(|r| r.name.clone()))
+                .collect()
             } else {
                 Vec::new()
             };

@@ -59,7 +59,13 @@ fn filed(total: i64, ratio_bp: i32) -> UnitYear {
 
 #[test]
 fn national_at_least_ten_percent_of_canteen_food() {
-    let r = rule("100000", 2023, 1000, Comparison::Gte, DenominatorKind::CanteenFood);
+    let r = rule(
+        "100000",
+        2023,
+        1000,
+        Comparison::Gte,
+        DenominatorKind::CanteenFood,
+    );
     // Canteen food 1,234,567.89; 10% reserved = 123,456.789 -> 123,456.79 (rounded up).
     let unit = filed(123_456_789, 1000);
     assert_eq!(unit.filing.expect("f").reserved_fen, 12_345_679);
@@ -86,7 +92,13 @@ fn national_at_least_ten_percent_of_canteen_food() {
 
 #[test]
 fn guangdong_at_least_thirty_percent_meets_at_exactly_thirty() {
-    let r = rule("440000", 2025, 3000, Comparison::Gte, DenominatorKind::CanteenFood);
+    let r = rule(
+        "440000",
+        2025,
+        3000,
+        Comparison::Gte,
+        DenominatorKind::CanteenFood,
+    );
     let unit = filed(50_000_000, 3000);
     let sums = Sums {
         institutional_fen: 15_000_000,
@@ -102,7 +114,13 @@ fn guangdong_at_least_thirty_percent_meets_at_exactly_thirty() {
 
 #[test]
 fn shenzhen_more_than_thirty_percent_of_all_agricultural_purchases() {
-    let r = rule("440300", 2026, 3000, Comparison::Gt, DenominatorKind::AgriAll);
+    let r = rule(
+        "440300",
+        2026,
+        3000,
+        Comparison::Gt,
+        DenominatorKind::AgriAll,
+    );
     // A filing at exactly 30% of 500,000.00 is refused; 30.01% is accepted.
     assert_eq!(filing_problems(&r, false, 50_000_000, 3000, None).len(), 1);
     assert!(filing_problems(&r, false, 50_000_000, 3001, None).is_empty());
@@ -123,7 +141,13 @@ fn shenzhen_more_than_thirty_percent_of_all_agricultural_purchases() {
 
 #[test]
 fn tianjin_at_least_fifteen_percent_with_off_platform_purchases() {
-    let r = rule("120000", 2023, 1500, Comparison::Gte, DenominatorKind::AgriAll);
+    let r = rule(
+        "120000",
+        2023,
+        1500,
+        Comparison::Gte,
+        DenominatorKind::AgriAll,
+    );
     let unit = filed(20_000_000, 1500);
     // 20,000.00 on the platform + 10,000.00 verified off-platform = 30,000.00 = 15%.
     let sums = Sums {
@@ -141,7 +165,13 @@ fn tianjin_at_least_fifteen_percent_with_off_platform_purchases() {
 
 #[test]
 fn zhangye_canteen_and_union_needs_count_union_in_both_parts() {
-    let mut r = rule("620700", 2023, 1500, Comparison::Gte, DenominatorKind::CanteenUnion);
+    let mut r = rule(
+        "620700",
+        2023,
+        1500,
+        Comparison::Gte,
+        DenominatorKind::CanteenUnion,
+    );
     r.count_union = true;
     r.actual_if_larger = true;
     // Filed 100,000.00; actual canteen 80,000.00 + union 40,000.00 = 120,000.00 is larger.
@@ -162,12 +192,21 @@ fn zhangye_canteen_and_union_needs_count_union_in_both_parts() {
     assert_eq!(f.gap_fen, 1_800_000 - 1_700_000);
     // Without union purchases counting, the numerator is the canteen's alone.
     r.count_union = false;
-    assert_eq!(compute(&r, unit, sums, date(2024, 1, 2)).completed_fen, 1_200_000);
+    assert_eq!(
+        compute(&r, unit, sums, date(2024, 1, 2)).completed_fen,
+        1_200_000
+    );
 }
 
 #[test]
 fn wuhan_reserved_amount_at_least_last_years() {
-    let mut r = rule("420100", 2022, 1500, Comparison::Gte, DenominatorKind::CanteenFood);
+    let mut r = rule(
+        "420100",
+        2022,
+        1500,
+        Comparison::Gte,
+        DenominatorKind::CanteenFood,
+    );
     r.min_last_year = true;
     // Last year reserved 30,000.00; this year 15% of 199,999.99 = 30,000.00 (29,999.9985
     // rounded up): allowed; 15% of 199,999.00 = 29,999.85: refused.
@@ -182,7 +221,13 @@ fn wuhan_reserved_amount_at_least_last_years() {
 
 #[test]
 fn bozhou_units_without_a_canteen_owe_a_fifth_of_union_funds() {
-    let mut r = rule("652700", 2025, 1000, Comparison::Gte, DenominatorKind::CanteenFood);
+    let mut r = rule(
+        "652700",
+        2025,
+        1000,
+        Comparison::Gte,
+        DenominatorKind::CanteenFood,
+    );
     r.no_canteen = NoCanteenRule::UnionFunds;
     r.no_canteen_bp = Some(2000);
     r.count_union = true;
@@ -226,7 +271,13 @@ fn bozhou_units_without_a_canteen_owe_a_fifth_of_union_funds() {
 fn an_outsourced_canteen_counts_its_contractors_orders_for_the_unit() {
     // The contractor buys on the unit's account: the orders are the unit's, and the unit
     // files as one with a canteen.
-    let r = rule("440300", 2026, 3000, Comparison::Gt, DenominatorKind::AgriAll);
+    let r = rule(
+        "440300",
+        2026,
+        3000,
+        Comparison::Gt,
+        DenominatorKind::AgriAll,
+    );
     let unit = filed(1_000_000, 3100);
     let sums = Sums {
         institutional_fen: 310_000,
@@ -275,11 +326,26 @@ fn only_the_origins_the_rule_names_count() {
     let lifted = county("522701", true, false);
     let red = county("360730", false, true);
     let rows = [
-        (row("451024", true, Channel::Institutional, 1_000), Some(&paired)),
-        (row("522701", false, Channel::Institutional, 20_000), Some(&lifted)),
-        (row("360730", false, Channel::Offplatform, 300_000), Some(&red)),
+        (
+            row("451024", true, Channel::Institutional, 1_000),
+            Some(&paired),
+        ),
+        (
+            row("522701", false, Channel::Institutional, 20_000),
+            Some(&lifted),
+        ),
+        (
+            row("360730", false, Channel::Offplatform, 300_000),
+            Some(&red),
+        ),
     ];
-    let mut r = rule("440300", 2026, 3000, Comparison::Gt, DenominatorKind::AgriAll);
+    let mut r = rule(
+        "440300",
+        2026,
+        3000,
+        Comparison::Gt,
+        DenominatorKind::AgriAll,
+    );
     let sums_under = |r: &Rule| {
         let mut s = Sums::default();
         for (row, flags) in &rows {
@@ -298,7 +364,10 @@ fn only_the_origins_the_rule_names_count() {
         ..Origins::default()
     };
     let s = sums_under(&r);
-    assert_eq!(s.institutional_fen, 1_000, "only the pairing valid on the date");
+    assert_eq!(
+        s.institutional_fen, 1_000,
+        "only the pairing valid on the date"
+    );
     assert_eq!(s.offplatform_assistance_fen, 0);
     r.origins = Origins {
         old_revolutionary: true,

@@ -235,9 +235,13 @@ async fn rules_are_versioned_data_and_filings_are_checked_against_them() {
     .await
     .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     // Only operators change rules; bad fields are named.
-    app.post("/api/reporting/rules", rule_body(year, 4000, "gte"), &buyer.bearer())
-        .await
-        .expect_error(StatusCode::FORBIDDEN, "forbidden");
+    app.post(
+        "/api/reporting/rules",
+        rule_body(year, 4000, "gte"),
+        &buyer.bearer(),
+    )
+    .await
+    .expect_error(StatusCode::FORBIDDEN, "forbidden");
     let mut bad = rule_body(year, 10_001, "gte");
     bad["jurisdiction_code"] = json!("999999");
     bad["no_canteen"] = json!("union_funds");
@@ -247,12 +251,21 @@ async fn rules_are_versioned_data_and_filings_are_checked_against_them() {
         .await
         .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     let fields = refused.body["error"]["details"]["fields"].to_string();
-    for f in ["target_bp", "jurisdiction_code", "no_canteen_bp", "filing_deadline"] {
+    for f in [
+        "target_bp",
+        "jurisdiction_code",
+        "no_canteen_bp",
+        "filing_deadline",
+    ] {
         assert!(fields.contains(f), "{f} not named in {fields}");
     }
     // A new version at least 40%: it applies at once; the old version is kept.
     let v2 = app
-        .post("/api/reporting/rules", rule_body(year, 4000, "gte"), &operator.bearer())
+        .post(
+            "/api/reporting/rules",
+            rule_body(year, 4000, "gte"),
+            &operator.bearer(),
+        )
         .await
         .expect(StatusCode::CREATED);
     assert_eq!(v2.body["rule"]["version"], 2);
@@ -319,7 +332,12 @@ async fn a_completed_order_enters_the_ledger_once_and_a_red_invoice_reverses_it(
     assert_eq!(assist, f.assistance_fen);
     // Idempotent: a second recording and a backfill write nothing.
     let txn = bangfu::db::begin_write(app.db()).await.expect("txn");
-    assert_eq!(ledger::record_completion(&txn, done.id).await.expect("again"), 0);
+    assert_eq!(
+        ledger::record_completion(&txn, done.id)
+            .await
+            .expect("again"),
+        0
+    );
     txn.commit().await.expect("commit");
     assert_eq!(ledger::backfill(app.db()).await.expect("backfill"), 0);
     // Facts are insert-only.
@@ -337,7 +355,10 @@ async fn a_completed_order_enters_the_ledger_once_and_a_red_invoice_reverses_it(
     let facts = facts_of(&app, done.id).await;
     assert_eq!(facts.len(), 2);
     assert_eq!(facts[1].total_fen, -done.payable);
-    assert_eq!(facts[1].source, bangfu::reporting::model::FactSource::RedInvoice);
+    assert_eq!(
+        facts[1].source,
+        bangfu::reporting::model::FactSource::RedInvoice
+    );
     assert_eq!(summary_total(&app, unit).await.1, 0);
     for number in ["26449999990000000002", "26449999990000000003"] {
         app.post(&format!("/api/procurement/orders/{}/invoices", done.id), json!({"manual": {"number": number, "issue_date": "2026-12-21", "lines": [{"line_id": done.line, "amount_fen": done.payable, "tax_rate": "免税", "tax_fen": 0}]}}), &supplier.bearer())
@@ -409,51 +430,92 @@ async fn off_platform_declarations_count_once_verified_by_the_supervisor() {
     missing["origin_county_code"] = Value::Null;
     missing["amount_fen"] = json!(0);
     let refused = app
-        .post(&format!("/api/procurement/units/{unit}/offplatform"), missing, &buyer.bearer())
+        .post(
+            &format!("/api/procurement/units/{unit}/offplatform"),
+            missing,
+            &buyer.bearer(),
+        )
         .await
         .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     assert!(refused.text.contains("origin_county_code") && refused.text.contains("amount_fen"));
     for who in [&outsider, &supplier] {
-        app.post(&format!("/api/procurement/units/{unit}/offplatform"), body.clone(), &who.bearer())
-            .await
-            .expect_error(StatusCode::NOT_FOUND, "not_found");
-        app.get(&format!("/api/procurement/units/{unit}/offplatform"), &who.bearer())
-            .await
-            .expect_error(StatusCode::NOT_FOUND, "not_found");
+        app.post(
+            &format!("/api/procurement/units/{unit}/offplatform"),
+            body.clone(),
+            &who.bearer(),
+        )
+        .await
+        .expect_error(StatusCode::NOT_FOUND, "not_found");
+        app.get(
+            &format!("/api/procurement/units/{unit}/offplatform"),
+            &who.bearer(),
+        )
+        .await
+        .expect_error(StatusCode::NOT_FOUND, "not_found");
     }
     let d = app
-        .post(&format!("/api/procurement/units/{unit}/offplatform"), body, &buyer.bearer())
+        .post(
+            &format!("/api/procurement/units/{unit}/offplatform"),
+            body,
+            &buyer.bearer(),
+        )
         .await
         .expect(StatusCode::CREATED);
     assert_eq!(d.body["status"], "declared");
     let id = d.body["id"].as_i64().expect("id");
     let listed = app
-        .get(&format!("/api/procurement/supervisors/{dept}/offplatform"), &supervisor.bearer())
+        .get(
+            &format!("/api/procurement/supervisors/{dept}/offplatform"),
+            &supervisor.bearer(),
+        )
         .await
         .expect(StatusCode::OK);
     assert_eq!(listed.body[0]["id"], json!(id));
-    app.get(&format!("/api/procurement/supervisors/{dept}/offplatform"), &outsider.bearer())
-        .await
-        .expect_error(StatusCode::NOT_FOUND, "not_found");
+    app.get(
+        &format!("/api/procurement/supervisors/{dept}/offplatform"),
+        &outsider.bearer(),
+    )
+    .await
+    .expect_error(StatusCode::NOT_FOUND, "not_found");
     // The unit cannot verify its own; an outsider sees nothing; a rejection needs a reason.
-    app.post(&format!("/api/procurement/offplatform/{id}/verify"), json!({}), &buyer.bearer())
-        .await
-        .expect_error(StatusCode::FORBIDDEN, "forbidden");
-    app.post(&format!("/api/procurement/offplatform/{id}/verify"), json!({}), &outsider.bearer())
-        .await
-        .expect_error(StatusCode::NOT_FOUND, "not_found");
-    app.post(&format!("/api/procurement/offplatform/{id}/reject"), json!({"reason": ""}), &supervisor.bearer())
-        .await
-        .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    app.post(
+        &format!("/api/procurement/offplatform/{id}/verify"),
+        json!({}),
+        &buyer.bearer(),
+    )
+    .await
+    .expect_error(StatusCode::FORBIDDEN, "forbidden");
+    app.post(
+        &format!("/api/procurement/offplatform/{id}/verify"),
+        json!({}),
+        &outsider.bearer(),
+    )
+    .await
+    .expect_error(StatusCode::NOT_FOUND, "not_found");
+    app.post(
+        &format!("/api/procurement/offplatform/{id}/reject"),
+        json!({"reason": ""}),
+        &supervisor.bearer(),
+    )
+    .await
+    .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     assert_eq!(summary_total(&app, unit).await, (0, 0));
     let v = app
-        .post(&format!("/api/procurement/offplatform/{id}/verify"), json!({}), &supervisor.bearer())
+        .post(
+            &format!("/api/procurement/offplatform/{id}/verify"),
+            json!({}),
+            &supervisor.bearer(),
+        )
         .await
         .expect(StatusCode::OK);
     assert_eq!(v.body["status"], "verified");
-    app.post(&format!("/api/procurement/offplatform/{id}/reject"), json!({"reason": "凭证不清"}), &supervisor.bearer())
-        .await
-        .expect_error(StatusCode::CONFLICT, "invalid_state");
+    app.post(
+        &format!("/api/procurement/offplatform/{id}/reject"),
+        json!({"reason": "凭证不清"}),
+        &supervisor.bearer(),
+    )
+    .await
+    .expect_error(StatusCode::CONFLICT, "invalid_state");
     assert_eq!(summary_total(&app, unit).await, (1_234_567, 1_234_567));
     let f = share_facts::Entity::find()
         .filter(share_facts::Column::Source.eq(bangfu::reporting::model::FactSource::Offplatform))
@@ -485,19 +547,30 @@ async fn figures_are_exact_and_every_report_checks_who_asks() {
     let year = this_year();
     // Filed 100,000.00 at 30.01%: reserved 30,010.00, approved.
     let f = app
-        .post(&format!("/api/procurement/units/{unit}/filings"), filing(year, 10_000_000, 3001), &buyer.bearer())
+        .post(
+            &format!("/api/procurement/units/{unit}/filings"),
+            filing(year, 10_000_000, 3001),
+            &buyer.bearer(),
+        )
         .await
         .expect(StatusCode::CREATED);
     let fid = f.body["id"].as_i64().expect("id");
-    app.post(&format!("/api/procurement/filings/{fid}/approve"), json!({}), &supervisor.bearer())
-        .await
-        .expect(StatusCode::OK);
+    app.post(
+        &format!("/api/procurement/filings/{fid}/approve"),
+        json!({}),
+        &supervisor.bearer(),
+    )
+    .await
+    .expect(StatusCode::OK);
     let sku = skus(&app, 1).await.remove(0);
     let supplier = seller_of(&app, &sku).await;
     let done = run_order(&app, &buyer, &supplier, &sku, 5, 3, true).await;
     let pending = run_order(&app, &buyer, &supplier, &sku, 2, 4, false).await;
     let r = app
-        .get(&format!("/api/reporting/units/{unit}?year={year}"), &buyer.bearer())
+        .get(
+            &format!("/api/reporting/units/{unit}?year={year}"),
+            &buyer.bearer(),
+        )
         .await
         .expect(StatusCode::OK);
     let fig = &r.body["unit"]["figures"];
@@ -507,7 +580,10 @@ async fn figures_are_exact_and_every_report_checks_who_asks() {
     assert_eq!(fig["pending_fen"], json!(pending.payable));
     assert_eq!(fig["denominator_fen"], 10_000_000);
     let expected_cp = (i128::from(counted) * 10_000 * 2 + 3_001_000) / (2 * 3_001_000);
-    assert_eq!(fig["completion_cp"], json!(i64::try_from(expected_cp).expect("cp")));
+    assert_eq!(
+        fig["completion_cp"],
+        json!(i64::try_from(expected_cp).expect("cp"))
+    );
     assert_eq!(fig["gap_fen"], json!((3_001_000 - counted).max(0)));
     assert_eq!(r.body["rule"]["comparison"], "gt");
     assert_eq!(r.body["unit"]["rank"], 1, "the only unit that filed");
@@ -527,12 +603,18 @@ async fn figures_are_exact_and_every_report_checks_who_asks() {
             .expect_error(StatusCode::NOT_FOUND, "not_found");
     }
     let district02 = app.login("district02").await; // 南山区
-    app.get(&format!("/api/reporting/units/{unit}"), &district02.bearer())
-        .await
-        .expect_error(StatusCode::NOT_FOUND, "not_found");
+    app.get(
+        &format!("/api/reporting/units/{unit}"),
+        &district02.bearer(),
+    )
+    .await
+    .expect_error(StatusCode::NOT_FOUND, "not_found");
     // The city report: regulator and operator only.
     let city = app
-        .get(&format!("/api/reporting/city?year={year}"), &regulator.bearer())
+        .get(
+            &format!("/api/reporting/city?year={year}"),
+            &regulator.bearer(),
+        )
         .await
         .expect(StatusCode::OK);
     let units = city.body["units"].as_array().expect("units");
@@ -541,10 +623,16 @@ async fn figures_are_exact_and_every_report_checks_who_asks() {
     assert_eq!(city.body["totals"]["completed_fen"], json!(counted));
     assert_eq!(city.body["totals"]["filed"], 1);
     let behind = app
-        .get(&format!("/api/reporting/city?year={year}&status=not_filed"), &operator.bearer())
+        .get(
+            &format!("/api/reporting/city?year={year}&status=not_filed"),
+            &operator.bearer(),
+        )
         .await
         .expect(StatusCode::OK);
-    assert_eq!(behind.body["units"].as_array().expect("u").len(), units.len() - 1);
+    assert_eq!(
+        behind.body["units"].as_array().expect("u").len(),
+        units.len() - 1
+    );
     for who in [&buyer, &supervisor, &officer, &supplier] {
         app.get("/api/reporting/city", &who.bearer())
             .await
@@ -554,13 +642,19 @@ async fn figures_are_exact_and_every_report_checks_who_asks() {
             .expect_error(StatusCode::NOT_FOUND, "not_found");
     }
     let wh = app
-        .get(&format!("/api/reporting/where?year={year}"), &regulator.bearer())
+        .get(
+            &format!("/api/reporting/where?year={year}"),
+            &regulator.bearer(),
+        )
         .await
         .expect(StatusCode::OK);
     assert_eq!(wh.body["total_fen"], json!(counted));
     // Department: its admin (and regulators); not another unit.
     let d = app
-        .get(&format!("/api/reporting/departments/{dept}"), &supervisor.bearer())
+        .get(
+            &format!("/api/reporting/departments/{dept}"),
+            &supervisor.bearer(),
+        )
         .await
         .expect(StatusCode::OK);
     assert_eq!(d.body["units"][0]["unit_org_id"], json!(unit));
@@ -575,7 +669,13 @@ async fn figures_are_exact_and_every_report_checks_who_asks() {
         .get("/api/reporting/districts/440304", &officer.bearer())
         .await
         .expect(StatusCode::OK);
-    assert!(dist.body["units"].as_array().expect("u").iter().any(|u| u["unit_org_id"] == json!(unit)));
+    assert!(
+        dist.body["units"]
+            .as_array()
+            .expect("u")
+            .iter()
+            .any(|u| u["unit_org_id"] == json!(unit))
+    );
     for who in [&district02, &buyer, &supervisor] {
         app.get("/api/reporting/districts/440304", &who.bearer())
             .await
@@ -586,7 +686,10 @@ async fn figures_are_exact_and_every_report_checks_who_asks() {
         .expect_error(StatusCode::NOT_FOUND, "not_found");
     // The drill-down behind the figures: the same readers.
     let facts = app
-        .get(&format!("/api/reporting/units/{unit}/facts?year={year}"), &supervisor.bearer())
+        .get(
+            &format!("/api/reporting/units/{unit}/facts?year={year}"),
+            &supervisor.bearer(),
+        )
         .await
         .expect(StatusCode::OK);
     assert_eq!(facts.body[0]["order_id"], json!(done.id));
@@ -612,7 +715,10 @@ async fn figures_are_exact_and_every_report_checks_who_asks() {
                 .await
                 .expect("resp");
             let status = resp.status();
-            (status, resp.into_body().collect().await.expect("body").to_bytes())
+            (
+                status,
+                resp.into_body().collect().await.expect("body").to_bytes(),
+            )
         }
     };
     assert_eq!(xlsx(buyer.token.clone()).await.0, StatusCode::NOT_FOUND);
@@ -623,7 +729,13 @@ async fn figures_are_exact_and_every_report_checks_who_asks() {
         calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec())).expect("xlsx");
     let sheet = book.worksheet_range_at(0).expect("sheet").expect("range");
     assert_eq!(sheet.rows().count(), units.len() + 1);
-    let first: Vec<String> = sheet.rows().nth(1).expect("row").iter().map(ToString::to_string).collect();
+    let first: Vec<String> = sheet
+        .rows()
+        .nth(1)
+        .expect("row")
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     assert_eq!(first[0], "1");
     assert!(first[2].contains("福田区机关事务服务中心"), "{first:?}");
     assert_eq!(first[9], "30010.00");
@@ -672,9 +784,13 @@ async fn random_histories_keep_summaries_equal_to_the_facts_and_the_job_repairs_
             completed.push((d, k));
         } else if rng.next(2) == 0 {
             // Evaluated later, out of order with the others.
-            app.post(&format!("/api/procurement/orders/{}/evaluation", d.id), json!({"quality": 3, "delivery": 3, "service": 3}), &u.bearer())
-                .await
-                .expect(StatusCode::OK);
+            app.post(
+                &format!("/api/procurement/orders/{}/evaluation", d.id),
+                json!({"quality": 3, "delivery": 3, "service": 3}),
+                &u.bearer(),
+            )
+            .await
+            .expect(StatusCode::OK);
             completed.push((d, k));
         }
         // Now and then a red invoice reverses an earlier completed order.
@@ -688,14 +804,24 @@ async fn random_histories_keep_summaries_equal_to_the_facts_and_the_job_repairs_
     }
     let expected = ledger::from_facts(app.db()).await.expect("facts");
     let stored = ledger::stored(app.db()).await.expect("stored");
-    assert!(ledger::differences(&stored, &expected).is_empty(), "seed {seed}");
+    assert!(
+        ledger::differences(&stored, &expected).is_empty(),
+        "seed {seed}"
+    );
     let net: i64 = completed.iter().map(|(d, _)| d.payable).sum();
     let total: i64 = stored.values().map(|s| s.total_fen).sum();
     assert_eq!(total, net, "seed {seed}: completed minus reversed");
     // Drift a summary row behind the ledger's back: the job finds, reports and repairs it.
-    if let Some(row) = share_summaries::Entity::find().one(app.db()).await.expect("row") {
+    if let Some(row) = share_summaries::Entity::find()
+        .one(app.db())
+        .await
+        .expect("row")
+    {
         share_summaries::Entity::update_many()
-            .col_expr(share_summaries::Column::TotalFen, Expr::value(row.total_fen + 1))
+            .col_expr(
+                share_summaries::Column::TotalFen,
+                Expr::value(row.total_fen + 1),
+            )
             .filter(share_summaries::Column::UnitOrgId.eq(row.unit_org_id))
             .filter(share_summaries::Column::Month.eq(row.month))
             .filter(share_summaries::Column::CountyCode.eq(row.county_code.clone()))
@@ -712,7 +838,10 @@ async fn random_histories_keep_summaries_equal_to_the_facts_and_the_job_repairs_
         .expect("enqueue");
         Worker::new(app.state.clone()).drain().await.expect("drain");
         let notices = notifications::Entity::find()
-            .filter(notifications::Column::Kind.eq(bangfu::suppliers::model::NotificationKind::LedgerMismatch))
+            .filter(
+                notifications::Column::Kind
+                    .eq(bangfu::suppliers::model::NotificationKind::LedgerMismatch),
+            )
             .all(app.db())
             .await
             .expect("notices");
@@ -736,27 +865,41 @@ async fn published_reports_stay_as_published_and_pace_alerts_come_once() {
     let unit = buyer.org_with("buyer");
     let year = this_year();
     let f = app
-        .post(&format!("/api/procurement/units/{unit}/filings"), filing(year, 10_000_000, 3001), &buyer.bearer())
+        .post(
+            &format!("/api/procurement/units/{unit}/filings"),
+            filing(year, 10_000_000, 3001),
+            &buyer.bearer(),
+        )
         .await
         .expect(StatusCode::CREATED);
     let fid = f.body["id"].as_i64().expect("id");
-    app.post(&format!("/api/procurement/filings/{fid}/approve"), json!({}), &operator.bearer())
-        .await
-        .expect(StatusCode::OK);
+    app.post(
+        &format!("/api/procurement/filings/{fid}/approve"),
+        json!({}),
+        &operator.bearer(),
+    )
+    .await
+    .expect(StatusCode::OK);
     // Pace: nothing completed by mid-October misses the June (30%) and September (50%)
     // checkpoints; each alert comes once, to the unit.
     let october = chrono::NaiveDate::from_ymd_opt(year, 10, 15).expect("date");
     assert_eq!(
-        bangfu::reporting::service::check_pace(app.db(), october).await.expect("pace"),
+        bangfu::reporting::service::check_pace(app.db(), october)
+            .await
+            .expect("pace"),
         2
     );
     assert_eq!(
-        bangfu::reporting::service::check_pace(app.db(), october).await.expect("again"),
+        bangfu::reporting::service::check_pace(app.db(), october)
+            .await
+            .expect("again"),
         0
     );
     let alerts = notifications::Entity::find()
         .filter(notifications::Column::OrgId.eq(unit))
-        .filter(notifications::Column::Kind.eq(bangfu::suppliers::model::NotificationKind::PaceAlert))
+        .filter(
+            notifications::Column::Kind.eq(bangfu::suppliers::model::NotificationKind::PaceAlert),
+        )
         .all(app.db())
         .await
         .expect("alerts");
@@ -772,17 +915,30 @@ async fn published_reports_stay_as_published_and_pace_alerts_come_once() {
         .await
         .expect(StatusCode::CREATED);
     let id = published.body["id"].as_i64().expect("id");
-    let hash = published.body["content_hash"].as_str().expect("hash").to_owned();
+    let hash = published.body["content_hash"]
+        .as_str()
+        .expect("hash")
+        .to_owned();
     assert_eq!(hash.len(), 64);
     assert_eq!(published.body["intact"], true);
     assert_eq!(published.body["report"]["rule"]["comparison"], "gt");
-    assert_eq!(published.body["report"]["units"][0]["unit_org_id"], json!(unit));
+    assert_eq!(
+        published.body["report"]["units"][0]["unit_org_id"],
+        json!(unit)
+    );
     // A new rule version changes current figures, never the published ones.
-    app.post("/api/reporting/rules", rule_body(year, 4000, "gte"), &operator.bearer())
-        .await
-        .expect(StatusCode::CREATED);
+    app.post(
+        "/api/reporting/rules",
+        rule_body(year, 4000, "gte"),
+        &operator.bearer(),
+    )
+    .await
+    .expect(StatusCode::CREATED);
     let city = app
-        .get(&format!("/api/reporting/city?year={year}"), &regulator.bearer())
+        .get(
+            &format!("/api/reporting/city?year={year}"),
+            &regulator.bearer(),
+        )
         .await
         .expect(StatusCode::OK);
     assert_eq!(city.body["rule"]["version"], 2);
@@ -796,7 +952,10 @@ async fn published_reports_stay_as_published_and_pace_alerts_come_once() {
     assert_eq!(again.body["report"]["rule"]["target_bp"], 3000);
     assert!(
         bangfu::entities::share_reports::Entity::update_many()
-            .col_expr(bangfu::entities::share_reports::Column::Title, Expr::value("改过"))
+            .col_expr(
+                bangfu::entities::share_reports::Column::Title,
+                Expr::value("改过")
+            )
             .exec(app.db())
             .await
             .is_err(),

@@ -788,7 +788,7 @@ async fn origin_rows(
             }
         })
         .collect();
-    rows.sort_by(|a, b| b.assistance_fen.cmp(&a.assistance_fen));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.assistance_fen));
     Ok(rows)
 }
 

@@ -46,6 +46,7 @@ use utoipa::{Modify, OpenApi};
         (name = "orders", description = "Cart, checkout, orders, refunds, settlement"),
         (name = "payments", description = "Payments and provider webhooks"),
         (name = "procurement", description = "Budget units, filings, bulk orders, acceptance, invoices"),
+        (name = "reporting", description = "Share rules, the completion ledger, unit figures and city reports"),
         (name = "ops", description = "Health, readiness, metrics"),
     )
 )]

@@ -12,6 +12,7 @@ mod m20261201_000006_drop_hot_order_foreign_keys;
 mod m20261203_000007_check_vocabulary;
 mod m20261203_000020_create_procurement;
 mod m20261203_000021_create_reporting;
+mod m20261203_000022_extend_reporting;
 mod m20261203_000030_create_member_addresses;
 mod util;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000007_check_vocabulary::Migration),
             Box::new(m20261203_000020_create_procurement::Migration),
             Box::new(m20261203_000021_create_reporting::Migration),
+            Box::new(m20261203_000022_extend_reporting::Migration),
             Box::new(m20261203_000030_create_member_addresses::Migration),
         ]
     }

@@ -19,5 +19,6 @@ pub fn jobs() -> JobRegistry {
     crate::orders::register_jobs(&mut registry);
     crate::payments::register_jobs(&mut registry);
     crate::procurement::register_jobs(&mut registry);
+    crate::reporting::register_jobs(&mut registry);
     registry
 }

@@ -36,6 +36,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(crate::orders::routes())
         .merge(crate::payments::routes())
         .merge(crate::procurement::routes())
+        .merge(crate::reporting::routes())
         .merge(crate::ops::routes())
 }
 

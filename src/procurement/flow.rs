@@ -1134,6 +1134,7 @@ pub async fn upload_invoice(
         AuditEvent::new("bulk_order.invoice", "invoice", saved.id),
     )
     .await?;
+    crate::reporting::ledger::record_invoice(&txn, saved.id).await?;
     finish(txn, db, order_id).await
 }
 
@@ -1290,5 +1291,6 @@ pub async fn evaluate(
         AuditEvent::new("bulk_order.evaluate", "bulk_order", order_id),
     )
     .await?;
+    crate::reporting::ledger::record_completion(&txn, order_id).await?;
     finish(txn, db, order_id).await
 }

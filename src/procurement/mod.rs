@@ -10,6 +10,7 @@ pub mod flow;
 mod handlers;
 pub mod lists;
 pub mod model;
+pub mod offplatform;
 pub mod orders;
 pub mod rfq;
 pub mod sheet;
@@ -59,6 +60,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::award_quote))
         .routes(routes!(handlers::cancel_rfq))
         .routes(routes!(handlers::list_suppliers))
+        .routes(routes!(
+            offplatform::list_declarations,
+            offplatform::declare_purchase
+        ))
+        .routes(routes!(offplatform::supervised_declarations))
+        .routes(routes!(offplatform::verify_declaration))
+        .routes(routes!(offplatform::reject_declaration))
 }
 
 /// Registers the procurement jobs: the confirmation deadline.

@@ -368,15 +368,20 @@ pub async fn submit_filing(
             FieldCode::OutOfRange,
             "比例不能超过 100% / at most 100%",
         );
-    } else if req.ratio_bp < DEFAULT_TARGET_BP {
-        errors.add(
-            "ratio_bp",
-            FieldCode::BelowTarget,
-            format!(
-                "预留比例不得低于 {}% / the ratio must reach the target",
-                DEFAULT_TARGET_BP / 100
-            ),
-        );
+    } else {
+        // The rule of the unit's jurisdiction and year (DEFAULT_TARGET_BP where none).
+        let unit = settings_row(db, &org).await?;
+        for problem in crate::reporting::rules::filing_problems_for(
+            db,
+            &unit,
+            req.year,
+            req.expected_total_fen,
+            req.ratio_bp,
+        )
+        .await?
+        {
+            errors.add("ratio_bp", FieldCode::BelowTarget, problem);
+        }
     }
     if req
         .union_funds_fen

@@ -2,7 +2,7 @@
 //! computed exactly in fen from its filing and its summed facts under a [`Rule`].
 
 use chrono::{Datelike, NaiveDate};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::rules::{DenominatorKind, NoCanteenRule, Rule, ratio_centipercent, reserved_amount};
@@ -67,7 +67,7 @@ pub struct UnitYear {
 }
 
 /// The figures of one unit and year.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct UnitFigures {
     /// Reserved amount (fen); zero when exempt or not filed.
     pub reserved_fen: i64,

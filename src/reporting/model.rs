@@ -33,3 +33,11 @@ text_enum! {
         Staff = "staff",
     }
 }
+
+/// A channel is part of the summaries' composite key; sea-orm asks every key column to be
+/// convertible from an auto-increment id, which a word never is.
+impl sea_orm::TryFromU64 for Channel {
+    fn try_from_u64(_: u64) -> Result<Self, sea_orm::DbErr> {
+        Err(sea_orm::DbErr::ConvertFromU64("Channel"))
+    }
+}

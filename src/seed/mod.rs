@@ -8,7 +8,8 @@ use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter,
 };
 
 pub mod catalog;
@@ -67,7 +68,8 @@ impl SeedReport {
     }
 }
 
-/// Loads the reference data every deployment needs: regions, pairings, the platform.
+/// Loads the reference data every deployment needs: regions, pairings, the platform, and
+/// Shenzhen's share rule.
 ///
 /// # Errors
 /// Database errors.
@@ -88,6 +90,10 @@ pub async fn reference(conn: &impl ConnectionTrait) -> anyhow::Result<SeedReport
         OrgSpec::new(OrgKind::Platform, PLATFORM_NAME),
     )
     .await?;
+    // Shenzhen's share rule (more than 30%), unless the city has one.
+    crate::reporting::rules::seed_default(conn)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(report)
 }
 
@@ -389,7 +395,7 @@ const MEMBERS_PER_UNION: u64 = 150;
 /// # Errors
 /// Database errors.
 pub async fn demo(
-    conn: &impl ConnectionTrait,
+    conn: &DatabaseConnection,
     media: &Media,
     show_progress: bool,
     extra_products: u64,
@@ -619,6 +625,10 @@ pub async fn demo(
     bar.inc(1);
     bar.set_message("机构采购 procurement");
     report.bulk_orders = procurement::seed(conn, &unit_staff, &supplier_staff, operator).await?;
+    // The completed ones enter the share ledger, dated by their evaluations.
+    crate::reporting::ledger::backfill(conn)
+        .await
+        .map_err(|e| anyhow::anyhow!("share ledger of the demo orders: {e}"))?;
     bar.inc(1);
     bar.finish_with_message("完成 done");
     Ok(report)

@@ -77,6 +77,12 @@ text_enum! {
     NotificationKind {
         /// A certificate of the organisation expires soon.
         CertificateExpiring = "certificate_expiring",
+        /// The share ledger's summaries disagreed with its facts (to operators).
+        LedgerMismatch = "ledger_mismatch",
+        /// An off-platform declaration waits for review or was decided.
+        Declaration = "declaration",
+        /// A unit is behind the pace of its reserved share at a checkpoint.
+        PaceAlert = "pace_alert",
     }
 }
 

@@ -23,6 +23,7 @@ mod procurement;
 mod procurement_more;
 mod regions;
 mod reliability;
+mod reporting;
 mod roster;
 mod search;
 mod storm;

@@ -1015,6 +1015,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/procurement/offplatform/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rejects a declaration with a reason (the supervising department). */
+        post: operations["reject_declaration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/procurement/offplatform/{id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Verifies a declaration (the supervising department): it counts from now on. */
+        post: operations["verify_declaration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/procurement/orders": {
         parameters: {
             query?: never;
@@ -1333,6 +1367,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/procurement/supervisors/{id}/offplatform": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Declarations of the units a department supervises. */
+        get: operations["supervised_declarations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/procurement/suppliers": {
         parameters: {
             query?: never;
@@ -1398,6 +1449,24 @@ export interface paths {
         put?: never;
         /** Saves a list, typed or from one of the organisation's orders. */
         post: operations["create_saved_list"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/procurement/units/{id}/offplatform": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The unit's off-platform declarations. */
+        get: operations["list_declarations"];
+        put?: never;
+        /** Declares a purchase made off the platform (the unit's buyer or admin). */
+        post: operations["declare_purchase"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1543,6 +1612,204 @@ export interface paths {
         head?: never;
         /** Changes a region's name, flags or note (operators; audited). */
         patch: operations["update_region"];
+        trace?: never;
+    };
+    "/api/reporting/city": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The city report: every unit with its figures and rank, roll-ups by department and
+         *     district (regulators, operators).
+         */
+        get: operations["city_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reporting/city.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The city report as an XLSX workbook (units, departments, districts). */
+        get: operations["city_xlsx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reporting/departments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A supervising department's units and totals. */
+        get: operations["department_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reporting/districts/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A helper district's units and totals. */
+        get: operations["district_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reporting/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Published reports, newest first, without their snapshots. */
+        get: operations["list_reports"];
+        put?: never;
+        /** Publishes the city report of a year as an immutable snapshot (通报; regulators, operators). */
+        post: operations["publish_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reporting/reports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One published report with its snapshot, as published. */
+        get: operations["get_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reporting/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Share rule versions, newest first (anyone signed in: rules are published policy). */
+        get: operations["list_rules"];
+        put?: never;
+        /**
+         * Saves a new version of a jurisdiction's rule for a year (operators); current figures
+         *     follow it at once.
+         */
+        post: operations["create_rule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reporting/rules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One rule version. */
+        get: operations["get_rule"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reporting/units/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A unit's figures for a year: reserved, completed, pending, completion, share, gap, pace,
+         *     status and rank, with its months and where its money went.
+         */
+        get: operations["unit_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reporting/units/{id}/facts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The orders and declarations behind a unit's completed amount for a year. */
+        get: operations["unit_facts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reporting/where": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where the money went: assistance amounts by county, programme and pairing. */
+        get: operations["where_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/review/certificates": {
@@ -2963,6 +3230,11 @@ export interface components {
             new_password: string;
         };
         /**
+         * @description Where the money was spent.
+         * @enum {string}
+         */
+        Channel: "institutional" | "offplatform" | "union" | "staff";
+        /**
          * @description The invoice check (`invoices.check_report`): each invoice line against an order line's
          *     accepted quantity × frozen price, to the fen.
          */
@@ -3037,6 +3309,47 @@ export interface components {
             /** @description Payment methods offered (default all). */
             methods?: components["schemas"]["PayMethod"][];
         };
+        /**
+         * @description A pace checkpoint: by the end of `month`, at least `completion_bp` of the reserved amount
+         *     (e.g. 5000 by the end of September).
+         */
+        Checkpoint: {
+            /**
+             * Format: int32
+             * @description Completion expected by then, basis points of the reserved amount.
+             */
+            completion_bp: number;
+            /**
+             * Format: int32
+             * @description Month (1-12) at whose end the checkpoint is taken.
+             */
+            month: number;
+        };
+        /** @description The city report: every unit of the jurisdiction with its figures and rank. */
+        CityReport: {
+            /** @description Roll-up by supervising department. */
+            departments: components["schemas"]["GroupRow"][];
+            /** @description Roll-up by helper district. */
+            districts: components["schemas"]["GroupRow"][];
+            /** @description Jurisdiction (region code). */
+            jurisdiction_code: string;
+            /** @description The rule (version) used. */
+            rule: components["schemas"]["Rule"];
+            /**
+             * Format: int64
+             * @description Id of the stored rule version, if any.
+             */
+            rule_id?: number | null;
+            /** @description Totals over the listed units. */
+            totals: components["schemas"]["Totals"];
+            /** @description Units, by rank. */
+            units: components["schemas"]["UnitRow"][];
+            /**
+             * Format: int32
+             * @description Fiscal year.
+             */
+            year: number;
+        };
         /** @description The claim center. */
         ClaimCenter: {
             /** @description Claimable and upcoming campaigns. */
@@ -3079,6 +3392,11 @@ export interface components {
             /** @description Whether the member may claim now (and why not). */
             state: components["schemas"]["ClaimState"];
         };
+        /**
+         * @description How the share is compared with the target.
+         * @enum {string}
+         */
+        Comparison: "gt" | "gte";
         /** @description The supplier's answer for each line. */
         Confirm: {
             /** @description Per line: the quantity confirmed (0 declines the line). */
@@ -3270,6 +3588,88 @@ export interface components {
             /** @description Why (required to reject or suspend; the county department's note to recommend). */
             reason?: string | null;
         };
+        /** @description A declaration of a purchase made off the platform. */
+        Declaration: {
+            /**
+             * Format: int64
+             * @description Amount, fen.
+             */
+            amount_fen: number;
+            /** @description An assistance product (from a partner county). */
+            assistance: boolean;
+            /**
+             * Format: date-time
+             * @description When it was declared.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it was decided.
+             */
+            decided_at?: string | null;
+            /** @description Why it was rejected. */
+            decision_reason?: string | null;
+            /** @description What was bought. */
+            description: string;
+            /** @description Evidence file name ("" when none). */
+            evidence_filename: string;
+            /**
+             * Format: int64
+             * @description Id.
+             */
+            id: number;
+            /** @description Origin county, for an assistance product. */
+            origin_county_code?: string | null;
+            /**
+             * Format: date
+             * @description Date of the purchase.
+             */
+            purchase_date: string;
+            /** @description Seller. */
+            seller_name: string;
+            /** @description Seller's USCC, if given. */
+            seller_uscc?: string | null;
+            /** @description Declared, verified or rejected. */
+            status: components["schemas"]["DeclarationStatus"];
+            /**
+             * Format: int64
+             * @description The unit.
+             */
+            unit_org_id: number;
+        };
+        /**
+         * @description Where an off-platform declaration stands.
+         * @enum {string}
+         */
+        DeclarationStatus: "declared" | "verified" | "rejected";
+        /** @description A new declaration. */
+        Declare: {
+            /**
+             * Format: int64
+             * @description Amount, fen (positive).
+             */
+            amount_fen: number;
+            /** @description An assistance product. */
+            assistance: boolean;
+            /** @description What was bought (at most 200 characters). */
+            description?: string;
+            /**
+             * Format: int64
+             * @description An uploaded document of the unit as evidence.
+             */
+            evidence_document_id?: number | null;
+            /** @description Origin county (required for an assistance product). */
+            origin_county_code?: string | null;
+            /**
+             * Format: date
+             * @description Date of the purchase (this year or last year, not in the future).
+             */
+            purchase_date: string;
+            /** @description Seller (2-100 characters). */
+            seller_name: string;
+            /** @description Seller's USCC. */
+            seller_uscc?: string | null;
+        };
         /** @description A line of a delivery and its acceptance. */
         DeliveredLine: {
             /**
@@ -3340,6 +3740,11 @@ export interface components {
             /** @description Their mobile. */
             phone: string;
         };
+        /**
+         * @description What the denominator covers.
+         * @enum {string}
+         */
+        DenominatorKind: "canteen_food" | "agri_all" | "canteen_union";
         /** @description An uploaded document. */
         DocumentInfo: {
             /** @description Sniffed type. */
@@ -3454,6 +3859,42 @@ export interface components {
             /** @description Provinces (or cities of the chosen province): code -> count. */
             regions: components["schemas"]["FacetCount"][];
         };
+        /** @description One order (or declaration) behind a unit's completed amount: its facts summed. */
+        FactRow: {
+            /**
+             * Format: int64
+             * @description Signed assistance amount, fen.
+             */
+            assistance_fen: number;
+            /** @description Channel. */
+            channel: components["schemas"]["Channel"];
+            /**
+             * Format: date
+             * @description Date of the latest fact.
+             */
+            date: string;
+            /**
+             * Format: int64
+             * @description The bulk order, if the facts come from one.
+             */
+            order_id?: number | null;
+            /** @description Its number. */
+            order_no?: string | null;
+            /** @description What the facts record (the first one's source). */
+            source: components["schemas"]["FactSource"];
+            /** @description The supplier's name. */
+            supplier_name?: string | null;
+            /**
+             * Format: int64
+             * @description Signed total, fen.
+             */
+            total_fen: number;
+        };
+        /**
+         * @description What a completion fact records.
+         * @enum {string}
+         */
+        FactSource: "bulk_order_line" | "adjustment" | "red_invoice" | "offplatform" | "union_order" | "staff_order";
         /**
          * @description Every `details.fields.<field>[].code` a client can see (inside a 422 `validation_failed`).
          * @enum {string}
@@ -3552,6 +3993,36 @@ export interface components {
              * @description Wanted delivery date.
              */
             wanted_date?: string | null;
+        };
+        /** @description A group's report: its units and their totals. */
+        GroupReport: {
+            /** @description Key (organisation id or region code). */
+            key: string;
+            /** @description Name. */
+            name: string;
+            /** @description Totals. */
+            totals: components["schemas"]["Totals"];
+            /** @description Units, by rank within the group. */
+            units: components["schemas"]["UnitRow"][];
+            /**
+             * Format: int32
+             * @description Fiscal year.
+             */
+            year: number;
+        };
+        /** @description A roll-up of a group of units (a department, a district). */
+        GroupRow: {
+            /** @description Key: the department's organisation id or the district's region code. */
+            key: string;
+            /** @description Name. */
+            name: string;
+            /**
+             * Format: int64
+             * @description Rank by completion (1 = highest).
+             */
+            rank: number;
+            /** @description Totals. */
+            totals: components["schemas"]["Totals"];
         };
         /** @description Liveness. */
         Health: {
@@ -3789,6 +4260,29 @@ export interface components {
          * @example 4000
          */
         Money: number;
+        /** @description Completed amounts of one month. */
+        MonthFigures: {
+            /**
+             * Format: int64
+             * @description Completed (counted) in the month, fen.
+             */
+            completed_fen: number;
+            /**
+             * Format: int64
+             * @description Cumulative completed by the end of the month, fen.
+             */
+            cumulative_fen: number;
+            /**
+             * Format: int32
+             * @description Month (1-12).
+             */
+            month: number;
+            /**
+             * Format: int64
+             * @description Cumulative the pace asks by the end of the month (reserved × month / 12), fen.
+             */
+            pace_fen: number;
+        };
         /** @description A delivery note. */
         NewDelivery: {
             /** @description Carrier. */
@@ -3883,6 +4377,56 @@ export interface components {
             /** @description Its unit (斤, 箱, 袋…). */
             unit?: string | null;
         };
+        /** @description A new version of the rule of a jurisdiction and year (the previous versions are kept). */
+        NewRule: {
+            /** @description The denominator is the actual total where larger than the filed one. */
+            actual_if_larger: boolean;
+            /** @description Pace checkpoints. */
+            checkpoints?: components["schemas"]["Checkpoint"][];
+            /** @description "More than" (`gt`) or "at least" (`gte`). */
+            comparison: components["schemas"]["Comparison"];
+            /** @description Staff purchases count for the unit. */
+            count_staff: boolean;
+            /** @description Union purchases count for the unit. */
+            count_union: boolean;
+            /** @description What the denominator covers. */
+            denominator: components["schemas"]["DenominatorKind"];
+            /**
+             * Format: date
+             * @description Filing deadline (in the year).
+             */
+            filing_deadline: string;
+            /** @description Region code of the jurisdiction. */
+            jurisdiction_code: string;
+            /** @description The reserved amount must be at least last year's. */
+            min_last_year: boolean;
+            /** @description What a unit without a canteen owes. */
+            no_canteen: components["schemas"]["NoCanteenRule"];
+            /**
+             * Format: int32
+             * @description Share of union funds (basis points) under `union_funds`.
+             */
+            no_canteen_bp?: number | null;
+            /** @description Note (source of the rule). */
+            note?: string | null;
+            /** @description Which origins count. */
+            origins: components["schemas"]["Origins"];
+            /**
+             * Format: int32
+             * @description Target ratio, basis points (3000 = 30%).
+             */
+            target_bp: number;
+            /**
+             * Format: int32
+             * @description Fiscal year.
+             */
+            year: number;
+        };
+        /**
+         * @description What a unit without a canteen owes.
+         * @enum {string}
+         */
+        NoCanteenRule: "exempt" | "union_funds";
         /** @description A notification to an organisation. */
         Notification: {
             /** @description Text. */
@@ -4167,6 +4711,38 @@ export interface components {
             /** @description Names from province to county, e.g. 广西壮族自治区 / 百色市 / 田阳区. */
             path: string[];
         };
+        /** @description Where the money went: one county and programme. */
+        OriginRow: {
+            /**
+             * Format: int64
+             * @description Assistance amount, fen.
+             */
+            assistance_fen: number;
+            /** @description County code ("" for purchases without an origin). */
+            county_code: string;
+            /** @description County name. */
+            county_name: string;
+            /** @description Bought under a pairing valid on the date. */
+            paired: boolean;
+            /** @description Province and city names above it. */
+            path: string[];
+            /** @description Programme ("" for none). */
+            programme: string;
+            /**
+             * Format: int64
+             * @description Share of the listed total, hundredths of a percent.
+             */
+            share_cp?: number | null;
+        };
+        /** @description Which origins count toward the numerator. */
+        Origins: {
+            /** @description Old revolutionary areas (革命老区). */
+            old_revolutionary: boolean;
+            /** @description The helper's paired counties, by the pairing valid on the purchase date. */
+            paired: boolean;
+            /** @description National poverty-lifted counties (脱贫县). */
+            poverty_lifted: boolean;
+        };
         /** @description A pairing between a helper and a partner region. */
         Pairing: {
             /** @description Helper region (e.g. 440304 福田区). */
@@ -4413,6 +4989,58 @@ export interface components {
          * @enum {string}
          */
         Programme: "east_west" | "old_revolutionary" | "in_province";
+        /** @description What a regulator publishes (通报). */
+        Publish: {
+            /**
+             * Format: date
+             * @description The period the report covers ends on this day.
+             */
+            period_end: string;
+            /** @description Title (2-100 characters), e.g. "2026年第三季度预留份额完成情况通报". */
+            title: string;
+            /**
+             * Format: int32
+             * @description Fiscal year.
+             */
+            year: number;
+        };
+        /** @description A published report: an immutable snapshot of the city report. */
+        Published: {
+            /** @description SHA-256 of the stored content (hex). */
+            content_hash: string;
+            /**
+             * Format: int64
+             * @description Id.
+             */
+            id: number;
+            /** @description The stored content still hashes to `content_hash`. */
+            intact: boolean;
+            /** @description Jurisdiction (region code). */
+            jurisdiction_code: string;
+            /**
+             * Format: date
+             * @description End of the period covered.
+             */
+            period_end: string;
+            /**
+             * Format: date-time
+             * @description When it was published.
+             */
+            published_at: string;
+            report?: components["schemas"]["CityReport"] | null;
+            /**
+             * Format: int64
+             * @description The stored rule version the figures were computed under.
+             */
+            rule_id: number;
+            /** @description Title. */
+            title: string;
+            /**
+             * Format: int32
+             * @description Fiscal year.
+             */
+            year: number;
+        };
         /** @description Prices, coupon and totals of the cart, as checkout would charge them. */
         Quote: {
             /** @description To pay, fen. */
@@ -4922,6 +5550,71 @@ export interface components {
             line: number;
             /** @description What is wrong. */
             reason: string;
+        };
+        /** @description The share rule in force for one jurisdiction and year. */
+        Rule: {
+            /** @description The denominator is the filed total or, if larger, the actual total. */
+            actual_if_larger: boolean;
+            /** @description "More than" or "at least". */
+            comparison: components["schemas"]["Comparison"];
+            /** @description Staff personal purchases attributed to the unit count. */
+            count_staff: boolean;
+            /** @description Union purchases attributed to the unit count. */
+            count_union: boolean;
+            /** @description What the denominator covers. */
+            denominator: components["schemas"]["DenominatorKind"];
+            /**
+             * Format: date
+             * @description Filing deadline.
+             */
+            filing_deadline: string;
+            /** @description Region code of the jurisdiction (e.g. 440300 深圳市). */
+            jurisdiction_code: string;
+            /** @description The reserved amount must be at least last year's (Wuhan 2022). */
+            min_last_year: boolean;
+            /** @description What a unit without a canteen owes. */
+            no_canteen: components["schemas"]["NoCanteenRule"];
+            /**
+             * Format: int32
+             * @description For [`NoCanteenRule::UnionFunds`]: the share of union funds, in basis points.
+             */
+            no_canteen_bp?: number | null;
+            /** @description Which origins count. */
+            origins: components["schemas"]["Origins"];
+            /**
+             * Format: int32
+             * @description Target ratio in basis points (3000 = 30%).
+             */
+            target_bp: number;
+            /**
+             * Format: int32
+             * @description Version (a changed rule is a new version; reports name theirs).
+             */
+            version: number;
+            /**
+             * Format: int32
+             * @description Fiscal year.
+             */
+            year: number;
+        };
+        /** @description A stored version of a share rule. */
+        RuleVersion: {
+            /** @description Pace checkpoints. */
+            checkpoints: components["schemas"]["Checkpoint"][];
+            /**
+             * Format: date-time
+             * @description When this version was saved.
+             */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description Id of this version (published reports name it).
+             */
+            id: number;
+            /** @description Operator's note (source of the rule). */
+            note?: string | null;
+            /** @description The rule. */
+            rule: components["schemas"]["Rule"];
         };
         /** @description An address to save in the member's address book. */
         SaveAddress: {
@@ -5435,6 +6128,54 @@ export interface components {
          * @enum {string}
          */
         SupplierStatus: "draft" | "submitted" | "recommended" | "approved" | "rejected" | "suspended";
+        /** @description Totals of a set of units. */
+        Totals: {
+            /**
+             * Format: int64
+             * @description Sum of completed amounts, fen.
+             */
+            completed_fen: number;
+            /**
+             * Format: int64
+             * @description Completed / reserved, hundredths of a percent.
+             */
+            completion_cp?: number | null;
+            /**
+             * Format: int64
+             * @description Units with an approved filing.
+             */
+            filed: number;
+            /**
+             * Format: int64
+             * @description Units that met their target.
+             */
+            met: number;
+            /**
+             * Format: int64
+             * @description Units without a canteen.
+             */
+            no_canteen: number;
+            /**
+             * Format: int64
+             * @description Units without an approved filing (and owing one).
+             */
+            not_filed: number;
+            /**
+             * Format: int64
+             * @description Sum of pending amounts, fen.
+             */
+            pending_fen: number;
+            /**
+             * Format: int64
+             * @description Sum of reserved amounts, fen.
+             */
+            reserved_fen: number;
+            /**
+             * Format: int64
+             * @description Units.
+             */
+            units: number;
+        };
         /** @description Traceability (一品一码). */
         Trace: {
             /** @description Production base. */
@@ -5451,6 +6192,121 @@ export interface components {
              * @description Test report document.
              */
             test_report_id?: number | null;
+        };
+        /** @description The figures of one unit and year. */
+        UnitFigures: {
+            /**
+             * Format: int64
+             * @description Completed amount A (fen).
+             */
+            completed_fen: number;
+            /**
+             * Format: int64
+             * @description Completion = A / reserved, in hundredths of a percent (none without a reserved amount).
+             */
+            completion_cp?: number | null;
+            /**
+             * Format: int64
+             * @description The denominator T (fen).
+             */
+            denominator_fen: number;
+            /**
+             * Format: int64
+             * @description Still needed to reach both the reserved amount and the target share (fen, ≥ 0).
+             */
+            gap_fen: number;
+            /**
+             * Format: int64
+             * @description The gap spread over the months left in the year, rounded up (fen).
+             */
+            needed_per_month_fen: number;
+            /**
+             * Format: int64
+             * @description Accepted orders waiting for payment or evaluation (fen).
+             */
+            pending_fen: number;
+            /**
+             * Format: int64
+             * @description Reserved amount (fen); zero when exempt or not filed.
+             */
+            reserved_fen: number;
+            /**
+             * Format: int64
+             * @description Share = A / T, in hundredths of a percent (none without a denominator).
+             */
+            share_cp?: number | null;
+            /** @description Met, on track, behind, not filed or exempt. */
+            status: components["schemas"]["UnitStatus"];
+            /** @description The share meets the target under the rule's comparison, exactly. */
+            target_met: boolean;
+        };
+        /** @description A unit's figures for a year, with its months and where its money went. */
+        UnitReport: {
+            /** @description The twelve months. */
+            months: components["schemas"]["MonthFigures"][];
+            /** @description Where the unit's money went. */
+            origins: components["schemas"]["OriginRow"][];
+            /**
+             * Format: int64
+             * @description Units ranked in the jurisdiction.
+             */
+            ranked_units: number;
+            /** @description The rule the figures were computed under (version 0: the fallback rule). */
+            rule: components["schemas"]["Rule"];
+            /**
+             * Format: int64
+             * @description Id of the stored rule version, if any.
+             */
+            rule_id?: number | null;
+            /** @description The unit's row (figures and rank in its jurisdiction). */
+            unit: components["schemas"]["UnitRow"];
+            /**
+             * Format: int32
+             * @description Fiscal year.
+             */
+            year: number;
+        };
+        /** @description One unit's row in a report. */
+        UnitRow: {
+            /** @description Canteen mode. */
+            canteen_mode: components["schemas"]["CanteenMode"];
+            category?: components["schemas"]["BudgetCategory"] | null;
+            /** @description The figures. */
+            figures: components["schemas"]["UnitFigures"];
+            /**
+             * Format: int64
+             * @description Filed expected total (fen), from the approved filing.
+             */
+            filed_total_fen?: number | null;
+            /** @description Helper district (region code). */
+            helper_district_code?: string | null;
+            /**
+             * Format: int64
+             * @description Rank among the units of the report (1 = highest completion), none for units that
+             *     owe nothing or did not file.
+             */
+            rank?: number | null;
+            /**
+             * Format: int32
+             * @description Filed ratio (basis points).
+             */
+            ratio_bp?: number | null;
+            /** @description Its name. */
+            supervisor_name?: string | null;
+            /**
+             * Format: int64
+             * @description Supervising department, if any.
+             */
+            supervisor_org_id?: number | null;
+            /** @description Its name. */
+            unit_name: string;
+            /**
+             * Format: int64
+             * @description The unit.
+             */
+            unit_org_id: number;
+            /** @description USCC. */
+            uscc?: string | null;
         };
         /** @description A budget unit's procurement settings. */
         UnitSettings: {
@@ -5485,6 +6341,11 @@ export interface components {
              */
             supervisor_org_id?: number | null;
         };
+        /**
+         * @description Where a unit stands against its year.
+         * @enum {string}
+         */
+        UnitStatus: "met" | "on_track" | "behind" | "not_filed" | "exempt";
         /** @description Changes to an organisation's details (its admins or operators). */
         UpdateOrg: {
             /** @description New contact person. */
@@ -5592,6 +6453,21 @@ export interface components {
         WebhookAck: {
             /** @description `applied`, `duplicate` or `ignored`. */
             outcome: string;
+        };
+        /** @description Where the money went over the jurisdiction. */
+        WhereReport: {
+            /** @description By county, programme and pairing, largest first. */
+            rows: components["schemas"]["OriginRow"][];
+            /**
+             * Format: int64
+             * @description Total assistance amount, fen.
+             */
+            total_fen: number;
+            /**
+             * Format: int32
+             * @description Fiscal year.
+             */
+            year: number;
         };
         /** @description A zone (专馆/专区). */
         Zone: {
@@ -12252,6 +13128,216 @@ export interface operations {
             };
         };
     };
+    reject_declaration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description declaration id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reason"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Declaration"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    verify_declaration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description declaration id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Declaration"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_bulk_orders: {
         parameters: {
             query?: {
@@ -14380,6 +15466,89 @@ export interface operations {
             };
         };
     };
+    supervised_declarations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description supervising organisation id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Declaration"][];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden, csrf_rejected */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_suppliers: {
         parameters: {
             query?: never;
@@ -14976,6 +16145,201 @@ export interface operations {
                 };
             };
             /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_declarations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description organisation id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Declaration"][];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden, csrf_rejected */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    declare_purchase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description organisation id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Declare"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Declaration"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15896,6 +17260,1157 @@ export interface operations {
             };
             /** @description validation_failed (details.fields), invalid_body, unknown_field */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    city_report: {
+        parameters: {
+            query?: {
+                /** @description Fiscal year (default: this year). */
+                year?: number;
+                /** @description Only units of this status. */
+                status?: components["schemas"]["UnitStatus"];
+                /** @description Only units of this category. */
+                category?: components["schemas"]["BudgetCategory"];
+                /** @description Only units of this helper district (region code). */
+                district?: string;
+                /** @description Only units whose name contains this. */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CityReport"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden, csrf_rejected */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    city_xlsx: {
+        parameters: {
+            query?: {
+                /** @description Fiscal year (default: this year). */
+                year?: number;
+                /** @description Only units of this status. */
+                status?: components["schemas"]["UnitStatus"];
+                /** @description Only units of this category. */
+                category?: components["schemas"]["BudgetCategory"];
+                /** @description Only units of this helper district (region code). */
+                district?: string;
+                /** @description Only units whose name contains this. */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden, csrf_rejected */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    department_report: {
+        parameters: {
+            query?: {
+                /** @description Fiscal year (default: this year). */
+                year?: number;
+            };
+            header?: never;
+            path: {
+                /** @description supervising organisation id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupReport"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden, csrf_rejected */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    district_report: {
+        parameters: {
+            query?: {
+                /** @description Fiscal year (default: this year). */
+                year?: number;
+            };
+            header?: never;
+            path: {
+                /** @description helper district region code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupReport"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden, csrf_rejected */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_reports: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Published"][];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden, csrf_rejected */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    publish_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Publish"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Published"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden, csrf_rejected */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description report id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Published"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden, csrf_rejected */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_rules: {
+        parameters: {
+            query?: {
+                /** @description Only this jurisdiction (region code). */
+                jurisdiction_code?: string;
+                /** @description Only this year. */
+                year?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleVersion"][];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden, csrf_rejected */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewRule"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleVersion"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description rule version id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleVersion"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden, csrf_rejected */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unit_report: {
+        parameters: {
+            query?: {
+                /** @description Fiscal year (default: this year). */
+                year?: number;
+            };
+            header?: never;
+            path: {
+                /** @description budget unit organisation id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnitReport"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden, csrf_rejected */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unit_facts: {
+        parameters: {
+            query?: {
+                /** @description Fiscal year (default: this year). */
+                year?: number;
+            };
+            header?: never;
+            path: {
+                /** @description budget unit organisation id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FactRow"][];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden, csrf_rejected */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description headers_too_large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the database or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    where_report: {
+        parameters: {
+            query?: {
+                /** @description Fiscal year (default: this year). */
+                year?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhereReport"];
+                };
+            };
+            /** @description invalid_path, invalid_query, invalid_characters (a NUL character), malformed_json and other malformed requests */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden, csrf_rejected */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description uri_too_long */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -139,6 +139,8 @@ const routes: RouteRecordRaw[] = [
     children: [
       { path: '', name: 'regulator-home', component: () => import('@/pages/regulator/RegulatorHome.vue'), meta: { title: 'nav.regulatorOverview' } },
       { path: 'regions', name: 'regulator-regions', component: () => import('@/pages/RegionsPage.vue'), meta: { title: 'nav.regions' } },
+      { path: 'share', name: 'regulator-share', component: () => import('@/pages/regulator/ShareReportPage.vue'), meta: { title: 'report.cityTitle' } },
+      { path: 'units/:id(\\d+)', name: 'regulator-unit', component: () => import('@/pages/regulator/ShareUnitPage.vue'), props: (r) => ({ id: Number(r.params.id) }), meta: { title: 'report.unitTitle' } },
     ],
   },
   {

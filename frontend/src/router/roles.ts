@@ -106,6 +106,7 @@ export function navFor(role: Role): NavItem[] {
       return [
         { to: '/regulator', label: 'nav.regulatorOverview', icon: 'home' },
         { to: '/regulator/regions', label: 'nav.regions', icon: 'map' },
+        { to: '/regulator/share', label: 'report.nav', icon: 'audit' },
       ]
     case 'district_officer':
       return [

@@ -400,6 +400,21 @@ pub async fn demo(
     show_progress: bool,
     extra_products: u64,
 ) -> anyhow::Result<SeedReport> {
+    demo_with(conn, media, show_progress, extra_products, true).await
+}
+
+/// [`demo`], with or without the year of bulk orders and filings (`procurement_history`):
+/// tests of the share reports start from units with no history, to count to the fen.
+///
+/// # Errors
+/// As [`demo`].
+pub async fn demo_with(
+    conn: &DatabaseConnection,
+    media: &Media,
+    show_progress: bool,
+    extra_products: u64,
+    procurement_history: bool,
+) -> anyhow::Result<SeedReport> {
     let steps = 10
         + SUPPLIERS.len()
         + UNITS.len()
@@ -624,11 +639,14 @@ pub async fn demo(
     report.products = catalog.products;
     bar.inc(1);
     bar.set_message("机构采购 procurement");
-    report.bulk_orders = procurement::seed(conn, &unit_staff, &supplier_staff, operator).await?;
-    // The completed ones enter the share ledger, dated by their evaluations.
-    crate::reporting::ledger::backfill(conn)
-        .await
-        .map_err(|e| anyhow::anyhow!("share ledger of the demo orders: {e}"))?;
+    if procurement_history {
+        report.bulk_orders =
+            procurement::seed(conn, &unit_staff, &supplier_staff, operator).await?;
+        // The completed ones enter the share ledger, dated by their evaluations.
+        crate::reporting::ledger::backfill(conn)
+            .await
+            .map_err(|e| anyhow::anyhow!("share ledger of the demo orders: {e}"))?;
+    }
     bar.inc(1);
     bar.finish_with_message("完成 done");
     Ok(report)

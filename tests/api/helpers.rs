@@ -81,20 +81,25 @@ pub fn media_dir() -> PathBuf {
     target_dir().join("bangfu-test-media")
 }
 
-async fn prepare(db: &DatabaseConnection) {
+async fn prepare(db: &DatabaseConnection, history: bool) {
     bangfu::db::migrate(db).await.expect("migrate template");
     let media = bangfu::media::Media::local(media_dir());
-    bangfu::seed::demo(db, &media, false, 0)
+    bangfu::seed::demo_with(db, &media, false, 0, history)
         .await
         .expect("seed template");
 }
 
+/// The template's name part for the demo with or without its procurement history.
+fn variant(history: bool) -> &'static str {
+    if history { "h" } else { "b" }
+}
+
 /// Creates (once, across processes) the PostgreSQL template, then a fresh database from it.
-async fn fresh_postgres() -> (String, String) {
+async fn fresh_postgres(history: bool) -> (String, String) {
     let admin = Database::connect(format!("{}/postgres", pg_base()))
         .await
         .expect("connect postgres");
-    let template = format!("bangfu_tpl_{}", template_tag());
+    let template = format!("bangfu_tpl_{}_{}", template_tag(), variant(history));
     let lock = Statement::from_string(
         admin.get_database_backend(),
         "SELECT pg_advisory_lock(7272001)",
@@ -114,8 +119,10 @@ async fn fresh_postgres() -> (String, String) {
             .query_all_raw(Statement::from_string(
                 admin.get_database_backend(),
                 format!(
-                    "SELECT datname FROM pg_database WHERE datname LIKE 'bangfu_tpl_{}_%'",
-                    checkout_tag()
+                    "SELECT datname FROM pg_database WHERE datname LIKE 'bangfu_tpl_{}_%' \
+                     AND datname NOT LIKE 'bangfu_tpl_{}_%'",
+                    checkout_tag(),
+                    template_tag()
                 ),
             ))
             .await
@@ -133,7 +140,7 @@ async fn fresh_postgres() -> (String, String) {
         let tpl = Database::connect(format!("{}/{template}", pg_base()))
             .await
             .expect("connect template");
-        prepare(&tpl).await;
+        prepare(&tpl, history).await;
         tpl.close().await.expect("close template");
     }
     admin
@@ -171,8 +178,12 @@ fn target_dir() -> PathBuf {
 }
 
 /// Creates (once, atomically) the SQLite template file, then copies it for this test.
-async fn fresh_sqlite(dir: &std::path::Path) -> String {
-    let template = target_dir().join(format!("bangfu-test-template-{}.db", template_tag()));
+async fn fresh_sqlite(dir: &std::path::Path, history: bool) -> String {
+    let template = target_dir().join(format!(
+        "bangfu-test-template-{}-{}.db",
+        template_tag(),
+        variant(history)
+    ));
     if !template.exists() {
         let building = target_dir().join(format!(
             "bangfu-test-template-{}.{}.db",
@@ -183,7 +194,7 @@ async fn fresh_sqlite(dir: &std::path::Path) -> String {
         let db = Database::connect(format!("sqlite://{}?mode=rwc", work.display()))
             .await
             .expect("sqlite template");
-        prepare(&db).await;
+        prepare(&db, history).await;
         db.execute_unprepared(&format!("VACUUM INTO '{}'", building.display()))
             .await
             .expect("vacuum into");
@@ -206,6 +217,8 @@ pub struct TestOptions {
     pub jobs: JobRegistry,
     /// Counts every SQL statement the application runs.
     pub count_queries: Option<std::sync::Arc<std::sync::atomic::AtomicUsize>>,
+    /// The demo's year of bulk orders and filings (without: units start from nothing).
+    pub procurement_history: bool,
 }
 
 impl Default for TestOptions {
@@ -217,6 +230,7 @@ impl Default for TestOptions {
             configure: Box::new(|_| {}),
             jobs: bangfu::app::jobs(),
             count_queries: None,
+            procurement_history: true,
         }
     }
 }
@@ -349,6 +363,16 @@ impl TestApp {
         TestApp::spawn_with(TestOptions::default()).await
     }
 
+    /// On the demo without its year of bulk orders and filings (tests of the share reports,
+    /// which count to the fen from an empty ledger).
+    pub async fn spawn_without_history() -> TestApp {
+        TestApp::spawn_with(TestOptions {
+            procurement_history: false,
+            ..TestOptions::default()
+        })
+        .await
+    }
+
     pub async fn spawn_sqlite() -> TestApp {
         TestApp::spawn_with(TestOptions {
             backend: Backend::Sqlite,
@@ -364,10 +388,10 @@ impl TestApp {
         std::fs::create_dir_all(&dir).expect("temp dir");
         let (database_url, pg_name) = match options.backend {
             Backend::Postgres => {
-                let (url, name) = fresh_postgres().await;
+                let (url, name) = fresh_postgres(options.procurement_history).await;
                 (url, Some(name))
             }
-            Backend::Sqlite => (fresh_sqlite(&dir).await, None),
+            Backend::Sqlite => (fresh_sqlite(&dir, options.procurement_history).await, None),
         };
         let redis_prefix = format!("bangfu-test:{}:", uuid::Uuid::new_v4().simple());
         let mut config = Config::for_database(Some(database_url.clone()));

@@ -210,7 +210,7 @@ fn filing(year: i32, total: i64, ratio: i32) -> Value {
 
 #[tokio::test]
 async fn rules_are_versioned_data_and_filings_are_checked_against_them() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_without_history().await;
     let operator = app.login("operator").await;
     let buyer = app.login("buyer").await;
     let year = this_year();
@@ -312,7 +312,7 @@ async fn rules_are_versioned_data_and_filings_are_checked_against_them() {
 
 #[tokio::test]
 async fn a_completed_order_enters_the_ledger_once_and_a_red_invoice_reverses_it() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_without_history().await;
     let buyer = app.login("buyer").await;
     let unit = buyer.org_with("buyer");
     let sku = skus(&app, 1).await.remove(0);
@@ -376,7 +376,7 @@ async fn a_completed_order_enters_the_ledger_once_and_a_red_invoice_reverses_it(
 
 #[tokio::test]
 async fn backfill_dates_old_completions_by_their_evaluation_in_shanghai_time() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_without_history().await;
     let buyer = app.login("buyer").await;
     let unit = buyer.org_with("buyer");
     let sku = skus(&app, 1).await.remove(0);
@@ -411,7 +411,7 @@ async fn backfill_dates_old_completions_by_their_evaluation_in_shanghai_time() {
 
 #[tokio::test]
 async fn off_platform_declarations_count_once_verified_by_the_supervisor() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_without_history().await;
     let buyer = app.login("buyer").await;
     let supervisor = app.login("unit02_admin").await;
     let outsider = app.login("unit03_buyer").await;
@@ -529,7 +529,7 @@ async fn off_platform_declarations_count_once_verified_by_the_supervisor() {
 
 #[tokio::test]
 async fn figures_are_exact_and_every_report_checks_who_asks() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_without_history().await;
     let buyer = app.login("buyer").await;
     let supervisor = app.login("unit02_admin").await;
     let other = app.login("unit03_buyer").await;
@@ -757,7 +757,7 @@ impl Lcg {
 
 #[tokio::test]
 async fn random_histories_keep_summaries_equal_to_the_facts_and_the_job_repairs_drift() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_without_history().await;
     let units = [
         app.login("buyer").await,
         app.login("unit02_buyer").await,
@@ -858,7 +858,7 @@ async fn random_histories_keep_summaries_equal_to_the_facts_and_the_job_repairs_
 
 #[tokio::test]
 async fn published_reports_stay_as_published_and_pace_alerts_come_once() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_without_history().await;
     let buyer = app.login("buyer").await;
     let operator = app.login("operator").await;
     let regulator = app.login("regulator").await;

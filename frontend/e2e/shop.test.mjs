@@ -972,6 +972,8 @@ if (setupProblem) {
       assert.ok(regions.some((r) => /马山县（450124）/.test(r)), `partner counties by name: ${regions.slice(0, 5)}`)
       await page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: '马山县' }).click()
       await page.keyboard.press('Escape')
+      // The regions' list closes (it fades out) before the suppliers' opens.
+      await page.locator('.el-select-dropdown:visible').first().waitFor({ state: 'hidden' })
       assert.match(await page.getByTestId('scope-regions').innerText(), /马山县/)
       await page.getByTestId('scope-suppliers').click()
       const supplierOptions = page.locator('.el-select-dropdown:visible .el-select-dropdown__item')

@@ -1212,6 +1212,9 @@ const en: MessageSchema = {
     community_canteen: 'Community canteen',
   },
   auditEntities: {
+    offplatform_purchase: 'Off-platform purchase',
+    share_rule: 'Share rule',
+    share_report: 'Share report',
     rfq: 'Request for quote',
     quote: 'Quote',
     saved_list: 'Saved list',
@@ -1235,6 +1238,17 @@ const en: MessageSchema = {
     zone: 'Zone',
   },
   auditActions: {
+    offplatform: {
+      declare: 'Declare an off-platform purchase',
+      verify: 'Verify an off-platform purchase',
+      reject: 'Reject an off-platform purchase',
+    },
+    share_rule: {
+      create: 'Publish a share rule',
+    },
+    share_report: {
+      publish: 'Publish a share report',
+    },
     rfq: {
       create: 'Request for quote sent',
       quote: 'Quote submitted',

@@ -1211,6 +1211,9 @@ const zhCN = {
     community_canteen: '社区食堂',
   },
   auditEntities: {
+    offplatform_purchase: '平台外采购申报',
+    share_rule: '份额规则',
+    share_report: '份额通报',
     rfq: '询价',
     quote: '报价',
     saved_list: '常购清单',
@@ -1234,6 +1237,17 @@ const zhCN = {
     zone: '专区',
   },
   auditActions: {
+    offplatform: {
+      declare: '申报平台外采购',
+      verify: '核实平台外采购',
+      reject: '驳回平台外采购',
+    },
+    share_rule: {
+      create: '发布份额规则',
+    },
+    share_report: {
+      publish: '发布份额通报',
+    },
     rfq: {
       create: '发起询价',
       quote: '供应商报价',

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 
 use super::dto::Reason;
 use super::model::DeclarationStatus;
-use super::units::{buyer_org, holds, may_read_unit, supervises};
+use super::units::{self, buyer_org, holds, may_read_unit};
 use crate::app::AppState;
 use crate::audit::{self, AuditEvent};
 use crate::auth::{Actor, Role};
@@ -303,16 +303,13 @@ pub async fn decide(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let org = buyer_org(db, d.unit_org_id).await?;
-    if !may_read_unit(actor, &org) {
-        return Err(AppError::NotFound);
-    }
-    if !actor.is_operator() && !supervises(actor, &org) {
-        return Err(AppError::new(
-            ErrorCode::Forbidden,
-            "只有主管部门可以审核申报 / only the supervising department decides",
-        ));
-    }
+    units::require_supervisor(
+        db,
+        actor,
+        d.unit_org_id,
+        "只有主管部门可以审核申报 / only the supervising department decides",
+    )
+    .await?;
     let reason = reason.map(|r| r.trim().to_owned());
     if !verify
         && !reason

@@ -540,6 +540,27 @@ pub async fn supervised_filings(
         .collect())
 }
 
+/// The unit `unit_org_id` for a decision its supervising department takes (or an operator):
+/// 404 to whoever may not read the unit, 403 `forbidden` (with `refused`) to anyone else.
+///
+/// # Errors
+/// As above; database errors.
+pub async fn require_supervisor(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    unit_org_id: i64,
+    refused: &str,
+) -> Result<organizations::Model, AppError> {
+    let org = buyer_org(conn, unit_org_id).await?;
+    if !may_read_unit(actor, &org) {
+        return Err(AppError::NotFound);
+    }
+    if !actor.is_operator() && !supervises(actor, &org) {
+        return Err(AppError::new(ErrorCode::Forbidden, refused.to_owned()));
+    }
+    Ok(org)
+}
+
 /// Approves a submitted filing (the unit's supervisor, operators): it is frozen, and an
 /// earlier approved version of the year becomes `superseded`.
 ///
@@ -556,16 +577,13 @@ pub async fn decide_filing(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let org = buyer_org(db, filing.unit_org_id).await?;
-    if !may_read_unit(actor, &org) {
-        return Err(AppError::NotFound);
-    }
-    if !actor.is_operator() && !supervises(actor, &org) {
-        return Err(AppError::new(
-            ErrorCode::Forbidden,
-            "只有主管部门可以审核填报 / only the supervising department reviews filings",
-        ));
-    }
+    let org = require_supervisor(
+        db,
+        actor,
+        filing.unit_org_id,
+        "只有主管部门可以审核填报 / only the supervising department reviews filings",
+    )
+    .await?;
     if !approve {
         let n = reason.as_deref().map_or(0, |r| r.trim().chars().count());
         if !(2..=500).contains(&n) {

@@ -227,16 +227,25 @@ async fn buyer_channel(
 
 /// County, programme and pairing of an order line on a date: the line's frozen origin and
 /// programme, and the pairing valid on that date (which may differ from the one at ordering).
+/// The pairings valid on one date, by county, looked up once per county for all the lines of
+/// an order (an order of 1,000 lines comes from a handful of counties).
+type PairingsOn = HashMap<String, Option<crate::entities::pairings::Model>>;
+
 async fn origin_of(
     conn: &impl ConnectionTrait,
     line: &bulk_order_lines::Model,
     date: NaiveDate,
+    known: &mut PairingsOn,
 ) -> Result<(String, String, Option<i64>), AppError> {
     let county = line.origin_county_code.clone().unwrap_or_default();
     let pairing = if county.is_empty() || !line.assistance_eligible {
         None
+    } else if let Some(p) = known.get(&county) {
+        p.clone()
     } else {
-        crate::regions::service::pairing_on(conn, &county, date).await?
+        let p = crate::regions::service::pairing_on(conn, &county, date).await?;
+        known.insert(county.clone(), p.clone());
+        p
     };
     let programme = line
         .programme
@@ -278,12 +287,14 @@ pub async fn record_completion(
         .all(conn)
         .await?;
     let mut facts = Vec::with_capacity(lines.len());
+    let mut pairings = PairingsOn::new();
     for line in &lines {
         let amount = amount_of(line);
         if amount == 0 {
             continue;
         }
-        let (county_code, programme, pairing_id) = origin_of(conn, line, date).await?;
+        let (county_code, programme, pairing_id) =
+            origin_of(conn, line, date, &mut pairings).await?;
         facts.push(NewFact {
             unit_org_id: order.buyer_org_id,
             date,
@@ -375,6 +386,7 @@ pub async fn record_invoice(conn: &impl ConnectionTrait, invoice_id: i64) -> Res
         InvoiceKind::Blue => (FactSource::Adjustment, false),
     };
     let mut facts = Vec::new();
+    let mut pairings = PairingsOn::new();
     for (line_id, invoiced) in per_line {
         let Some(line) = lines.get(&line_id) else {
             continue;
@@ -389,7 +401,8 @@ pub async fn record_invoice(conn: &impl ConnectionTrait, invoice_id: i64) -> Res
         if amount == 0 {
             continue;
         }
-        let (county_code, programme, pairing_id) = origin_of(conn, line, date).await?;
+        let (county_code, programme, pairing_id) =
+            origin_of(conn, line, date, &mut pairings).await?;
         facts.push(NewFact {
             unit_org_id: order.buyer_org_id,
             date,
